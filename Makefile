@@ -1,0 +1,125 @@
+# podinit: `make demo` shows it end to end, `make test` checks everything from a bare machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+MAKEFLAGS += --no-builtin-rules
+
+CACHE := .cache
+DIST := dist
+ARCH := $(shell uname -m)
+
+# QuickJS comes from Debian's source package, pinned by the SHA-256 of the upstream tarball.
+QJS_VERSION := 2025.04.26
+QJS_SHA256 := ec81da5b3249ed648dbc7df4a1654988910e66a118d9b71cb63534216efcfbbe
+QJS_SRC := $(CACHE)/quickjs-src
+QJS_HOST := $(CACHE)/quickjs-host-$(ARCH)
+QJS_MUSL := $(CACHE)/quickjs-musl-$(ARCH)
+QJS_LIB_SOURCES := quickjs.c libregexp.c libunicode.c cutils.c quickjs-libc.c dtoa.c
+QJS_DEFINES := -D_GNU_SOURCE -DCONFIG_VERSION=\"2025-04-26\"
+
+PODINIT_VERSION := $(shell node -p "require('./package.json').version" 2>/dev/null || echo 0.0.0)
+INIT_SOURCES := $(wildcard init/src/*.ts) init/native/podinit_native.c
+INIT_CFLAGS := -Os -fwrapv -fno-strict-aliasing -ffunction-sections -fdata-sections -Wall -Wno-array-bounds -Wno-format-truncation
+
+# Debian packages the build, the tests, the benchmarks and the demo use.
+APT_PACKAGES := build-essential musl-tools xz-utils file procps time util-linux \
+	podman runc skopeo docker-registry busybox-static debootstrap \
+	tini dumb-init catatonit hyperfine nghttp2-client
+
+.PHONY: deps deps-system deps-node build init webhook typecheck lint test test-unit e2e bench demo clean distclean
+
+## deps: install what this machine lacks (Debian packages as root, then npm ci)
+deps: deps-system deps-node
+
+deps-system:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || echo "$$p"; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install: $$missing" >&2; exit 1; fi; \
+	  echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+deps-node: node_modules/.package-lock.json
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## build: podinit's static binary and the webhook bundle
+build: init webhook
+
+## init: dist/podinit, the static PID-1 binary
+init: $(DIST)/podinit
+
+$(QJS_SRC)/quickjs.h:
+	scripts/fetch-quickjs.sh $(QJS_VERSION) $(QJS_SHA256) $(QJS_SRC)
+
+$(QJS_HOST)/qjsc: $(QJS_SRC)/quickjs.h
+	@mkdir -p $(QJS_HOST)
+	gcc -O2 $(QJS_DEFINES) -DCONFIG_CC=\"gcc\" -DCONFIG_PREFIX=\"/usr/local\" -w \
+	  -o $@ $(QJS_SRC)/qjsc.c $(addprefix $(QJS_SRC)/,$(QJS_LIB_SOURCES)) -lm -lpthread
+
+$(QJS_MUSL)/libquickjs.a: $(QJS_SRC)/quickjs.h
+	@mkdir -p $(QJS_MUSL)
+	cd $(QJS_MUSL) && for f in $(QJS_LIB_SOURCES); do \
+	  musl-gcc $(INIT_CFLAGS) -w $(QJS_DEFINES) -c $(CURDIR)/$(QJS_SRC)/$$f -o $${f%.c}.o; done
+	ar rcs $@ $(QJS_MUSL)/*.o
+
+$(CACHE)/init/podinit.js: $(INIT_SOURCES) package.json
+	@mkdir -p $(CACHE)/init
+	npx esbuild init/src/main.ts --bundle --format=esm --platform=neutral --target=es2023 \
+	  --external:std --external:os --external:podinit_native \
+	  --define:PODINIT_VERSION='"$(PODINIT_VERSION)"' --log-level=warning --outfile=$@
+
+$(CACHE)/init/podinit.c: $(CACHE)/init/podinit.js $(QJS_HOST)/qjsc
+	$(QJS_HOST)/qjsc -e -s -m -M podinit_native -o $@ $<
+
+$(DIST)/podinit: $(CACHE)/init/podinit.c init/native/podinit_native.c $(QJS_MUSL)/libquickjs.a
+	@mkdir -p $(DIST)
+	musl-gcc -static $(INIT_CFLAGS) $(QJS_DEFINES) -I$(QJS_SRC) -Wl,--gc-sections -s -o $@.tmp \
+	  $(CACHE)/init/podinit.c init/native/podinit_native.c $(QJS_MUSL)/libquickjs.a -lm
+	mv $@.tmp $@
+	@ls -l $@ | awk '{print "built " $$9 ": " $$5 " bytes"}'
+
+## webhook: dist/webhook/main.js
+webhook: $(DIST)/webhook/main.js
+$(DIST)/webhook/main.js: $(shell find webhook init/src -name '*.ts' 2>/dev/null) package.json
+	@mkdir -p $(DIST)/webhook
+	npx esbuild webhook/src/main.ts --bundle --platform=node --format=esm --target=node20 \
+	  --packages=external --define:PODINIT_VERSION='"$(PODINIT_VERSION)"' --log-level=warning --outfile=$@
+
+typecheck:
+	npx tsc -p tsconfig.json && npx tsc -p init/tsconfig.json
+
+lint:
+	npx eslint .
+	npx prettier --check . --log-level=warn
+
+## test: everything, from a bare machine: install, build, static checks, unit, integration, e2e
+test: deps
+	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory typecheck lint
+	@rm -rf $(CACHE)/test-results
+	-$(MAKE) --no-print-directory test-unit
+	-$(MAKE) --no-print-directory e2e
+	node scripts/test-summary.mjs $(CACHE)/test-results
+
+test-unit:
+	npx vitest run --config test/vitest.config.ts
+
+## e2e: mutated pods in real containers (podman + runc)
+e2e:
+	@if [ -f e2e/vitest.config.ts ]; then npx vitest run --config e2e/vitest.config.ts; else echo "e2e: no suite yet"; fi
+
+## bench: side-by-side measurements, written to docs/benchmarks.md
+bench: deps build
+	npx tsx bench/run.ts
+
+## demo: the main job end to end on podman
+demo: deps build
+	@if [ -f e2e/demo.ts ]; then npx tsx e2e/demo.ts; else echo "demo: not written yet"; exit 1; fi
+
+clean:
+	rm -rf $(DIST) $(CACHE)/init $(CACHE)/test-results
+
+distclean: clean
+	rm -rf $(CACHE) node_modules
