@@ -19,7 +19,7 @@ QJS_DEFINES := -D_GNU_SOURCE -DCONFIG_VERSION=\"2025-04-26\"
 
 PODINIT_VERSION := $(shell node -p "require('./package.json').version" 2>/dev/null || echo 0.0.0)
 INIT_SOURCES := $(wildcard init/src/*.ts) init/native/podinit_native.c
-INIT_CFLAGS := -Os -fwrapv -fno-strict-aliasing -ffunction-sections -fdata-sections -Wall -Wno-array-bounds -Wno-format-truncation
+INIT_CFLAGS := -Os -fwrapv -fno-strict-aliasing -ffunction-sections -fdata-sections -Wall -Wno-array-bounds -Wno-format-truncation -Werror=implicit-function-declaration
 
 # Debian packages the build, the tests, the benchmarks and the demo use.
 APT_PACKAGES := build-essential musl-tools xz-utils file procps time util-linux \
@@ -70,8 +70,8 @@ $(CACHE)/init/podinit.js: $(INIT_SOURCES) package.json
 	  --external:std --external:os --external:podinit_native \
 	  --define:PODINIT_VERSION='"$(PODINIT_VERSION)"' --log-level=warning --outfile=$@
 
-$(CACHE)/init/podinit.c: $(CACHE)/init/podinit.js $(QJS_HOST)/qjsc
-	$(QJS_HOST)/qjsc -e -s -m -M podinit_native -o $@ $<
+$(CACHE)/init/podinit.c: $(CACHE)/init/podinit.js $(QJS_HOST)/qjsc Makefile
+	$(QJS_HOST)/qjsc -e -s -m -M podinit_native,podinit_native -o $@ $<
 
 $(DIST)/podinit: $(CACHE)/init/podinit.c init/native/podinit_native.c $(QJS_MUSL)/libquickjs.a
 	@mkdir -p $(DIST)

@@ -1,0 +1,378 @@
+/* podinit's native module: the Linux process and signal calls QuickJS lacks. Mechanism only: every
+ * decision (what to forward, when to kill, which exit code) is made in TypeScript. Expected outcomes
+ * come back as values (0, a pid, a negative errno); only misuse throws. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "quickjs.h"
+
+#define countof(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The mask podinit inherited, restored in the child so it starts as if podinit were not there. */
+static sigset_t inherited_mask;
+static int signals_blocked;
+
+static int fill_all_signals(sigset_t *set)
+{
+    /* sigfillset leaves out the C library's internal signals; the kernel accepts them all. */
+    sigemptyset(set);
+    for (int sig = 1; sig < 65; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP)
+            sigaddset(set, sig);
+    }
+    return 0;
+}
+
+/* blockSignals(): block every signal so that none is acted on by default (PID 1 would otherwise
+ * ignore them) and all of them queue for waitSignal(). Returns 0 or an errno. */
+static JSValue js_block_signals(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    sigset_t all;
+    fill_all_signals(&all);
+    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &inherited_mask, _NSIG / 8) != 0)
+        return JS_NewInt32(ctx, errno);
+    signals_blocked = 1;
+    return JS_NewInt32(ctx, 0);
+}
+
+/* waitSignal(timeoutMs): the next pending signal's number, or 0 when the timeout passed first. */
+static JSValue js_wait_signal(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int64_t timeout_ms;
+    if (JS_ToInt64(ctx, &timeout_ms, argv[0]))
+        return JS_EXCEPTION;
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    sigset_t all;
+    fill_all_signals(&all);
+    struct timespec ts = { .tv_sec = timeout_ms / 1000, .tv_nsec = (timeout_ms % 1000) * 1000000L };
+    int sig = (int)syscall(SYS_rt_sigtimedwait, &all, NULL, &ts, _NSIG / 8);
+    if (sig > 0)
+        return JS_NewInt32(ctx, sig);
+    if (errno == EAGAIN || errno == EINTR)
+        return JS_NewInt32(ctx, 0);
+    return JS_ThrowInternalError(ctx, "sigtimedwait failed: %s", strerror(errno));
+}
+
+static void free_c_argv(char **argv, int count)
+{
+    for (int i = 0; i < count; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+static char **to_c_argv(JSContext *ctx, JSValueConst array, int *count)
+{
+    int64_t len = 0;
+    JSValue length = JS_GetPropertyStr(ctx, array, "length");
+    int bad = JS_ToInt64(ctx, &len, length);
+    JS_FreeValue(ctx, length);
+    if (bad || len < 1 || len > 100000) {
+        JS_ThrowTypeError(ctx, "spawn needs a non-empty array of strings");
+        return NULL;
+    }
+    char **out = calloc((size_t)len + 1, sizeof(char *));
+    if (!out) {
+        JS_ThrowOutOfMemory(ctx);
+        return NULL;
+    }
+    for (int64_t i = 0; i < len; i++) {
+        JSValue item = JS_GetPropertyUint32(ctx, array, (uint32_t)i);
+        const char *str = JS_ToCString(ctx, item);
+        JS_FreeValue(ctx, item);
+        if (!str) {
+            free_c_argv(out, (int)i);
+            return NULL;
+        }
+        out[i] = strdup(str);
+        JS_FreeCString(ctx, str);
+        if (!out[i]) {
+            free_c_argv(out, (int)i);
+            JS_ThrowOutOfMemory(ctx);
+            return NULL;
+        }
+    }
+    *count = (int)len;
+    return out;
+}
+
+/* The child's side of spawn: only async-signal-safe calls between fork and exec. */
+static void exec_child(char **argv, int take_terminal, int report_fd)
+{
+    setsid();
+    if (take_terminal)
+        ioctl(STDIN_FILENO, TIOCSCTTY, 0); /* not a tty, or someone else's: run without one */
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &inherited_mask, NULL, _NSIG / 8);
+    execvp(argv[0], argv);
+    int err = errno;
+    while (write(report_fd, &err, sizeof err) < 0 && errno == EINTR) {
+    }
+    _exit(127);
+}
+
+/* spawn(argv, takeTerminal): runs argv[0] (PATH lookup) in a new session with podinit's inherited
+ * signal mask. Returns the child's pid, or -errno when it could not be executed (the failed child
+ * has then already been reaped). */
+static JSValue js_spawn(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int count = 0;
+    char **child_argv = to_c_argv(ctx, argv[0], &count);
+    if (!child_argv)
+        return JS_EXCEPTION;
+    int take_terminal = JS_ToBool(ctx, argv[1]);
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0) {
+        int err = errno;
+        free_c_argv(child_argv, count);
+        return JS_NewInt32(ctx, -err);
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(report[0]);
+        exec_child(child_argv, take_terminal, report[1]);
+    }
+    int fork_errno = errno;
+    close(report[1]);
+    free_c_argv(child_argv, count);
+    if (pid < 0) {
+        close(report[0]);
+        return JS_NewInt32(ctx, -fork_errno);
+    }
+    /* The pipe closes on a successful exec; otherwise it carries the exec errno. */
+    int exec_errno = 0;
+    ssize_t got;
+    do {
+        got = read(report[0], &exec_errno, sizeof exec_errno);
+    } while (got < 0 && errno == EINTR);
+    close(report[0]);
+    if (got == sizeof exec_errno) {
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        return JS_NewInt32(ctx, -exec_errno);
+    }
+    return JS_NewInt32(ctx, pid);
+}
+
+/* reap(): one waitpid(-1, WNOHANG). Returns [pid, exitCode, signal] for a reaped child (signal 0
+ * for a normal exit), 0 when children exist but none has exited, -1 when there are no children. */
+static JSValue js_reap(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int status = 0;
+    pid_t pid;
+    do {
+        pid = waitpid(-1, &status, WNOHANG);
+    } while (pid < 0 && errno == EINTR);
+    if (pid == 0)
+        return JS_NewInt32(ctx, 0);
+    if (pid < 0)
+        return JS_NewInt32(ctx, -1);
+    JSValue result = JS_NewArray(ctx);
+    JS_SetPropertyUint32(ctx, result, 0, JS_NewInt32(ctx, pid));
+    JS_SetPropertyUint32(ctx, result, 1, JS_NewInt32(ctx, WIFEXITED(status) ? WEXITSTATUS(status) : 0));
+    JS_SetPropertyUint32(ctx, result, 2, JS_NewInt32(ctx, WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+    return result;
+}
+
+/* kill(pid, signal): 0 or an errno (ESRCH when nothing matched). */
+static JSValue js_kill(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int32_t pid, sig;
+    if (JS_ToInt32(ctx, &pid, argv[0]) || JS_ToInt32(ctx, &sig, argv[1]))
+        return JS_EXCEPTION;
+    return JS_NewInt32(ctx, kill(pid, sig) == 0 ? 0 : errno);
+}
+
+/* setSubreaper(): adopt orphaned descendants when podinit is not PID 1. 0 or an errno. */
+static JSValue js_set_subreaper(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    return JS_NewInt32(ctx, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 ? 0 : errno);
+}
+
+static JSValue js_getpid(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    return JS_NewInt32(ctx, getpid());
+}
+
+/* detachTerminal(): give up stdin as controlling terminal so the child's new session can take it.
+ * A session leader's detach sends SIGHUP and SIGCONT to itself; they are consumed here so they
+ * are not forwarded to the child as if someone had sent them. Returns 0 or an errno. */
+static JSValue js_detach_terminal(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    if (ioctl(STDIN_FILENO, TIOCNOTTY) != 0)
+        return JS_NewInt32(ctx, errno);
+    if (signals_blocked) {
+        sigset_t hangup;
+        sigemptyset(&hangup);
+        sigaddset(&hangup, SIGHUP);
+        sigaddset(&hangup, SIGCONT);
+        struct timespec none = { 0, 0 };
+        while (sigtimedwait(&hangup, NULL, &none) > 0) {
+        }
+    }
+    return JS_NewInt32(ctx, 0);
+}
+
+static JSValue js_isatty(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int32_t fd;
+    if (JS_ToInt32(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    return JS_NewBool(ctx, isatty(fd));
+}
+
+/* monotonicMs(): milliseconds on a clock that never jumps, for deadlines. */
+static JSValue js_monotonic_ms(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return JS_NewFloat64(ctx, (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6);
+}
+
+/* closeInheritedFds(): close every descriptor above stderr in podinit itself (after the child has
+ * its copies), so podinit holds no file, socket or mount busy. */
+static JSValue js_close_inherited_fds(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+        return JS_NewInt32(ctx, 0);
+#endif
+    long max = sysconf(_SC_OPEN_MAX);
+    for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+        close((int)fd);
+    return JS_NewInt32(ctx, 0);
+}
+
+/* copySelf(path): writes podinit's own executable to a new file at path (which must not exist),
+ * mode 0755, flushed to disk. Returns 0 or an errno; a partial file is removed. */
+static JSValue js_copy_self(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    const char *path = JS_ToCString(ctx, argv[0]);
+    if (!path)
+        return JS_EXCEPTION;
+    int err = 0;
+    int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    int out = -1;
+    if (in < 0) {
+        err = errno;
+        goto done;
+    }
+    out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+    if (out < 0) {
+        err = errno;
+        goto done;
+    }
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            err = errno;
+            break;
+        }
+        if (n == 0)
+            break;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                err = errno;
+                break;
+            }
+            off += w;
+        }
+        if (err)
+            break;
+    }
+    /* The umask may have narrowed the mode given to open. */
+    if (!err && fchmod(out, 0755) != 0)
+        err = errno;
+    if (!err && fsync(out) != 0)
+        err = errno;
+done:
+    if (out >= 0 && close(out) != 0 && !err)
+        err = errno;
+    if (in >= 0)
+        close(in);
+    if (err && out >= 0)
+        unlink(path);
+    JS_FreeCString(ctx, path);
+    return JS_NewInt32(ctx, err);
+}
+
+/* errnoName(errno): the symbolic name, for messages and for TypeScript decisions. */
+static JSValue js_errno_name(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    static const struct { int num; const char *name; } names[] = {
+        { EPERM, "EPERM" },   { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" },   { EINTR, "EINTR" },
+        { EIO, "EIO" },       { E2BIG, "E2BIG" },   { ENOEXEC, "ENOEXEC" }, { EAGAIN, "EAGAIN" },
+        { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EEXIST, "EEXIST" }, { ENOTDIR, "ENOTDIR" },
+        { EISDIR, "EISDIR" }, { EINVAL, "EINVAL" }, { ETXTBSY, "ETXTBSY" }, { ENOSPC, "ENOSPC" },
+        { EROFS, "EROFS" },   { ELOOP, "ELOOP" },   { ENAMETOOLONG, "ENAMETOOLONG" }, { ECHILD, "ECHILD" },
+        { ENOTTY, "ENOTTY" }, { EXDEV, "EXDEV" },   { EBUSY, "EBUSY" },   { ELIBBAD, "ELIBBAD" },
+    };
+    int32_t num;
+    if (JS_ToInt32(ctx, &num, argv[0]))
+        return JS_EXCEPTION;
+    for (size_t i = 0; i < countof(names); i++) {
+        if (names[i].num == num)
+            return JS_NewString(ctx, names[i].name);
+    }
+    char fallback[24];
+    snprintf(fallback, sizeof fallback, "E%d", num);
+    return JS_NewString(ctx, fallback);
+}
+
+static JSValue js_strerror(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int32_t num;
+    if (JS_ToInt32(ctx, &num, argv[0]))
+        return JS_EXCEPTION;
+    return JS_NewString(ctx, strerror(num));
+}
+
+static const JSCFunctionListEntry native_functions[] = {
+    JS_CFUNC_DEF("blockSignals", 0, js_block_signals),
+    JS_CFUNC_DEF("waitSignal", 1, js_wait_signal),
+    JS_CFUNC_DEF("spawn", 2, js_spawn),
+    JS_CFUNC_DEF("reap", 0, js_reap),
+    JS_CFUNC_DEF("kill", 2, js_kill),
+    JS_CFUNC_DEF("setSubreaper", 0, js_set_subreaper),
+    JS_CFUNC_DEF("getpid", 0, js_getpid),
+    JS_CFUNC_DEF("detachTerminal", 0, js_detach_terminal),
+    JS_CFUNC_DEF("isatty", 1, js_isatty),
+    JS_CFUNC_DEF("monotonicMs", 0, js_monotonic_ms),
+    JS_CFUNC_DEF("closeInheritedFds", 0, js_close_inherited_fds),
+    JS_CFUNC_DEF("copySelf", 1, js_copy_self),
+    JS_CFUNC_DEF("errnoName", 1, js_errno_name),
+    JS_CFUNC_DEF("strerror", 1, js_strerror),
+};
+
+static int native_module_init(JSContext *ctx, JSModuleDef *m)
+{
+    return JS_SetModuleExportList(ctx, m, native_functions, countof(native_functions));
+}
+
+JSModuleDef *js_init_module_podinit_native(JSContext *ctx, const char *module_name)
+{
+    JSModuleDef *m = JS_NewCModule(ctx, module_name, native_module_init);
+    if (!m)
+        return NULL;
+    JS_AddModuleExportList(ctx, m, native_functions, countof(native_functions));
+    return m;
+}

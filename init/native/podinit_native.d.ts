@@ -1,0 +1,25 @@
+// Types of podinit's C module (init/native/podinit_native.c); only init/src/quickjs-platform.ts imports it.
+declare module "podinit_native" {
+  /** Blocks every signal, remembering the inherited mask for children. 0 or an errno. */
+  export function blockSignals(): number;
+  /** The next pending signal, or 0 when timeoutMs passed first. */
+  export function waitSignal(timeoutMs: number): number;
+  /** Runs argv[0] (PATH lookup) in a new session; returns its pid, or -errno if exec failed. */
+  export function spawn(argv: readonly string[], takeTerminal: boolean): number;
+  /** One waitpid(-1, WNOHANG): [pid, exitCode, signal], 0 while children run, -1 when none are left. */
+  export function reap(): [number, number, number] | 0 | -1;
+  /** kill(2): 0 or an errno. */
+  export function kill(pid: number, signal: number): number;
+  /** prctl(PR_SET_CHILD_SUBREAPER): 0 or an errno. */
+  export function setSubreaper(): number;
+  export function getpid(): number;
+  /** Gives up stdin as controlling terminal, swallowing the SIGHUP/SIGCONT that causes. 0 or an errno. */
+  export function detachTerminal(): number;
+  export function isatty(fd: number): boolean;
+  export function monotonicMs(): number;
+  export function closeInheritedFds(): number;
+  /** Copies /proc/self/exe to a new file (mode 0755, fsynced): 0 or an errno. */
+  export function copySelf(path: string): number;
+  export function errnoName(errno: number): string;
+  export function strerror(errno: number): string;
+}

@@ -1,0 +1,61 @@
+// What the podinit binary does with its arguments: help, version, install, or run a command as PID 1.
+import { installSelf } from "./install.js";
+import { createLog } from "./log.js";
+import { helpText, parseArgs } from "./options.js";
+import { supervise } from "./supervisor.js";
+import type { Platform } from "./sys.js";
+
+/** Exit code for a bad command line, like most Unix tools. */
+export const USAGE_EXIT_CODE = 2;
+
+export function runPodinit(
+  platform: Platform,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  version: string,
+): number {
+  const parsed = parseArgs(argv, env);
+  if (!parsed.ok) {
+    platform.writeStderr(`podinit: ${parsed.error.message}\n`);
+    return USAGE_EXIT_CODE;
+  }
+  const invocation = parsed.invocation;
+  switch (invocation.action) {
+    case "help":
+      platform.writeStdout(helpText(version));
+      return 0;
+    case "version":
+      platform.writeStdout(`podinit ${version}\n`);
+      return 0;
+    case "install":
+      return installSelf(platform, invocation.destination, line => platform.writeStderr(line));
+    case "run":
+      break;
+  }
+
+  const log = createLog(invocation.options.logLevel, line => platform.writeStderr(line));
+  // Before anything else can arrive: every signal is queued for the loop, none acted on by default.
+  const blockErrno = platform.blockSignals();
+  if (blockErrno !== 0) log.warn(`cannot block signals: ${platform.describeErrno(blockErrno).text}`);
+
+  const isPid1 = platform.getpid() === 1;
+  if (!isPid1) {
+    const errno = platform.setSubreaper();
+    if (errno !== 0) {
+      log.warn(
+        `not PID 1 and cannot become a child subreaper (${platform.describeErrno(errno).name}): orphans will not be reaped by podinit`,
+      );
+    }
+  }
+  const takeTerminal = platform.isatty(0);
+  if (takeTerminal) {
+    const errno = platform.detachTerminal();
+    if (errno !== 0) log.debug(`stdin stays podinit's terminal (${platform.describeErrno(errno).name})`);
+  }
+  return supervise(platform, log, {
+    options: invocation.options,
+    command: invocation.command,
+    isPid1,
+    takeTerminal,
+  });
+}

@@ -1,0 +1,72 @@
+// The small system interface podinit's logic runs on: the QuickJS binding in the binary, a fake in tests.
+
+/** How a process ended: `signal` is 0 for a normal exit with `code`. */
+export interface ExitStatus {
+  readonly code: number;
+  readonly signal: number;
+}
+
+export type Reaped = { readonly pid: number; readonly status: ExitStatus } | "running" | "none-left";
+
+/** One line of the process table: what podinit needs to find its descendants. */
+export interface ProcessEntry {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgid: number;
+  /** The kernel's one-letter state; "Z" is a zombie waiting to be reaped. */
+  readonly state: string;
+}
+
+export interface Sys {
+  /** Runs command[0] (PATH lookup) in a new session: its pid, or -errno when it could not run. */
+  spawn(command: readonly string[], takeTerminal: boolean): number;
+  /** After a successful spawn: podinit itself lets go of its working directory and descriptors. */
+  releaseResources(): void;
+  /** One non-blocking wait for any child. */
+  reap(): Reaped;
+  /** kill(2): 0 or an errno. */
+  kill(pid: number, signal: number): number;
+  /** The next signal sent to podinit, or 0 when the timeout passed first. */
+  waitSignal(timeoutMs: number): number;
+  /** Milliseconds on a monotonic clock. */
+  now(): number;
+  /** Every process podinit can see, or null when the process table cannot be read. */
+  processes(): readonly ProcessEntry[] | null;
+  getpid(): number;
+  describeErrno(errno: number): { readonly name: string; readonly text: string };
+}
+
+/** What podinit needs beyond supervising: start-up calls and the install subcommand. */
+export interface Platform extends Sys {
+  blockSignals(): number;
+  setSubreaper(): number;
+  isatty(fd: number): boolean;
+  detachTerminal(): number;
+  copySelf(path: string): number;
+  /** 0 or an errno */
+  rename(from: string, to: string): number;
+  /** 0 or an errno */
+  remove(path: string): number;
+  writeStderr(text: string): void;
+  writeStdout(text: string): void;
+}
+
+/** The processes below `root` in the process tree, found by following parent links. */
+export function descendantsOf(table: readonly ProcessEntry[], root: number): ProcessEntry[] {
+  const children = new Map<number, ProcessEntry[]>();
+  for (const entry of table) {
+    const siblings = children.get(entry.ppid);
+    if (siblings === undefined) children.set(entry.ppid, [entry]);
+    else siblings.push(entry);
+  }
+  const found: ProcessEntry[] = [];
+  const queue = [root];
+  for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+    for (const child of children.get(next) ?? []) {
+      if (child.pid === root) continue;
+      found.push(child);
+      queue.push(child.pid);
+    }
+  }
+  return found;
+}
