@@ -1,0 +1,12 @@
+// Before the e2e suite: fail at once with one clear line when the host cannot run it, and clear pods a crashed run left.
+import { requireHost } from "./harness/podman.js";
+import { removeAllPods } from "./harness/pod-run.js";
+
+export async function setup(): Promise<void> {
+  await requireHost();
+  await removeAllPods();
+}
+
+export async function teardown(): Promise<void> {
+  await removeAllPods();
+}

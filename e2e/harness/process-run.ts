@@ -1,0 +1,94 @@
+// Runs one external program to completion and hands back its output; a non-zero exit is a value, not a throw.
+
+import { spawn } from "node:child_process";
+
+import { HarnessError } from "./harness-error.js";
+
+export interface ProcessResult {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface ProcessOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  readonly input?: string;
+  /** Hung tools (a wedged podman, a stalled mirror) must fail the test, not the whole CI run. */
+  readonly timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+export function runProcess(
+  program: string,
+  args: readonly string[],
+  options: ProcessOptions = {},
+): Promise<ProcessResult> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, {
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("error", error => {
+      clearTimeout(timer);
+      const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+      reject(
+        new HarnessError(
+          missing ? "ERR_TOOL_MISSING" : "ERR_COMMAND_FAILED",
+          missing
+            ? `${program} is not installed: run \`make deps\` as root`
+            : `${program} could not start: ${error.message}`,
+        ),
+      );
+    });
+    child.on("close", (exitCode, signal) => {
+      clearTimeout(timer);
+      if (timedOut) {
+        reject(
+          new HarnessError(
+            "ERR_TIMEOUT",
+            `${program} ${args.join(" ")} did not finish within ${timeoutMs} ms and was killed`,
+          ),
+        );
+        return;
+      }
+      resolve({
+        exitCode,
+        signal,
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: Buffer.concat(stderr).toString("utf8"),
+      });
+    });
+  });
+}
+
+/** Like runProcess, but a failure becomes an ERR_COMMAND_FAILED carrying the program's own stderr. */
+export async function runProcessOrThrow(
+  program: string,
+  args: readonly string[],
+  options: ProcessOptions = {},
+): Promise<ProcessResult> {
+  const result = await runProcess(program, args, options);
+  if (result.exitCode !== 0) {
+    const reason = result.stderr.trim() || result.stdout.trim() || `signal ${result.signal}`;
+    throw new HarnessError(
+      "ERR_COMMAND_FAILED",
+      `${program} ${args.join(" ")} exited ${result.exitCode ?? "by signal"}: ${reason}`,
+    );
+  }
+  return result;
+}
