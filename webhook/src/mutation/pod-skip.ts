@@ -1,0 +1,90 @@
+// Pod-wide reasons not to inject: podinit is Linux-only, and some pods must not be touched at all.
+
+import { podAnnotation, type Annotations } from "./annotations.js";
+import type { Container, JsonObject, Pod } from "./pod-types.js";
+import { isJsonObject } from "./pod-types.js";
+import { binaryPath, INSTALL_CONTAINER_NAME, type MutationSettings } from "./settings.js";
+
+/** Skips that leave the pod byte-for-byte unchanged (no status annotation either). */
+export type UntouchedReason = "already-injected" | "mirror-pod";
+/** Skips recorded in the pod's `podinit.dev/status` annotation. */
+export type RecordedSkipReason =
+  "namespace-excluded" | "opted-out" | "windows" | "host-process" | "no-eligible-containers";
+export type PodSkipReason = UntouchedReason | RecordedSkipReason;
+
+const OS_LABEL = "kubernetes.io/os";
+const MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
+const OPT_OUT_VALUES: ReadonlySet<string> = new Set(["false", "disabled"]);
+
+export function allContainers(pod: Pod): readonly Container[] {
+  return [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+}
+
+/**
+ * Why the whole pod is skipped, or null to go on and look at its containers.
+ * `namespace` is the review's namespace: a pod being created often has none in its metadata.
+ */
+export function podSkipReason(
+  pod: Pod,
+  namespace: string,
+  annotations: Annotations,
+  settings: MutationSettings,
+): PodSkipReason | null {
+  if (isAlreadyInjected(pod, settings)) return "already-injected";
+  if (annotations[MIRROR_ANNOTATION] !== undefined) return "mirror-pod";
+  if (settings.excludedNamespaces.includes(namespace)) return "namespace-excluded";
+  const inject = podAnnotation(annotations, "inject");
+  if (inject !== null && OPT_OUT_VALUES.has(inject.trim().toLowerCase())) return "opted-out";
+  if (isWindowsPod(pod)) return "windows";
+  if (isHostProcessPod(pod)) return "host-process";
+  return null;
+}
+
+/** Our install container, or a command already starting with podinit (reinvocation, or by hand). */
+export function isAlreadyInjected(pod: Pod, settings: MutationSettings): boolean {
+  const ours = binaryPath(settings);
+  return allContainers(pod).some(
+    c => c.name === INSTALL_CONTAINER_NAME || isPodinitPath(c.command?.[0], ours),
+  );
+}
+
+function isPodinitPath(first: string | undefined, ours: string): boolean {
+  return first === ours || (first !== undefined && /(^|\/)podinit$/.test(first));
+}
+
+function isWindowsPod(pod: Pod): boolean {
+  const spec = pod.spec;
+  if (spec.os?.name === "windows") return true;
+  if (spec.nodeSelector?.[OS_LABEL] === "windows") return true;
+  return requiresWindowsNodes(spec.affinity);
+}
+
+/** Required node affinity whose every term pins kubernetes.io/os to windows only. */
+function requiresWindowsNodes(affinity: JsonObject | undefined): boolean {
+  const nodeAffinity = affinity?.["nodeAffinity"];
+  if (!isJsonObject(nodeAffinity)) return false;
+  const required = nodeAffinity["requiredDuringSchedulingIgnoredDuringExecution"];
+  if (!isJsonObject(required)) return false;
+  const terms = required["nodeSelectorTerms"];
+  if (!Array.isArray(terms) || terms.length === 0) return false;
+  return terms.every(term => {
+    const expressions: unknown = isJsonObject(term) ? term["matchExpressions"] : undefined;
+    return Array.isArray(expressions) && expressions.some(pinsWindows);
+  });
+}
+
+function pinsWindows(expression: unknown): boolean {
+  if (!isJsonObject(expression) || expression["key"] !== OS_LABEL) return false;
+  const values = expression["values"];
+  return (
+    expression["operator"] === "In" &&
+    Array.isArray(values) &&
+    values.length > 0 &&
+    values.every(v => v === "windows")
+  );
+}
+
+function isHostProcessPod(pod: Pod): boolean {
+  if (pod.spec.securityContext?.windowsOptions?.hostProcess === true) return true;
+  return allContainers(pod).some(c => c.securityContext?.windowsOptions?.hostProcess === true);
+}

@@ -1,0 +1,137 @@
+// Decides, container by container, which ones run under podinit and why the others don't.
+
+import { annotationFor, parseNameList, podAnnotation, type Annotations } from "./annotations.js";
+import { effectiveProgram, type ResolvedEntrypoints } from "./entrypoint.js";
+import type { Container } from "./pod-types.js";
+import type { MutationSettings } from "./settings.js";
+
+export type ContainerKind = "container" | "native-sidecar" | "init-container";
+
+export type ContainerSkipReason =
+  | "opted-out"
+  | "not-selected"
+  | "excluded"
+  | "init-container"
+  | "injector-container"
+  | "no-command"
+  | "must-be-pid-1"
+  | "mount-path-conflict";
+
+export interface ContainerPlan {
+  readonly container: Container;
+  readonly kind: ContainerKind;
+  /** null: wrap it. */
+  readonly skip: ContainerSkipReason | null;
+}
+
+interface Selection {
+  readonly only: ReadonlySet<string> | null;
+  readonly exclude: ReadonlySet<string>;
+  readonly initContainers: boolean;
+}
+
+export interface Plans {
+  readonly plans: readonly ContainerPlan[];
+  readonly warnings: readonly string[];
+}
+
+export function planContainers(
+  initContainers: readonly Container[],
+  containers: readonly Container[],
+  annotations: Annotations,
+  settings: MutationSettings,
+  resolved: ResolvedEntrypoints,
+): Plans {
+  const { selection, warnings } = readSelection(annotations, [...initContainers, ...containers]);
+  const plan = (container: Container, kind: ContainerKind): ContainerPlan => ({
+    container,
+    kind,
+    skip: skipReason(container, kind, annotations, selection, settings, resolved),
+  });
+  const plans = [
+    ...initContainers.map(c =>
+      plan(c, c.restartPolicy === "Always" ? "native-sidecar" : "init-container"),
+    ),
+    ...containers.map(c => plan(c, "container")),
+  ];
+  return { plans, warnings };
+}
+
+function readSelection(
+  annotations: Annotations,
+  all: readonly Container[],
+): { selection: Selection; warnings: string[] } {
+  const warnings: string[] = [];
+  const names = new Set(all.map(c => c.name));
+  const onlyValue = podAnnotation(annotations, "containers");
+  const only = onlyValue === null ? null : new Set(parseNameList(onlyValue));
+  const exclude = new Set(parseNameList(podAnnotation(annotations, "exclude-containers") ?? ""));
+  for (const name of [...(only ?? []), ...exclude]) {
+    if (!names.has(name))
+      warnings.push(
+        `podinit.dev annotations name container '${name}', which this pod does not have`,
+      );
+  }
+  for (const name of exclude) {
+    if (only?.has(name) === true) {
+      warnings.push(
+        `container '${name}' is both in podinit.dev/containers and podinit.dev/exclude-containers; excluding it`,
+      );
+    }
+  }
+  const initValue = podAnnotation(annotations, "init-containers");
+  if (initValue !== null && initValue !== "true" && initValue !== "false") {
+    warnings.push(
+      `podinit.dev/init-containers: '${initValue}' is not "true" or "false"; using "false"`,
+    );
+  }
+  return { selection: { only, exclude, initContainers: initValue === "true" }, warnings };
+}
+
+function skipReason(
+  container: Container,
+  kind: ContainerKind,
+  annotations: Annotations,
+  selection: Selection,
+  settings: MutationSettings,
+  resolved: ResolvedEntrypoints,
+): ContainerSkipReason | null {
+  return (
+    chosenByUser(container.name, kind, annotations, selection, settings) ??
+    technicalReason(container, settings, resolved)
+  );
+}
+
+/** What the annotations and the injector list say about this container. */
+function chosenByUser(
+  name: string,
+  kind: ContainerKind,
+  annotations: Annotations,
+  selection: Selection,
+  settings: MutationSettings,
+): ContainerSkipReason | null {
+  const own = annotationFor(annotations, "inject", name);
+  const ownOptOut = own !== null && own.source.endsWith(`.${name}`) && own.value.trim() === "false";
+  if (ownOptOut) return "opted-out";
+  if (selection.exclude.has(name)) return "excluded";
+  if (selection.only !== null) return selection.only.has(name) ? null : "not-selected";
+  // Without an explicit list, plain init containers and other injectors' containers stay as they are.
+  if (kind === "init-container" && !selection.initContainers) return "init-container";
+  if (settings.injectorContainers.includes(name)) return "injector-container";
+  return null;
+}
+
+/** Containers podinit cannot wrap whatever the user asks. */
+function technicalReason(
+  container: Container,
+  settings: MutationSettings,
+  resolved: ResolvedEntrypoints,
+): ContainerSkipReason | null {
+  const program = effectiveProgram(container, resolved.get(container.name));
+  if (program === null) return "no-command";
+  if (settings.pid1Entrypoints.includes(program)) return "must-be-pid-1";
+  if ((container.volumeMounts ?? []).some(m => m.mountPath === settings.mountPath)) {
+    return "mount-path-conflict";
+  }
+  return null;
+}
