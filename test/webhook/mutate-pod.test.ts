@@ -1,0 +1,334 @@
+import { describe, expect, it } from "vitest";
+import { parseArgs } from "../../init/src/options.js";
+import type { ImageEntrypoint } from "../../webhook/src/mutation/entrypoint.js";
+import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
+import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
+import { app, deepFreeze, podWith } from "./helpers/pods.js";
+import { TEST_SETTINGS } from "./helpers/settings.js";
+
+const BIN = "/.podinit/podinit";
+
+function mutate(pod: Pod, resolved?: ReadonlyMap<string, ImageEntrypoint>) {
+  return mutatePod(deepFreeze(pod), "apps", TEST_SETTINGS, resolved);
+}
+
+function containerOf(pod: Pod, name: string): Container {
+  const found = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find(
+    c => c.name === name,
+  );
+  if (found === undefined) throw new Error(`no container ${name}`);
+  return found;
+}
+
+/** What podinit itself would parse from the rewritten command. */
+function parsedCommand(container: Container) {
+  const [binary, ...rest] = container.command ?? [];
+  expect(binary).toBe(BIN);
+  const parsed = parseArgs(rest);
+  if (!parsed.ok || parsed.invocation.action !== "run")
+    throw new Error("podinit would reject this command");
+  return parsed.invocation;
+}
+
+describe("command and args", () => {
+  it("runs the original command under podinit and leaves args alone", () => {
+    const result = mutate(
+      podWith([app("web", { command: ["nginx", "-g", "daemon off;"], args: ["-c", "/etc/x"] })]),
+    );
+    const web = containerOf(result.pod, "web");
+    expect(parsedCommand(web).command).toEqual(["nginx", "-g", "daemon off;"]);
+    expect(web.args).toEqual(["-c", "/etc/x"]);
+  });
+
+  it("skips containers without a command when no image entrypoint is known", () => {
+    const result = mutate(
+      podWith([app("a", { command: undefined, args: ["--port=1"] }), app("b", { command: [] })]),
+    );
+    expect(result.skippedContainers).toEqual({ a: "no-command", b: "no-command" });
+    expect(result.decision).toBe("skipped");
+    expect(result.reason).toBe("no-eligible-containers");
+  });
+
+  it("with a resolved entrypoint and only args, keeps args and moves ENTRYPOINT into command", () => {
+    const resolved = new Map([["a", { entrypoint: ["/docker-entrypoint.sh"], cmd: ["nginx"] }]]);
+    const result = mutate(
+      podWith([{ name: "a", image: "nginx", args: ["nginx-debug"] }]),
+      resolved,
+    );
+    const a = containerOf(result.pod, "a");
+    expect(parsedCommand(a).command).toEqual(["/docker-entrypoint.sh"]);
+    expect(a.args).toEqual(["nginx-debug"]);
+  });
+
+  it("with a resolved entrypoint and neither set, puts CMD into args, escaping $ for Kubernetes", () => {
+    const resolved = new Map([["a", { entrypoint: ["/run.sh"], cmd: ["--home=$(HOME)", "$$"] }]]);
+    const result = mutate(podWith([{ name: "a", image: "x" }]), resolved);
+    const a = containerOf(result.pod, "a");
+    expect(parsedCommand(a).command).toEqual(["/run.sh"]);
+    expect(a.args).toEqual(["--home=$$(HOME)", "$$$$"]);
+  });
+
+  it("mounts the volume read-only in wrapped containers only", () => {
+    const result = mutate(podWith([app("web"), app("plain", { command: undefined })]));
+    expect(containerOf(result.pod, "web").volumeMounts).toEqual([
+      { name: "podinit", mountPath: "/.podinit", readOnly: true },
+    ]);
+    expect(containerOf(result.pod, "plain").volumeMounts).toBeUndefined();
+  });
+});
+
+describe("install container and volume", () => {
+  it("goes first among init containers, before native sidecars it serves", () => {
+    const sidecar = app("proxy", { restartPolicy: "Always" });
+    const result = mutate(
+      podWith([app()], { spec: { initContainers: [app("migrate"), sidecar] } }),
+    );
+    const names = (result.pod.spec.initContainers ?? []).map(c => c.name);
+    expect(names).toEqual(["podinit-install", "migrate", "proxy"]);
+    expect(result.wrapped).toEqual(["proxy", "app"]);
+    expect(result.skippedContainers).toEqual({ migrate: "init-container" });
+  });
+
+  it("copies the binary with podinit install and passes PSA restricted without a fixed UID", () => {
+    const install = mutate(podWith([app()])).pod.spec.initContainers?.[0];
+    expect(install?.command).toEqual(["/podinit", "install", BIN]);
+    expect(install?.image).toBe(TEST_SETTINGS.initImage);
+    expect(install?.securityContext).toEqual({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(install?.["resources"]).toMatchObject({
+      requests: { cpu: "10m" },
+      limits: { memory: "32Mi" },
+    });
+  });
+
+  it("adds an emptyDir with a sizeLimit under a name the pod does not use yet", () => {
+    const volumes = [
+      { name: "podinit", emptyDir: {} },
+      { name: "podinit-1", secret: { secretName: "s" } },
+    ];
+    const result = mutate(podWith([app()], { spec: { volumes } }));
+    expect(result.pod.spec.volumes?.at(-1)).toEqual({
+      name: "podinit-2",
+      emptyDir: { sizeLimit: "8Mi" },
+    });
+    expect(containerOf(result.pod, "app").volumeMounts?.[0]?.name).toBe("podinit-2");
+  });
+
+  it("never writes into the pod it was given", () => {
+    const pod = deepFreeze(
+      podWith([app()], { annotations: { a: "b" }, spec: { volumes: [], initContainers: [] } }),
+    );
+    expect(() => mutatePod(pod, "apps", TEST_SETTINGS)).not.toThrow();
+  });
+});
+
+describe("grace period", () => {
+  it.each([
+    [undefined, "28s"],
+    [30, "28s"],
+    [60, "58s"],
+    [2, "1s"],
+    [0, "1s"],
+  ])("terminationGracePeriodSeconds %s gives --grace-period=%s", (seconds, expected) => {
+    const spec = seconds === undefined ? {} : { terminationGracePeriodSeconds: seconds };
+    const result = mutate(podWith([app()], { spec }));
+    expect(containerOf(result.pod, "app").command).toContain(`--grace-period=${expected}`);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it("uses a valid annotation, the per-container one over the pod-wide one", () => {
+    const annotations = {
+      "podinit.dev/grace-period": "10s",
+      "podinit.dev/grace-period.b": "1500ms",
+    };
+    const result = mutate(podWith([app("a"), app("b")], { annotations }));
+    expect(parsedCommand(containerOf(result.pod, "a")).options.gracePeriodMs).toBe(10_000);
+    expect(parsedCommand(containerOf(result.pod, "b")).options.gracePeriodMs).toBe(1500);
+  });
+
+  it("clamps a grace period longer than terminationGracePeriodSeconds and says why", () => {
+    const result = mutate(
+      podWith([app()], {
+        annotations: { "podinit.dev/grace-period": "2m" },
+        spec: { terminationGracePeriodSeconds: 30 },
+      }),
+    );
+    expect(parsedCommand(containerOf(result.pod, "app")).options.gracePeriodMs).toBe(28_000);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(
+        /grace-period: 120s.*longer than.*terminationGracePeriodSeconds.*using 28s/,
+      ),
+    ]);
+  });
+
+  it.each(["-5s", "soon", "0s"])(
+    "replaces the invalid value %s by the default with a warning",
+    value => {
+      const result = mutate(
+        podWith([app()], { annotations: { "podinit.dev/grace-period": value } }),
+      );
+      expect(result.decision).toBe("injected");
+      expect(parsedCommand(containerOf(result.pod, "app")).options.gracePeriodMs).toBe(28_000);
+      expect(result.warnings).toEqual([expect.stringContaining(`'${value}' is not a duration`)]);
+    },
+  );
+});
+
+describe("stop signal, stop delay and exit remapping", () => {
+  it("passes valid values to podinit", () => {
+    const annotations = {
+      "podinit.dev/stop-signal": "SIGQUIT",
+      "podinit.dev/stop-delay": "5s",
+      "podinit.dev/remap-exit": "143:0, 130:0",
+    };
+    const options = parsedCommand(
+      containerOf(mutate(podWith([app()], { annotations })).pod, "app"),
+    ).options;
+    expect(options.stopSignal).toBe(3);
+    expect(options.stopDelayMs).toBe(5000);
+    expect(options.remapExit).toEqual([
+      { from: 143, to: 0 },
+      { from: 130, to: 0 },
+    ]);
+  });
+
+  it.each([
+    ["podinit.dev/stop-signal", "KILL", /stop-signal: 'KILL' is not a signal podinit can forward/],
+    ["podinit.dev/stop-delay", "-1s", /stop-delay: '-1s' is not a duration/],
+    ["podinit.dev/remap-exit", "143:zero", /remap-exit: '143:zero' is not FROM:TO/],
+  ])("ignores %s=%s with a warning", (key, value, message) => {
+    const result = mutate(podWith([app()], { annotations: { [key]: value } }));
+    const options = parsedCommand(containerOf(result.pod, "app")).options;
+    expect(options.stopSignal).toBeNull();
+    expect(options.stopDelayMs).toBe(0);
+    expect(options.remapExit).toEqual([]);
+    expect(result.warnings).toEqual([expect.stringMatching(message)]);
+  });
+
+  it("shortens a stop delay that would eat the whole grace period", () => {
+    const annotations = { "podinit.dev/stop-delay": "30s", "podinit.dev/grace-period": "10s" };
+    const result = mutate(podWith([app()], { annotations }));
+    expect(parsedCommand(containerOf(result.pod, "app")).options.stopDelayMs).toBe(9000);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/stop-delay: 30s leaves no time.*using 9s/),
+    ]);
+  });
+});
+
+describe("which containers", () => {
+  it("wraps only the listed containers, and a listed injector container too", () => {
+    const annotations = { "podinit.dev/containers": "istio-proxy, web" };
+    const result = mutate(podWith([app("web"), app("istio-proxy"), app("other")], { annotations }));
+    expect(result.wrapped).toEqual(["web", "istio-proxy"]);
+    expect(result.skippedContainers).toEqual({ other: "not-selected" });
+  });
+
+  it("leaves other injectors' containers alone by default", () => {
+    const result = mutate(podWith([app("web"), app("linkerd-proxy"), app("vault-agent")]));
+    expect(result.skippedContainers).toEqual({
+      "linkerd-proxy": "injector-container",
+      "vault-agent": "injector-container",
+    });
+  });
+
+  it("excludes wins over containers, with a warning for the contradiction and for unknown names", () => {
+    const annotations = {
+      "podinit.dev/containers": "a,b,ghost",
+      "podinit.dev/exclude-containers": "b",
+    };
+    const result = mutate(podWith([app("a"), app("b")], { annotations }));
+    expect(result.wrapped).toEqual(["a"]);
+    expect(result.skippedContainers).toEqual({ b: "excluded" });
+    expect(result.warnings).toEqual([
+      expect.stringContaining("'ghost', which this pod does not have"),
+      expect.stringContaining("container 'b' is both in"),
+    ]);
+  });
+
+  it("opts one container out with podinit.dev/inject.<name>", () => {
+    const result = mutate(
+      podWith([app("a"), app("b")], { annotations: { "podinit.dev/inject.b": "false" } }),
+    );
+    expect(result.skippedContainers).toEqual({ b: "opted-out" });
+  });
+
+  it("wraps plain init containers only when asked", () => {
+    const spec = { initContainers: [app("setup")] };
+    expect(mutate(podWith([app()], { spec })).skippedContainers).toEqual({
+      setup: "init-container",
+    });
+    const optedIn = mutate(
+      podWith([app()], { spec, annotations: { "podinit.dev/init-containers": "true" } }),
+    );
+    expect(optedIn.wrapped).toEqual(["setup", "app"]);
+  });
+
+  it("skips entrypoints that must be PID 1 and containers already using our mount path", () => {
+    const clash = app("clash", { volumeMounts: [{ name: "x", mountPath: "/.podinit" }] });
+    const result = mutate(podWith([app("s6", { command: ["/init"] }), clash, app()]));
+    expect(result.skippedContainers).toEqual({ s6: "must-be-pid-1", clash: "mount-path-conflict" });
+  });
+
+  it("warns about podinit.dev annotations nothing reads", () => {
+    const annotations = { "podinit.dev/grace": "1s", "podinit.dev/containers.app": "x" };
+    const result = mutate(podWith([app()], { annotations }));
+    expect(result.warnings).toEqual([
+      "annotation podinit.dev/grace is not a podinit setting and is ignored",
+      "annotation podinit.dev/containers.app: podinit.dev/containers applies to the whole pod only",
+    ]);
+  });
+});
+
+describe("pods that are skipped", () => {
+  function status(pod: Pod): unknown {
+    return JSON.parse(pod.metadata?.annotations?.["podinit.dev/status"] ?? "null");
+  }
+
+  it.each([
+    ["opted-out", podWith([app()], { annotations: { "podinit.dev/inject": "false" } })],
+    ["windows", podWith([app()], { spec: { os: { name: "windows" } } })],
+    [
+      "host-process",
+      podWith([app()], { spec: { securityContext: { windowsOptions: { hostProcess: true } } } }),
+    ],
+  ])("%s: recorded in podinit.dev/status, nothing injected", (reason, pod) => {
+    const result = mutate(pod);
+    expect(result.reason).toBe(reason);
+    expect(status(result.pod)).toEqual({ version: "0.1.0-test", decision: "skipped", reason });
+    expect(result.pod.spec).toBe(pod.spec);
+  });
+
+  it("skips namespaces excluded by configuration", () => {
+    const result = mutatePod(podWith([app()]), "kube-system", TEST_SETTINGS);
+    expect(result.reason).toBe("namespace-excluded");
+  });
+
+  it("returns mirror pods and injected pods as the very same object", () => {
+    const mirror = podWith([app()], { annotations: { "kubernetes.io/config.mirror": "abc" } });
+    expect(mutate(mirror).pod).toBe(mirror);
+    const injected = mutate(podWith([app()])).pod;
+    const again = mutatePod(injected, "apps", TEST_SETTINGS);
+    expect(again.pod).toBe(injected);
+    expect(again.reason).toBe("already-injected");
+  });
+
+  it("treats a command that already starts with podinit as injected", () => {
+    const pod = podWith([app("a", { command: ["/opt/bin/podinit", "--", "/app"] }), app("b")]);
+    expect(mutate(pod).pod).toBe(pod);
+  });
+
+  it("records what was wrapped and skipped, with the version", () => {
+    const result = mutate(podWith([app("a"), app("b", { command: undefined })]));
+    expect(status(result.pod)).toEqual({
+      version: "0.1.0-test",
+      decision: "injected",
+      wrapped: ["a"],
+      skipped: { b: "no-command" },
+    });
+  });
+});
