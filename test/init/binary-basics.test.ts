@@ -1,0 +1,133 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTempDir, PODINIT, requirePodinit, runPodinit } from "../helpers/podinit-process.js";
+
+const dir = makeTempDir("basics");
+beforeAll(requirePodinit);
+afterAll(() => dir.remove());
+
+describe("podinit binary: build", () => {
+  it("is one static executable", () => {
+    const description = execFileSync("file", ["-b", PODINIT], { encoding: "utf8" });
+    expect(description).toMatch(/statically linked/);
+    expect(description).not.toMatch(/interpreter/);
+  });
+});
+
+describe("podinit binary: exit codes", () => {
+  it.each([0, 1, 3, 127, 254, 255])("passes the child's exit code %i through", async code => {
+    const result = await runPodinit(["--", "sh", "-c", `exit ${code}`]);
+    expect(result.code).toBe(code);
+  });
+
+  it.each([
+    ["USR1", 138],
+    ["KILL", 137],
+    ["TERM", 143],
+    ["SEGV", 139],
+  ])("exits 128+N when the child is killed by SIG%s", async (signal, code) => {
+    const result = await runPodinit(["--", "sh", "-c", `kill -${signal} $$; sleep 5`]);
+    expect(result.code).toBe(code);
+  });
+
+  it("remaps an exit code with --remap-exit, and only that one", async () => {
+    expect(
+      (await runPodinit(["--remap-exit=143:0", "--", "sh", "-c", "kill -TERM $$; sleep 5"])).code,
+    ).toBe(0);
+    expect((await runPodinit(["--remap-exit=143:0", "--", "sh", "-c", "exit 3"])).code).toBe(3);
+    expect(
+      (await runPodinit(["--", "sh", "-c", "exit 7"], { env: { PODINIT_REMAP_EXIT: "7:9,3:4" } }))
+        .code,
+    ).toBe(9);
+  });
+
+  it("passes stdin through to the child", async () => {
+    const result = spawnSync(PODINIT, ["--", "sh"], {
+      input: "echo from-stdin; exit 7\n",
+      encoding: "utf8",
+    });
+    expect(result.stdout).toBe("from-stdin\n");
+    expect(result.status).toBe(7);
+  }, 10_000);
+});
+
+describe("podinit binary: commands that cannot run", () => {
+  it("exits 127 with one clear line when the command is not in PATH", async () => {
+    const result = await runPodinit(["--", "no-such-program-here", "arg"]);
+    expect(result.code).toBe(127);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      "podinit: cannot run 'no-such-program-here': No such file or directory in PATH (ENOENT)",
+    ]);
+  });
+
+  it("exits 127 for a missing absolute path", async () => {
+    const result = await runPodinit(["--", "/nonexistent/app"]);
+    expect(result.code).toBe(127);
+    expect(result.stderr).toContain("cannot run '/nonexistent/app'");
+  });
+
+  it("exits 126 when the file is not executable", async () => {
+    const file = join(dir.path, "not-executable");
+    writeFileSync(file, "#!/bin/sh\necho hi\n");
+    chmodSync(file, 0o644);
+    const result = await runPodinit(["--", file]);
+    expect(result.code).toBe(126);
+    expect(result.stderr).toContain("EACCES");
+  });
+
+  it("exits 126 for a directory", async () => {
+    expect((await runPodinit(["--", dir.path])).code).toBe(126);
+  });
+
+  it("finds commands through the PATH it was given", async () => {
+    const bin = join(dir.path, "bin");
+    execFileSync("mkdir", ["-p", bin]);
+    writeFileSync(join(bin, "my-app"), "#!/bin/sh\nexit 42\n", { mode: 0o755 });
+    const result = await runPodinit(["my-app"], { env: { PATH: `${bin}:/usr/bin:/bin` } });
+    expect(result.code).toBe(42);
+  });
+});
+
+describe("podinit binary: command line", () => {
+  it("prints its version and help", async () => {
+    expect((await runPodinit(["--version"], { namespace: false })).stdout).toMatch(
+      /^podinit \d+\.\d+\.\d+\n$/,
+    );
+    const help = await runPodinit(["--help"], { namespace: false });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--grace-period=DURATION");
+    expect(help.stdout).toContain("PODINIT_GRACE_PERIOD");
+  });
+
+  it.each([
+    [["--frobnicate", "true"], "unknown option '--frobnicate'"],
+    [["--grace-period=-5s", "true"], "--grace-period: '-5s' is not a duration"],
+    [[], "no command to run"],
+  ])("exits 2 for %j naming the problem", async (args, message) => {
+    const result = await runPodinit(args, { namespace: false });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+
+  it("exits 2 for a malformed PODINIT_* variable, naming it", async () => {
+    const result = await runPodinit(["true"], {
+      namespace: false,
+      env: { PODINIT_STOP_SIGNAL: "SIGFOO" },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("PODINIT_STOP_SIGNAL");
+  });
+
+  it("logs what it does at PODINIT_LOG_LEVEL=debug or -vv, and nothing by default", async () => {
+    const quiet = await runPodinit(["--", "sh", "-c", "exit 0"]);
+    expect(quiet.stderr).toBe("");
+    const verbose = await runPodinit(["-vv", "--", "sh", "-c", "exit 0"]);
+    expect(verbose.stderr).toMatch(/podinit: started \["sh","-c","exit 0"\] as pid \d+/);
+    const fromEnv = await runPodinit(["--", "sh", "-c", "exit 0"], {
+      env: { PODINIT_LOG_LEVEL: "debug" },
+    });
+    expect(fromEnv.stderr).toContain("exiting with 0");
+  });
+});

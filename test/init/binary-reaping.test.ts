@@ -1,0 +1,109 @@
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  descendants,
+  makeTempDir,
+  processTable,
+  requirePodinit,
+  startPodinit,
+  waitFor,
+  zombiesBelow,
+} from "../helpers/podinit-process.js";
+
+const dir = makeTempDir("reaping");
+beforeAll(requirePodinit);
+afterAll(() => dir.remove());
+
+let counter = 0;
+
+/**
+ * A main process that never reaps anything: it makes `count` orphans (each subshell exits at once,
+ * so its `cat` is re-parented to the init), and when the test creates the `go` file it releases them
+ * all at once through a FIFO, then execs a `sleep` that never calls wait().
+ */
+function orphanStorm(count: number): { script: string; go: string } {
+  counter++;
+  const fifo = join(dir.path, `fifo-${counter}`);
+  const go = join(dir.path, `go-${counter}`);
+  const script = [
+    `mkfifo ${fifo}`,
+    `i=0; while [ $i -lt ${count} ]; do (cat ${fifo} > /dev/null &); i=$((i+1)); done`,
+    `while [ ! -f ${go} ]; do sleep 0.05; done`,
+    `exec 3> ${fifo}; exec 3>&-`,
+    "exec sleep 1000",
+  ].join("; ");
+  return { script, go };
+}
+
+function adoptedCats(init: number): number {
+  return processTable().filter(p => p.ppid === init && p.comm === "cat").length;
+}
+
+function catsBelow(init: number): number {
+  return descendants(init).filter(p => p.comm === "cat").length;
+}
+
+async function expectStormReaped(count: number, namespace: boolean): Promise<void> {
+  const { script, go } = orphanStorm(count);
+  const run = await startPodinit(["--", "sh", "-c", script], { namespace });
+  try {
+    await waitFor(
+      () => adoptedCats(run.pid) === count,
+      `${count} orphans adopted by podinit`,
+      60_000,
+    );
+    writeFileSync(go, "");
+    await waitFor(() => catsBelow(run.pid) === 0, "every orphan to exit and be reaped", 20_000);
+    expect(zombiesBelow(run.pid)).toEqual([]);
+    run.signal("SIGTERM");
+    expect((await run.finished).code).toBe(143);
+  } finally {
+    run.process.kill("SIGKILL");
+  }
+}
+
+describe("podinit binary: zombie reaping", () => {
+  it(
+    "reaps 100 orphaned zombies as PID 1 of its namespace",
+    () => expectStormReaped(100, true),
+    60_000,
+  );
+
+  it(
+    "reaps 100 orphaned zombies as a child subreaper when it is not PID 1",
+    () => expectStormReaped(100, false),
+    60_000,
+  );
+
+  it(
+    "leaves no zombie when the child forks 2,000 short-lived orphans",
+    () => expectStormReaped(2000, true),
+    120_000,
+  );
+
+  it("control: under a PID 1 that never reaps, the same orphans stay zombies", async () => {
+    const { script, go } = orphanStorm(20);
+    const child = spawn(
+      "unshare",
+      ["--pid", "--fork", "--mount-proc", "--kill-child", "sh", "-c", script],
+      { stdio: "ignore" },
+    );
+    try {
+      const init = await waitFor(
+        () => processTable().find(p => p.ppid === child.pid)?.pid,
+        "the namespace's PID 1",
+      );
+      await waitFor(() => adoptedCats(init) === 20, "20 orphans adopted by the shell", 30_000);
+      writeFileSync(go, "");
+      await waitFor(
+        () => zombiesBelow(init).length >= 10,
+        "zombies under a PID 1 that never reaps",
+        10_000,
+      );
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 60_000);
+});

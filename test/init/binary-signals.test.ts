@@ -1,0 +1,203 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  makeTempDir,
+  requirePodinit,
+  sleep,
+  startPodinit,
+  waitFor,
+  waitForFile,
+  type RunningPodinit,
+} from "../helpers/podinit-process.js";
+
+const dir = makeTempDir("signals");
+const started: RunningPodinit[] = [];
+beforeAll(requirePodinit);
+afterEach(() => {
+  for (const run of started.splice(0))
+    if (run.process.exitCode === null) run.process.kill("SIGKILL");
+});
+afterAll(() => dir.remove());
+
+let counter = 0;
+function files(): { log: string; ready: string } {
+  counter++;
+  return { log: join(dir.path, `log-${counter}`), ready: join(dir.path, `ready-${counter}`) };
+}
+
+function lines(path: string): string[] {
+  try {
+    return readFileSync(path, "utf8").trim().split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** A shell that records every trapped signal, by name and by who it is, into a log file. */
+function recorder(who: string, log: string, signals: readonly string[], ready?: string): string {
+  const traps = signals.map(s => `trap 'echo ${who}-${s} >> ${log}' ${s}`).join("; ");
+  const announce = ready === undefined ? "" : `echo > ${ready}; `;
+  return `${traps}; ${announce}while :; do sleep 0.05; done`;
+}
+
+async function start(
+  args: string[],
+  options: Parameters<typeof startPodinit>[1] = {},
+): Promise<RunningPodinit> {
+  const run = await startPodinit(args, options);
+  started.push(run);
+  return run;
+}
+
+const FORWARDED = [
+  "HUP",
+  "USR1",
+  "USR2",
+  "WINCH",
+  "ALRM",
+  "PIPE",
+  "URG",
+  "CONT",
+  "INT",
+  "QUIT",
+  "TERM",
+] as const;
+
+describe("podinit binary: signal forwarding", () => {
+  it.each([true, false])(
+    "forwards every catchable signal to the child (PID 1: %s)",
+    async namespace => {
+      const { log, ready } = files();
+      const script = recorder("main", log, FORWARDED, ready);
+      const run = await start(["--", "sh", "-c", script], { namespace });
+      await waitForFile(ready);
+      for (const signal of FORWARDED) {
+        run.signal(`SIG${signal}`);
+        await waitFor(() => lines(log).includes(`main-${signal}`), `main-${signal} in ${log}`);
+      }
+      expect(lines(log)).toEqual(FORWARDED.map(s => `main-${s}`));
+      run.signal("SIGKILL");
+    },
+  );
+
+  it("sends signals to the whole process group by default", async () => {
+    const { log, ready } = files();
+    const script = `(${recorder("bg", log, ["USR1"])}) & trap 'echo main-USR1 >> ${log}' USR1; echo > ${ready}; while :; do sleep 0.05; done`;
+    const run = await start(["--", "sh", "-c", script]);
+    await waitForFile(ready);
+    run.signal("SIGUSR1");
+    await waitFor(() => lines(log).length === 2, "both processes to record USR1");
+    expect(lines(log).sort()).toEqual(["bg-USR1", "main-USR1"]);
+  });
+
+  it("sends signals to the child alone with --forward=child", async () => {
+    const { log, ready } = files();
+    const bg = `(${recorder("bg", log, ["USR1", "TERM"])}) &`;
+    const script = `${bg} trap 'echo main-USR1 >> ${log}' USR1; trap 'exit 0' TERM; echo > ${ready}; while :; do sleep 0.05; done`;
+    const run = await start(["--forward=child", "--cleanup-timeout=10s", "--", "sh", "-c", script]);
+    await waitForFile(ready);
+    run.signal("SIGUSR1");
+    await waitFor(() => lines(log).includes("main-USR1"), "main-USR1");
+    // The stop request reaches the main process only; the worker hears of it when the main process is gone.
+    run.signal("SIGTERM");
+    await waitFor(() => lines(log).includes("bg-TERM"), "bg-TERM");
+    expect(lines(log)).toEqual(["main-USR1", "bg-TERM"]);
+  });
+
+  it("a shell that traps SIGTERM while it waits for a foreground child exits promptly (group delivery)", async () => {
+    const { ready } = files();
+    const run = await start([
+      "--",
+      "sh",
+      "-c",
+      `trap 'exit 0' TERM; echo > ${ready}; sleep 1000; exit 1`,
+    ]);
+    await waitForFile(ready);
+    run.signal("SIGTERM");
+    expect((await run.finished).code).toBe(0);
+  });
+
+  it("rewrites the stop signal with --stop-signal (SIGTERM arrives as SIGQUIT)", async () => {
+    const { log, ready } = files();
+    const script = `trap 'echo got-QUIT >> ${log}; exit 0' QUIT; trap 'echo got-TERM >> ${log}; exit 1' TERM; echo > ${ready}; while :; do sleep 0.05; done`;
+    const run = await start(["--stop-signal=QUIT", "--", "sh", "-c", script]);
+    await waitForFile(ready);
+    run.signal("SIGTERM");
+    expect((await run.finished).code).toBe(0);
+    expect(lines(log)).toEqual(["got-QUIT"]);
+  });
+
+  it("rewrites and drops signals with --rewrite", async () => {
+    const { log, ready } = files();
+    const script = recorder("main", log, ["USR1", "USR2", "HUP", "WINCH"], ready);
+    const run = await start([
+      "--rewrite=USR1:USR2",
+      "--rewrite=HUP:none",
+      "--",
+      "sh",
+      "-c",
+      script,
+    ]);
+    await waitForFile(ready);
+    run.signal("SIGUSR1");
+    run.signal("SIGHUP");
+    await sleep(50);
+    run.signal("SIGWINCH");
+    await waitFor(() => lines(log).includes("main-WINCH"), "main-WINCH");
+    expect(lines(log)).toEqual(["main-USR2", "main-WINCH"]);
+  });
+
+  it("holds the first stop request back for --stop-delay, and forwards a second one at once", async () => {
+    const { log, ready } = files();
+    const script = `trap 'echo got-TERM >> ${log}; exit 0' TERM; echo > ${ready}; while :; do sleep 0.05; done`;
+    const run = await start(["--stop-delay=60s", "--", "sh", "-c", script]);
+    await waitForFile(ready);
+    run.signal("SIGTERM");
+    await sleep(300);
+    expect(lines(log)).toEqual([]);
+    run.signal("SIGTERM");
+    expect((await run.finished).code).toBe(0);
+    expect(lines(log)).toEqual(["got-TERM"]);
+  });
+
+  it("survives a storm of 10,000 signals and still acts on the SIGTERM that follows", async () => {
+    const { log, ready } = files();
+    const script = `trap 'echo got-TERM >> ${log}; exit 0' TERM; trap ':' USR1 USR2 WINCH; echo > ${ready}; while :; do sleep 0.05; done`;
+    const run = await start(["--", "sh", "-c", script]);
+    await waitForFile(ready);
+    const storm: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGWINCH"];
+    for (let i = 0; i < 10_000; i++) run.signal(storm[i % storm.length] ?? "SIGUSR1");
+    run.signal("SIGTERM");
+    const result = await run.finished;
+    expect(result.code).toBe(0);
+    expect(lines(log)).toEqual(["got-TERM"]);
+  }, 60_000);
+});
+
+describe("podinit binary: job control", () => {
+  it("stops the child's group and itself on SIGTSTP, and resumes both on SIGCONT", async () => {
+    const { ready } = files();
+    const run = await start(["--", "sh", "-c", `echo > ${ready}; while :; do sleep 0.05; done`], {
+      namespace: false,
+    });
+    await waitForFile(ready);
+    const state = (pid: number) => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
+    const child = await waitFor(() => {
+      const found = readFileSync(`/proc/${run.pid}/task/${run.pid}/children`, "utf8").trim();
+      return found === "" ? undefined : Number(found.split(" ")[0]);
+    }, "podinit's child");
+    run.signal("SIGTSTP");
+    await waitFor(
+      () => state(run.pid) === "T" && state(child) === "T",
+      "podinit and its child to stop",
+    );
+    run.signal("SIGCONT");
+    await waitFor(
+      () => state(run.pid) !== "T" && state(child) !== "T",
+      "podinit and its child to resume",
+    );
+    run.signal("SIGTERM");
+    expect((await run.finished).code).toBe(143);
+  });
+});
