@@ -1,0 +1,86 @@
+// Decides one admission request: which pods to mutate, and failing open when we break.
+
+import type { Operation } from "fast-json-patch";
+import { describeThrown } from "../errors.js";
+import { NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "../mutation/entrypoint.js";
+import { mutatePod, type MutationResult } from "../mutation/mutate-pod.js";
+import { diffPod } from "../mutation/patch.js";
+import type { Pod } from "../mutation/pod-types.js";
+import { readPod } from "../mutation/read-pod.js";
+import type { MutationSettings } from "../mutation/settings.js";
+import type { AdmissionRequest } from "./types.js";
+
+/**
+ * Looks up image entrypoints for containers without a command. Runs before the pure mutation;
+ * the default knows none, so such containers are skipped with reason `no-command`.
+ */
+export type EntrypointResolver = (pod: Pod, namespace: string) => Promise<ResolvedEntrypoints>;
+
+export const noEntrypointResolver: EntrypointResolver = () =>
+  Promise.resolve(NO_RESOLVED_ENTRYPOINTS);
+
+export type Decision = "injected" | "skipped" | "ignored" | "failed-open";
+
+export interface AdmissionOutcome {
+  readonly decision: Decision;
+  readonly reason: string | null;
+  readonly patch: readonly Operation[];
+  readonly warnings: readonly string[];
+  readonly mutation: MutationResult | null;
+  /** What went wrong inside the webhook when it failed open. */
+  readonly failure: string | null;
+}
+
+const FAIL_OPEN_WARNING =
+  "the webhook failed on this pod and admitted it without podinit; see the webhook's logs";
+
+function outcome(
+  decision: Decision,
+  reason: string | null,
+  fields: Partial<AdmissionOutcome> = {},
+): AdmissionOutcome {
+  return { decision, reason, patch: [], warnings: [], mutation: null, failure: null, ...fields };
+}
+
+/** Pod CREATE on the pod itself; anything else is answered "allowed" untouched. */
+function isPodCreate(request: AdmissionRequest): boolean {
+  const kind = request.kind;
+  return (
+    kind.kind === "Pod" &&
+    (kind.group ?? "") === "" &&
+    request.operation === "CREATE" &&
+    (request.subResource ?? "") === ""
+  );
+}
+
+/** Never throws and never denies: any failure inside becomes an unchanged, allowed pod. */
+export async function admitPod(
+  request: AdmissionRequest,
+  settings: MutationSettings,
+  resolveEntrypoints: EntrypointResolver,
+): Promise<AdmissionOutcome> {
+  if (!isPodCreate(request)) return outcome("ignored", "not-a-pod-create");
+  const pod = readPod(request.object);
+  if (pod === null) {
+    return outcome("failed-open", "malformed-pod", {
+      warnings: ["the pod in the review could not be read; admitted without podinit"],
+      failure: "request.object is not shaped like a Pod",
+    });
+  }
+  const namespace = request.namespace ?? pod.metadata?.namespace ?? "";
+  try {
+    const resolved = await resolveEntrypoints(pod, namespace);
+    const mutation = mutatePod(pod, namespace, settings, resolved);
+    const patch = diffPod(pod, mutation.pod);
+    return outcome(mutation.decision, mutation.reason, {
+      patch,
+      warnings: mutation.warnings,
+      mutation,
+    });
+  } catch (thrown) {
+    return outcome("failed-open", "internal-error", {
+      warnings: [FAIL_OPEN_WARNING],
+      failure: describeThrown(thrown),
+    });
+  }
+}

@@ -1,0 +1,94 @@
+// Builds the Fastify app (routes, error handling) without listening, for main.ts and tests.
+
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import type { RawServerDefault } from "fastify";
+import type { Server as HttpsServer } from "node:https";
+import { noEntrypointResolver, type EntrypointResolver } from "./admission/admit-pod.js";
+import { requestError } from "./admission/request-errors.js";
+import { allowResponse } from "./admission/review.js";
+import { httpStatus, describeThrown, webhookError } from "./errors.js";
+import type { WebhookMetrics } from "./metrics.js";
+import type { MutationSettings } from "./mutation/settings.js";
+import { healthRoutes, type Lifecycle } from "./routes/health.js";
+import { metricsRoute } from "./routes/metrics.js";
+import { mutateRoute } from "./routes/mutate.js";
+
+export interface AppOptions {
+  readonly settings: MutationSettings;
+  readonly bodyLimitBytes: number;
+  readonly logger: FastifyBaseLogger;
+  readonly metrics: WebhookMetrics;
+  readonly lifecycle: Lifecycle;
+  /** PEM key pair; without it the app serves plain HTTP (for fastify.inject in tests). */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  readonly resolveEntrypoints?: EntrypointResolver;
+}
+
+export type WebhookApp = FastifyInstance<RawServerDefault | HttpsServer>;
+
+function uidOf(body: unknown): string | null {
+  const request = (body as { request?: { uid?: unknown } } | null)?.request;
+  return typeof request?.uid === "string" && request.uid !== "" ? request.uid : null;
+}
+
+export async function buildApp(options: AppOptions): Promise<WebhookApp> {
+  const common = {
+    loggerInstance: options.logger,
+    // One log line per review, written by the route; Fastify's two lines per request would be noise.
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimitBytes,
+    // A uid sent as a number must fail validation, not be coerced into a string.
+    ajv: { customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false } },
+  } as const;
+  const app: WebhookApp =
+    options.tls === undefined
+      ? Fastify(common)
+      : Fastify({
+          ...common,
+          https: { key: options.tls.key, cert: options.tls.cert },
+        });
+
+  const { metrics } = options;
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = requestError(error, options.bodyLimitBytes);
+    const uid = problem.code === "ERR_INTERNAL" ? uidOf(request.body) : null;
+    metrics.errors.inc({ code: problem.code });
+    if (uid !== null && request.url === "/mutate") {
+      // Fail open: a bug of ours must never block a pod from being created.
+      metrics.failOpen.inc();
+      metrics.reviews.inc({ decision: "failed-open" });
+      request.log.error({ uid, failure: describeThrown(error) }, "review failed open");
+      return reply
+        .code(200)
+        .send(
+          allowResponse(
+            uid,
+            [],
+            [
+              "the webhook failed on this pod and admitted it without podinit; see the webhook's logs",
+            ],
+          ),
+        );
+    }
+    if (problem.code === "ERR_INTERNAL")
+      request.log.error({ failure: describeThrown(error) }, "request failed");
+    else request.log.info({ code: problem.code, reason: problem.message }, "review rejected");
+    return reply.code(httpStatus(problem)).send(problem);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const problem = webhookError(
+      "ERR_ROUTE_NOT_FOUND",
+      `no route ${request.method} ${request.url}; reviews go to POST /mutate`,
+    );
+    return reply.code(404).send(problem);
+  });
+
+  await app.register(mutateRoute, {
+    settings: options.settings,
+    metrics,
+    resolveEntrypoints: options.resolveEntrypoints ?? noEntrypointResolver,
+  });
+  await app.register(healthRoutes, { lifecycle: options.lifecycle });
+  await app.register(metricsRoute, { metrics });
+  return app;
+}

@@ -1,0 +1,305 @@
+// The webhook's settings from flags and PODINIT_* variables, validated once and frozen.
+
+import { formatDuration, parseDuration } from "../../init/src/duration.js";
+import { webhookError, type WebhookError } from "./errors.js";
+import {
+  DEFAULT_EXCLUDED_NAMESPACES,
+  DEFAULT_INJECTOR_CONTAINERS,
+  DEFAULT_PID1_ENTRYPOINTS,
+  type MutationSettings,
+} from "./mutation/settings.js";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly tlsCertFile: string;
+  readonly tlsKeyFile: string;
+  /** How often the key pair is re-read even without a file event; 0 turns polling off. */
+  readonly tlsReloadIntervalMs: number;
+  readonly bodyLimitBytes: number;
+  readonly logLevel: LogLevel;
+  /** After SIGTERM, how long /readyz reports not-ready before the server stops accepting. */
+  readonly shutdownDelayMs: number;
+  readonly mutation: MutationSettings;
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: Config; readonly notices: readonly string[] }
+  | { readonly ok: false; readonly errors: readonly WebhookError[] };
+
+type Value = string | number | readonly string[] | null;
+
+interface SettingSpec {
+  readonly flag: string;
+  readonly help: string;
+  /** The default as the user would type it; undefined makes the setting required. */
+  readonly fallback: string | undefined;
+  /** The parsed value, or a string saying why the text is wrong. */
+  readonly parse: (text: string) => { readonly value: Value } | string;
+}
+
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|k|M|G)?$/;
+const BYTE_UNITS: Readonly<Record<string, number>> = { "": 1, Ki: 1024, Mi: 1024 ** 2 };
+
+function integer(min: number, max: number): SettingSpec["parse"] {
+  return text => {
+    const n = Number(text);
+    if (!/^[0-9]+$/.test(text.trim()) || n < min || n > max) {
+      return `'${text}' is not a whole number from ${min} to ${max}`;
+    }
+    return { value: n };
+  };
+}
+
+function duration(text: string): { value: number } | string {
+  const ms = parseDuration(text);
+  return ms === null ? `'${text}' is not a duration like 30s, 500ms or 1m` : { value: ms };
+}
+
+function nonEmpty(text: string): { value: string } | string {
+  return text.trim() === "" || /\s/.test(text.trim())
+    ? `'${text}' must be one word, not empty`
+    : { value: text.trim() };
+}
+
+function absolutePath(text: string): { value: string } | string {
+  const path = text.trim().replace(/\/+$/, "");
+  return path.startsWith("/") && path !== "" && !path.includes("..")
+    ? { value: path }
+    : `'${text}' is not an absolute path other than /`;
+}
+
+function list(text: string): { value: readonly string[] } {
+  return {
+    value: Object.freeze(
+      text
+        .split(",")
+        .map(s => s.trim())
+        .filter(s => s !== ""),
+    ),
+  };
+}
+
+function oneOf(options: readonly string[], optional: boolean): SettingSpec["parse"] {
+  return text => {
+    if (optional && text === "") return { value: null };
+    return options.includes(text)
+      ? { value: text }
+      : `'${text}' is not one of ${options.join(", ")}`;
+  };
+}
+
+const SPECS: readonly SettingSpec[] = [
+  { flag: "port", help: "HTTPS port", fallback: "8443", parse: integer(1, 65535) },
+  { flag: "host", help: "address to listen on", fallback: "0.0.0.0", parse: nonEmpty },
+  { flag: "tls-cert", help: "PEM certificate chain file", fallback: undefined, parse: nonEmpty },
+  { flag: "tls-key", help: "PEM private key file", fallback: undefined, parse: nonEmpty },
+  {
+    flag: "tls-reload-interval",
+    help: "re-read the key pair this often (0: only on file events)",
+    fallback: "60s",
+    parse: duration,
+  },
+  {
+    flag: "init-image",
+    help: "image holding the podinit binary",
+    fallback: undefined,
+    parse: nonEmpty,
+  },
+  {
+    flag: "init-image-pull-policy",
+    help: "Always, IfNotPresent or Never (default: Kubernetes')",
+    fallback: "",
+    parse: oneOf(["Always", "IfNotPresent", "Never"], true),
+  },
+  {
+    flag: "binary-path",
+    help: "path of podinit inside the init image",
+    fallback: "/podinit",
+    parse: absolutePath,
+  },
+  {
+    flag: "mount-path",
+    help: "where the podinit volume is mounted in pods",
+    fallback: "/.podinit",
+    parse: absolutePath,
+  },
+  {
+    flag: "volume-size-limit",
+    help: "sizeLimit of the podinit emptyDir",
+    fallback: "8Mi",
+    parse: text =>
+      QUANTITY.test(text.trim()) ? { value: text.trim() } : `'${text}' is not a quantity like 8Mi`,
+  },
+  {
+    flag: "exclude-namespaces",
+    help: "namespaces never injected (comma-separated)",
+    fallback: DEFAULT_EXCLUDED_NAMESPACES.join(","),
+    parse: list,
+  },
+  {
+    flag: "injector-containers",
+    help: "other injectors' containers left unwrapped",
+    fallback: DEFAULT_INJECTOR_CONTAINERS.join(","),
+    parse: list,
+  },
+  {
+    flag: "pid1-entrypoints",
+    help: "entrypoints that must be PID 1 themselves",
+    fallback: DEFAULT_PID1_ENTRYPOINTS.join(","),
+    parse: list,
+  },
+  {
+    flag: "grace-margin",
+    help: "taken off terminationGracePeriodSeconds for podinit's grace period",
+    fallback: "2s",
+    parse: duration,
+  },
+  {
+    flag: "body-limit",
+    help: "largest review accepted, in bytes (Ki and Mi suffixes allowed)",
+    fallback: "3Mi",
+    parse: text => {
+      const match = /^([0-9]+)(Ki|Mi)?$/.exec(text.trim());
+      const bytes = match === null ? NaN : Number(match[1]) * (BYTE_UNITS[match[2] ?? ""] ?? NaN);
+      return bytes >= 1024 && bytes <= 64 * 1024 ** 2
+        ? { value: bytes }
+        : `'${text}' is not a size from 1Ki to 64Mi`;
+    },
+  },
+  {
+    flag: "log-level",
+    help: LOG_LEVELS.join(", "),
+    fallback: "info",
+    parse: oneOf(LOG_LEVELS, false),
+  },
+  {
+    flag: "shutdown-delay",
+    help: "after SIGTERM, report not-ready this long before closing",
+    fallback: "3s",
+    parse: duration,
+  },
+];
+
+const SPEC_BY_FLAG: ReadonlyMap<string, SettingSpec> = new Map(SPECS.map(s => [s.flag, s]));
+
+export function envName(flag: string): string {
+  return `PODINIT_${flag.toUpperCase().replaceAll("-", "_")}`;
+}
+
+/** `--help` text, generated from the same table that parses the settings. */
+export function configHelp(): string {
+  const lines = ["usage: podinit-webhook [--setting=value ...]", ""];
+  for (const spec of SPECS) {
+    const fallback =
+      spec.fallback === undefined ? "required" : `default ${spec.fallback || "unset"}`;
+    lines.push(`  --${spec.flag} (${envName(spec.flag)}): ${spec.help}; ${fallback}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Flags as `--name value` or `--name=value`; returns texts by flag, or an error. */
+function readFlags(argv: readonly string[]): Map<string, string> | WebhookError {
+  const texts = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    const match = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(arg);
+    const flag = match?.[1];
+    if (match === null || flag === undefined || !SPEC_BY_FLAG.has(flag)) {
+      return webhookError("ERR_CONFIG_INVALID", `unknown argument '${arg}' (see --help)`);
+    }
+    const value = match[2] ?? argv[++i];
+    if (value === undefined) return webhookError("ERR_CONFIG_INVALID", `--${flag} needs a value`);
+    texts.set(flag, value);
+  }
+  return texts;
+}
+
+/**
+ * Reads and checks every setting; flags win over the environment. All problems are reported
+ * together, each naming the flag or variable, so one restart fixes them all.
+ */
+export function loadConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  version: string,
+): ConfigResult {
+  const flags = readFlags(argv);
+  if (!(flags instanceof Map)) return { ok: false, errors: [flags] };
+  const errors: WebhookError[] = [];
+  const notices: string[] = [];
+  const values = new Map<string, Value>();
+  for (const spec of SPECS) {
+    const variable = envName(spec.flag);
+    let text = flags.get(spec.flag);
+    let source = `--${spec.flag}`;
+    if (text === undefined && env[variable] !== undefined) {
+      text = env[variable];
+      source = variable;
+      // Kubernetes' service links define PODINIT_PORT=tcp://… for a Service named "podinit".
+      if (spec.flag === "port" && text !== undefined && text.startsWith("tcp://")) {
+        notices.push(
+          `${variable}='${text}' looks like a Kubernetes service link and is ignored; set enableServiceLinks: false`,
+        );
+        text = undefined;
+      }
+    }
+    text ??= spec.fallback;
+    if (text === undefined) {
+      errors.push(
+        webhookError(
+          "ERR_CONFIG_INVALID",
+          `--${spec.flag} (or ${variable}) is required: ${spec.help}`,
+        ),
+      );
+      continue;
+    }
+    const parsed = spec.parse(text);
+    if (typeof parsed === "string")
+      errors.push(webhookError("ERR_CONFIG_INVALID", `${source}: ${parsed}`));
+    else values.set(spec.flag, parsed.value);
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, config: buildConfig(values, version), notices };
+}
+
+function buildConfig(values: ReadonlyMap<string, Value>, version: string): Config {
+  const get = <T extends Value>(flag: string): T => values.get(flag) as T;
+  const mutation: MutationSettings = Object.freeze({
+    version,
+    initImage: get<string>("init-image"),
+    initImagePullPolicy: get<string | null>("init-image-pull-policy"),
+    binaryPathInImage: get<string>("binary-path"),
+    mountPath: get<string>("mount-path"),
+    volumeSizeLimit: get<string>("volume-size-limit"),
+    excludedNamespaces: get<readonly string[]>("exclude-namespaces"),
+    injectorContainers: get<readonly string[]>("injector-containers"),
+    pid1Entrypoints: get<readonly string[]>("pid1-entrypoints"),
+    graceMarginMs: get<number>("grace-margin"),
+  });
+  return Object.freeze({
+    port: get<number>("port"),
+    host: get<string>("host"),
+    tlsCertFile: get<string>("tls-cert"),
+    tlsKeyFile: get<string>("tls-key"),
+    tlsReloadIntervalMs: get<number>("tls-reload-interval"),
+    bodyLimitBytes: get<number>("body-limit"),
+    logLevel: get<LogLevel>("log-level"),
+    shutdownDelayMs: get<number>("shutdown-delay"),
+    mutation,
+  });
+}
+
+/** One line per setting for the start-up log; nothing here is secret (files are paths). */
+export function describeConfig(config: Config): Record<string, string | number> {
+  return {
+    port: config.port,
+    initImage: config.mutation.initImage,
+    mountPath: config.mutation.mountPath,
+    excludedNamespaces: config.mutation.excludedNamespaces.join(","),
+    graceMargin: formatDuration(config.mutation.graceMarginMs),
+  };
+}

@@ -1,0 +1,137 @@
+// Prometheus counters and a histogram in the text exposition format, with no dependency.
+
+type Labels = Readonly<Record<string, string>>;
+
+interface Metric {
+  render(): string[];
+}
+
+function escapeLabel(value: string): string {
+  return value.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll('"', '\\"');
+}
+
+function labelText(labels: Labels, extra?: readonly [string, string]): string {
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
+  if (extra !== undefined) pairs.push(`${extra[0]}="${escapeLabel(extra[1])}"`);
+  return pairs.length === 0 ? "" : `{${pairs.join(",")}}`;
+}
+
+function keyOf(labels: Labels): string {
+  return JSON.stringify(Object.entries(labels).sort());
+}
+
+export class Counter implements Metric {
+  private readonly values = new Map<string, { labels: Labels; value: number }>();
+
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly type: "counter" | "gauge" = "counter",
+  ) {}
+
+  inc(labels: Labels = {}, by = 1): void {
+    const key = keyOf(labels);
+    const entry = this.values.get(key);
+    if (entry === undefined) this.values.set(key, { labels, value: by });
+    else entry.value += by;
+  }
+
+  /** The current value for these labels (0 when never incremented). */
+  get(labels: Labels = {}): number {
+    return this.values.get(keyOf(labels))?.value ?? 0;
+  }
+
+  render(): string[] {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`];
+    for (const { labels, value } of this.values.values()) {
+      lines.push(`${this.name}${labelText(labels)} ${value}`);
+    }
+    return lines;
+  }
+}
+
+export class Histogram implements Metric {
+  private readonly counts: number[];
+  private sum = 0;
+  private count = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly buckets: readonly number[],
+  ) {
+    this.counts = buckets.map(() => 0);
+  }
+
+  observe(value: number): void {
+    this.sum += value;
+    this.count++;
+    const index = this.buckets.findIndex(bound => value <= bound);
+    if (index !== -1) this.counts[index] = (this.counts[index] ?? 0) + 1;
+  }
+
+  get observations(): number {
+    return this.count;
+  }
+
+  render(): string[] {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    let cumulative = 0;
+    this.buckets.forEach((bound, i) => {
+      cumulative += this.counts[i] ?? 0;
+      lines.push(`${this.name}_bucket${labelText({}, ["le", String(bound)])} ${cumulative}`);
+    });
+    lines.push(`${this.name}_bucket{le="+Inf"} ${this.count}`);
+    lines.push(`${this.name}_sum ${this.sum}`, `${this.name}_count ${this.count}`);
+    return lines;
+  }
+}
+
+/** The webhook's instruments; one instance per app, passed in rather than global. */
+export interface WebhookMetrics {
+  readonly reviews: Counter;
+  readonly reviewSeconds: Histogram;
+  readonly podsInjected: Counter;
+  readonly podsSkipped: Counter;
+  readonly containersSkipped: Counter;
+  readonly warnings: Counter;
+  readonly errors: Counter;
+  readonly failOpen: Counter;
+  readonly tlsReloads: Counter;
+  render(): string;
+}
+
+export function createWebhookMetrics(version: string): WebhookMetrics {
+  const p = "podinit_webhook_";
+  const buildInfo = new Counter(`${p}build_info`, "Version of the running webhook.", "gauge");
+  buildInfo.inc({ version });
+  const metrics = {
+    reviews: new Counter(`${p}reviews_total`, "Admission reviews answered, by decision."),
+    reviewSeconds: new Histogram(
+      `${p}review_duration_seconds`,
+      "Time to answer one admission review, from parsed body to reply.",
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    ),
+    podsInjected: new Counter(`${p}pods_injected_total`, "Pods that got podinit."),
+    podsSkipped: new Counter(`${p}pods_skipped_total`, "Pods left without podinit, by reason."),
+    containersSkipped: new Counter(
+      `${p}containers_skipped_total`,
+      "Containers of injected or skipped pods left unwrapped, by reason.",
+    ),
+    warnings: new Counter(
+      `${p}admission_warnings_total`,
+      "Admission warnings returned to clients.",
+    ),
+    errors: new Counter(
+      `${p}errors_total`,
+      "Requests answered with an error or failing inside, by code.",
+    ),
+    failOpen: new Counter(
+      `${p}fail_open_total`,
+      "Pods admitted unchanged because the webhook itself failed on them.",
+    ),
+    tlsReloads: new Counter(`${p}tls_reloads_total`, "Certificate reloads, by result."),
+  };
+  const all: Metric[] = [buildInfo, ...Object.values(metrics)];
+  return { ...metrics, render: () => all.flatMap(m => m.render()).join("\n") + "\n" };
+}

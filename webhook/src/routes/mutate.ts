@@ -1,0 +1,81 @@
+// POST /mutate: AdmissionReview in, AdmissionReview out, one log line and metrics per review.
+
+import type { FastifyBaseLogger, FastifyPluginAsync } from "fastify";
+import {
+  admitPod,
+  type AdmissionOutcome,
+  type EntrypointResolver,
+} from "../admission/admit-pod.js";
+import { allowResponse } from "../admission/review.js";
+import { reviewRequestSchema, reviewResponseSchema } from "../admission/review-schema.js";
+import type { AdmissionRequest, AdmissionReviewRequest } from "../admission/types.js";
+import type { WebhookMetrics } from "../metrics.js";
+import type { MutationSettings } from "../mutation/settings.js";
+
+export interface MutateRouteOptions {
+  readonly settings: MutationSettings;
+  readonly metrics: WebhookMetrics;
+  readonly resolveEntrypoints: EntrypointResolver;
+}
+
+export const mutateRoute: FastifyPluginAsync<MutateRouteOptions> = (app, options) => {
+  const { settings, metrics, resolveEntrypoints } = options;
+  app.post(
+    "/mutate",
+    { schema: { body: reviewRequestSchema, response: { 200: reviewResponseSchema } } },
+    async request => {
+      const started = process.hrtime.bigint();
+      const review = (request.body as AdmissionReviewRequest).request;
+      const result = await admitPod(review, settings, resolveEntrypoints);
+      countOutcome(metrics, result);
+      logOutcome(request.log, review, result);
+      metrics.reviewSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      return allowResponse(review.uid, result.patch, result.warnings);
+    },
+  );
+  return Promise.resolve();
+};
+
+function countOutcome(metrics: WebhookMetrics, result: AdmissionOutcome): void {
+  metrics.reviews.inc({ decision: result.decision });
+  if (result.warnings.length > 0) metrics.warnings.inc({}, result.warnings.length);
+  if (result.decision === "injected") metrics.podsInjected.inc();
+  if (result.decision === "skipped" && result.reason !== null) {
+    metrics.podsSkipped.inc({ reason: result.reason });
+  }
+  if (result.decision === "failed-open") {
+    metrics.failOpen.inc();
+    metrics.errors.inc({
+      code: result.reason === "malformed-pod" ? "ERR_POD_MALFORMED" : "ERR_INTERNAL",
+    });
+  }
+  for (const reason of Object.values(result.mutation?.skippedContainers ?? {})) {
+    metrics.containersSkipped.inc({ reason });
+  }
+}
+
+/** Identifiers and the decision only: pod specs may carry secrets in env values. */
+function logOutcome(
+  log: FastifyBaseLogger,
+  review: AdmissionRequest,
+  result: AdmissionOutcome,
+): void {
+  const metadata = (
+    review.object as { metadata?: { name?: unknown; generateName?: unknown } } | null
+  )?.metadata;
+  const name = metadata?.name ?? metadata?.generateName;
+  const line = {
+    uid: review.uid,
+    namespace: review.namespace,
+    pod: typeof name === "string" ? name : undefined,
+    operation: review.operation,
+    decision: result.decision,
+    reason: result.reason ?? undefined,
+    wrapped: result.mutation?.wrapped.length === 0 ? undefined : result.mutation?.wrapped,
+    warnings: result.warnings.length === 0 ? undefined : result.warnings.length,
+    dryRun: review.dryRun === true ? true : undefined,
+  };
+  if (result.decision === "failed-open")
+    log.error({ ...line, failure: result.failure }, "review failed open");
+  else log.info(line, "review");
+}
