@@ -315,6 +315,33 @@ done:
     return JS_NewInt32(ctx, err);
 }
 
+/* readFile(path): a small file's contents as a string (kernel files like /proc/N/stat report size 0,
+ * so they must be read to the end rather than measured), or null when it cannot be read. */
+static JSValue js_read_file(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    const char *path = JS_ToCString(ctx, argv[0]);
+    if (!path)
+        return JS_EXCEPTION;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    JS_FreeCString(ctx, path);
+    if (fd < 0)
+        return JS_NULL;
+    char buf[8192];
+    size_t used = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + used, sizeof buf - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        used += (size_t)n;
+        if (used == sizeof buf)
+            break;
+    }
+    close(fd);
+    return JS_NewStringLen(ctx, buf, used);
+}
+
 /* errnoName(errno): the symbolic name, for messages and for TypeScript decisions. */
 static JSValue js_errno_name(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
@@ -359,6 +386,7 @@ static const JSCFunctionListEntry native_functions[] = {
     JS_CFUNC_DEF("monotonicMs", 0, js_monotonic_ms),
     JS_CFUNC_DEF("closeInheritedFds", 0, js_close_inherited_fds),
     JS_CFUNC_DEF("copySelf", 1, js_copy_self),
+    JS_CFUNC_DEF("readFile", 1, js_read_file),
     JS_CFUNC_DEF("errnoName", 1, js_errno_name),
     JS_CFUNC_DEF("strerror", 1, js_strerror),
 };

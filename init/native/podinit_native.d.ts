@@ -20,6 +20,8 @@ declare module "podinit_native" {
   export function closeInheritedFds(): number;
   /** Copies /proc/self/exe to a new file (mode 0755, fsynced): 0 or an errno. */
   export function copySelf(path: string): number;
+  /** A small file's contents (up to 8 KiB), read to the end; null when it cannot be opened. */
+  export function readFile(path: string): string | null;
   export function errnoName(errno: number): string;
   export function strerror(errno: number): string;
 }

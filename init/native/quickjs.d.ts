@@ -8,8 +8,6 @@ declare module "std" {
   export const out: StdFile;
   export function exit(code: number): never;
   export function getenviron(): Record<string, string>;
-  /** The file's contents, or null when it cannot be read. */
-  export function loadFile(path: string): string | null;
 }
 
 declare module "os" {

@@ -8,7 +8,11 @@ const EEXIST = 17;
  * a rename, so a container never sees a half-written binary. Running it twice is harmless.
  * Returns the exit code.
  */
-export function installSelf(platform: Platform, destination: string, say: (line: string) => void): number {
+export function installSelf(
+  platform: Platform,
+  destination: string,
+  say: (line: string) => void,
+): number {
   const temporary = `${destination}.podinit-${platform.getpid()}.tmp`;
   let errno = platform.copySelf(temporary);
   if (errno === EEXIST) {
@@ -26,7 +30,12 @@ export function installSelf(platform: Platform, destination: string, say: (line:
   return 0;
 }
 
-function failure(platform: Platform, say: (line: string) => void, errno: number, what: string): number {
+function failure(
+  platform: Platform,
+  say: (line: string) => void,
+  errno: number,
+  what: string,
+): number {
   const { name, text } = platform.describeErrno(errno);
   const hint = name === "ENOENT" ? " (does the directory exist? mount the volume first)" : "";
   say(`podinit: install failed: ${what}: ${text} (${name})${hint}\n`);

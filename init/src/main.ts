@@ -5,5 +5,10 @@ import { createQuickJsPlatform } from "./quickjs-platform.js";
 
 declare const PODINIT_VERSION: string;
 
-const code = runPodinit(createQuickJsPlatform(), scriptArgs.slice(1), std.getenviron(), PODINIT_VERSION);
+const code = runPodinit(
+  createQuickJsPlatform(),
+  scriptArgs.slice(1),
+  std.getenviron(),
+  PODINIT_VERSION,
+);
 std.exit(code);

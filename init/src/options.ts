@@ -290,6 +290,80 @@ function checkConsistency(draft: Draft): ParseResult | null {
   return null;
 }
 
+/** Where the options ended: the remaining arguments, and whether a `--` ended them. */
+interface ScannedFlags {
+  readonly rest: readonly string[];
+  readonly separated: boolean;
+}
+
+function isVerbosity(arg: string): boolean {
+  return /^-v+$/.test(arg) || arg === "--verbose";
+}
+
+/** Applies the flag at argv[index]; returns how many arguments it used, or the error. */
+function applyFlag(
+  argv: readonly string[],
+  index: number,
+  draft: Draft,
+  listsFromFlags: Set<string>,
+): number | ParseResult {
+  const arg = argv[index] ?? "";
+  const equals = arg.indexOf("=");
+  const flag = equals === -1 ? arg : arg.slice(0, equals);
+  const spec = SPEC_BY_FLAG.get(flag);
+  if (spec === undefined) {
+    return fail("ERR_OPTION_UNKNOWN", `unknown option '${flag}' (see 'podinit --help')`);
+  }
+  const value = equals === -1 ? argv[index + 1] : arg.slice(equals + 1);
+  if (value === undefined) return invalid(flag, `needs a value (${spec.placeholder})`);
+  if (spec.repeatable && !listsFromFlags.has(flag)) {
+    // A list given on the command line replaces the one from the environment.
+    listsFromFlags.add(flag);
+    if (flag === "--rewrite") draft.rewrites = [];
+    else draft.remapExit = [];
+  }
+  const reason = spec.apply(draft, value);
+  if (reason !== null) return invalid(flag, reason);
+  return equals === -1 ? 2 : 1;
+}
+
+function scanFlags(argv: readonly string[], draft: Draft): ScannedFlags | ParseResult {
+  const listsFromFlags = new Set<string>();
+  let index = 0;
+  while (index < argv.length) {
+    const arg = argv[index] ?? "";
+    if (arg === "--") return { rest: argv.slice(index + 1), separated: true };
+    if (arg === "-h" || arg === "--help") return { ok: true, invocation: { action: "help" } };
+    if (arg === "-V" || arg === "--version") return { ok: true, invocation: { action: "version" } };
+    if (isVerbosity(arg)) {
+      const steps = arg === "--verbose" ? 1 : arg.length - 1;
+      for (let i = 0; i < steps; i++) draft.logLevel = raiseLevel(draft.logLevel);
+      index++;
+      continue;
+    }
+    if (!arg.startsWith("-") || arg === "-") break;
+    const used = applyFlag(argv, index, draft, listsFromFlags);
+    if (typeof used !== "number") return used;
+    index += used;
+  }
+  return { rest: argv.slice(index), separated: false };
+}
+
+function invocationFor(scanned: ScannedFlags, options: InitOptions): ParseResult {
+  const { rest, separated } = scanned;
+  if (rest[0] === "install" && !separated) {
+    const destination = rest[1];
+    if (rest.length !== 2 || destination === undefined || destination === "") {
+      return fail("ERR_USAGE", "usage: podinit install DEST (copies podinit to the file DEST)");
+    }
+    return { ok: true, invocation: { action: "install", options, destination } };
+  }
+  if (rest.length === 0) {
+    return fail("ERR_USAGE", "no command to run; usage: podinit [options] -- COMMAND [ARGS...]");
+  }
+  return { ok: true, invocation: { action: "run", options, command: rest } };
+}
+
 /**
  * Reads podinit's arguments (without the program name) and its PODINIT_* environment.
  * Flags win over the environment. Options end at `--` or at the first argument that is not an
@@ -302,64 +376,11 @@ export function parseArgs(
   const draft: Draft = { ...DEFAULT_OPTIONS };
   const envProblem = applyEnv(draft, env);
   if (envProblem !== null) return envProblem;
-
-  const listsFromFlags = new Set<string>();
-  let index = 0;
-  for (; index < argv.length; index++) {
-    const arg = argv[index] ?? "";
-    if (arg === "--") {
-      index++;
-      break;
-    }
-    if (arg === "-h" || arg === "--help") return { ok: true, invocation: { action: "help" } };
-    if (arg === "-V" || arg === "--version") return { ok: true, invocation: { action: "version" } };
-    if (/^-v+$/.test(arg) || arg === "--verbose") {
-      for (let i = arg === "--verbose" ? 1 : arg.length - 1; i > 0; i--)
-        draft.logLevel = raiseLevel(draft.logLevel);
-      continue;
-    }
-    if (!arg.startsWith("-") || arg === "-") break;
-
-    const equals = arg.indexOf("=");
-    const flag = equals === -1 ? arg : arg.slice(0, equals);
-    const spec = SPEC_BY_FLAG.get(flag);
-    if (spec === undefined) {
-      return fail("ERR_OPTION_UNKNOWN", `unknown option '${flag}' (see 'podinit --help')`);
-    }
-    let value: string | undefined;
-    if (equals === -1) {
-      value = argv[index + 1];
-      if (value === undefined) return invalid(flag, `needs a value (${spec.placeholder})`);
-      index++;
-    } else {
-      value = arg.slice(equals + 1);
-    }
-    if (spec.repeatable && !listsFromFlags.has(flag)) {
-      // A list given on the command line replaces the one from the environment.
-      listsFromFlags.add(flag);
-      if (flag === "--rewrite") draft.rewrites = [];
-      else draft.remapExit = [];
-    }
-    const reason = spec.apply(draft, value);
-    if (reason !== null) return invalid(flag, reason);
-  }
-
+  const scanned = scanFlags(argv, draft);
+  if ("ok" in scanned) return scanned;
   const consistency = checkConsistency(draft);
   if (consistency !== null) return consistency;
-  const options: InitOptions = Object.freeze(draft);
-  const rest = argv.slice(index);
-  const first = argv[index];
-  const sawSeparator = index > 0 && argv[index - 1] === "--";
-  if (first === "install" && !sawSeparator) {
-    if (rest.length !== 2 || rest[1] === undefined || rest[1] === "") {
-      return fail("ERR_USAGE", "usage: podinit install DEST (copies podinit to the file DEST)");
-    }
-    return { ok: true, invocation: { action: "install", options, destination: rest[1] } };
-  }
-  if (rest.length === 0) {
-    return fail("ERR_USAGE", "no command to run; usage: podinit [options] -- COMMAND [ARGS...]");
-  }
-  return { ok: true, invocation: { action: "run", options, command: rest } };
+  return invocationFor(scanned, Object.freeze(draft));
 }
 
 /** The flags that make podinit run with `options`, shortest form, without the `--` that follows. */

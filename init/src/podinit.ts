@@ -36,7 +36,8 @@ export function runPodinit(
   const log = createLog(invocation.options.logLevel, line => platform.writeStderr(line));
   // Before anything else can arrive: every signal is queued for the loop, none acted on by default.
   const blockErrno = platform.blockSignals();
-  if (blockErrno !== 0) log.warn(`cannot block signals: ${platform.describeErrno(blockErrno).text}`);
+  if (blockErrno !== 0)
+    log.warn(`cannot block signals: ${platform.describeErrno(blockErrno).text}`);
 
   const isPid1 = platform.getpid() === 1;
   if (!isPid1) {
@@ -50,7 +51,8 @@ export function runPodinit(
   const takeTerminal = platform.isatty(0);
   if (takeTerminal) {
     const errno = platform.detachTerminal();
-    if (errno !== 0) log.debug(`stdin stays podinit's terminal (${platform.describeErrno(errno).name})`);
+    if (errno !== 0)
+      log.debug(`stdin stays podinit's terminal (${platform.describeErrno(errno).name})`);
   }
   return supervise(platform, log, {
     options: invocation.options,

@@ -10,7 +10,7 @@ function readProcessTable(): ProcessEntry[] | null {
   const table: ProcessEntry[] = [];
   for (const name of names) {
     if (!/^[0-9]+$/.test(name)) continue;
-    const stat = std.loadFile(`/proc/${name}/stat`);
+    const stat = native.readFile(`/proc/${name}/stat`);
     if (stat === null) continue; // exited while we looked
     // The command name may hold spaces and parentheses: the fields start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -114,10 +114,13 @@ class Supervisor {
       this.stopRequested = true;
       this.log.info(`received SIG${signalName(signal)}: stopping the container`);
       const grace = this.options.gracePeriodMs;
-      if (grace !== null) this.setKillDeadline(now + grace, `grace period of ${formatDuration(grace)} expired`);
+      if (grace !== null)
+        this.setKillDeadline(now + grace, `grace period of ${formatDuration(grace)} expired`);
       if (this.mainStatus === null && this.options.stopDelayMs > 0) {
         this.heldStop = { signal, until: now + this.options.stopDelayMs };
-        this.log.info(`holding SIG${signalName(signal)} back for ${formatDuration(this.options.stopDelayMs)}`);
+        this.log.info(
+          `holding SIG${signalName(signal)} back for ${formatDuration(this.options.stopDelayMs)}`,
+        );
         return;
       }
     } else if (this.heldStop !== null) {
@@ -175,13 +178,18 @@ class Supervisor {
     const count = remaining === null ? "the remaining" : String(remaining.length);
     if (!this.stopReachedAll || this.options.forward === "child") {
       const stop = this.translate(SIGTERM) || SIGTERM;
-      this.log.info(`main process exited; sending SIG${signalName(stop)} to ${count} remaining process(es)`);
+      this.log.info(
+        `main process exited; sending SIG${signalName(stop)} to ${count} remaining process(es)`,
+      );
       this.signalEveryone(stop);
       this.stopReachedAll = true;
     }
     if (!this.stopRequested || this.options.gracePeriodMs === null) {
       const timeout = this.options.cleanupTimeoutMs;
-      this.setKillDeadline(this.sys.now() + timeout, `cleanup timeout of ${formatDuration(timeout)} expired`);
+      this.setKillDeadline(
+        this.sys.now() + timeout,
+        `cleanup timeout of ${formatDuration(timeout)} expired`,
+      );
     }
   }
 
@@ -213,7 +221,8 @@ class Supervisor {
 
   private killEveryone(reason: string, now: number): void {
     const remaining = this.remainingProcesses();
-    const count = remaining === null ? "every remaining process" : `${remaining.length} remaining process(es)`;
+    const count =
+      remaining === null ? "every remaining process" : `${remaining.length} remaining process(es)`;
     this.log.warn(`${reason}: killing ${count} with SIGKILL`);
     this.signalEveryone(SIGKILL, remaining);
     this.settleDeadline = now + KILL_SETTLE_MS;
@@ -224,7 +233,10 @@ class Supervisor {
    * applies atomically to the whole namespace. Otherwise it is the child's process group plus the
    * descendants that left it (setsid daemons), found in the process table.
    */
-  private signalEveryone(signal: number, known?: readonly { readonly pid: number; readonly pgid: number }[] | null): void {
+  private signalEveryone(
+    signal: number,
+    known?: readonly { readonly pid: number; readonly pgid: number }[] | null,
+  ): void {
     if (this.settings.isPid1) {
       this.send(-1, signal);
       return;
@@ -258,7 +270,9 @@ class Supervisor {
     const remap = this.options.remapExit.find(r => r.from === raw);
     const code = remap === undefined ? raw : remap.to;
     if (this.orphansReaped > 0) this.log.debug(`reaped ${this.orphansReaped} orphaned process(es)`);
-    this.log.info(remap === undefined ? `exiting with ${code}` : `exiting with ${code} (remapped from ${raw})`);
+    this.log.info(
+      remap === undefined ? `exiting with ${code}` : `exiting with ${code} (remapped from ${raw})`,
+    );
     return code;
   }
 
@@ -273,5 +287,7 @@ class Supervisor {
 }
 
 function describeStatus(status: ExitStatus): string {
-  return status.signal !== 0 ? `was killed by SIG${signalName(status.signal)}` : `exited with ${status.code}`;
+  return status.signal !== 0
+    ? `was killed by SIG${signalName(status.signal)}`
+    : `exited with ${status.code}`;
 }

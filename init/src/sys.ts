@@ -6,7 +6,8 @@ export interface ExitStatus {
   readonly signal: number;
 }
 
-export type Reaped = { readonly pid: number; readonly status: ExitStatus } | "running" | "none-left";
+export type Reaped =
+  { readonly pid: number; readonly status: ExitStatus } | "running" | "none-left";
 
 /** One line of the process table: what podinit needs to find its descendants. */
 export interface ProcessEntry {

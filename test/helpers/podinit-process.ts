@@ -80,7 +80,9 @@ function launch(args: readonly string[], options: StartOptions): Launched {
 
 async function waitForPodinitBelow(ancestor: number): Promise<number> {
   return waitFor(() => {
-    const found = processTable().find(p => p.comm === "podinit" && isDescendant(p.pid, ancestor));
+    const found = processTable().find(
+      p => p.comm === "podinit" && (p.pid === ancestor || isDescendant(p.pid, ancestor)),
+    );
     return found?.pid;
   }, `podinit below pid ${ancestor}`);
 }

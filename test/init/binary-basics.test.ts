@@ -43,7 +43,7 @@ describe("podinit binary: exit codes", () => {
     ).toBe(9);
   });
 
-  it("passes stdin through to the child", async () => {
+  it("passes stdin through to the child", () => {
     const result = spawnSync(PODINIT, ["--", "sh"], {
       input: "echo from-stdin; exit 7\n",
       encoding: "utf8",
