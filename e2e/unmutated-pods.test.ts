@@ -14,6 +14,7 @@ import {
 import { pollUntil } from "./harness/poll.js";
 import { scratchAppImage } from "./harness/scratch-app-image.js";
 import { simplePod } from "./harness/simple-pod.js";
+import { orphansHaveExited, orphansPod, ORPHANS } from "./scenario-pods.js";
 
 const GRACE_SECONDS = 3;
 let busybox = "";
@@ -117,27 +118,11 @@ describe("init containers and emptyDir", () => {
 
 describe("zombies", () => {
   it("counts the orphans a non-reaping PID 1 leaves as zombies", async () => {
-    const orphans = 4;
-    const pod = await runPod(
-      simplePod("plain-orphans", {
-        image: busybox,
-        // Each subshell exits at once, so its sleep is re-parented to PID 1, which then becomes
-        // a sleep that never calls wait().
-        command: [
-          "sh",
-          "-c",
-          `for i in $(seq ${orphans}); do (sleep 0.2 &); done; echo spawned; exec sleep 1000`,
-        ],
-        graceSeconds: 1,
-      }),
-      { waitForLog: { pattern: "spawned" } },
-    );
-    const processes = await pollUntil(
-      () => containerProcesses(pod),
-      list => countZombies(list) >= orphans,
-      10_000,
-    );
-    expect(countZombies(processes)).toBe(orphans);
+    const pod = await runPod(orphansPod("plain-orphans", busybox), {
+      waitForLog: { pattern: "spawned" },
+    });
+    const processes = await pollUntil(() => containerProcesses(pod), orphansHaveExited, 10_000);
+    expect(countZombies(processes)).toBe(ORPHANS);
     expect(processes.find(p => p.pid === 1)?.command).toBe("sleep");
   });
 });

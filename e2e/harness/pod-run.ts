@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { readContainerLogs, type ContainerLogs } from "./container-logs.js";
-import { listContainerProcesses, type ContainerProcess } from "./container-processes.js";
+import { hasExited, listContainerProcesses, type ContainerProcess } from "./container-processes.js";
 import { HarnessError } from "./harness-error.js";
+import { removeLeftoverPodCgroups } from "./pod-cgroups.js";
 import { forPodman, type PodManifest } from "./pod-manifest.js";
 import { podman } from "./podman.js";
 import { E2E_CACHE } from "./project-paths.js";
@@ -17,6 +18,8 @@ export interface AppContainer {
   /** podman's name for it: `<pod>-<container>`. */
   readonly podmanName: string;
   readonly logPath: string;
+  /** PID 1 of the container as the host sees it, 0 when it had already exited. */
+  readonly hostPid: number;
 }
 
 export interface RunningPod {
@@ -87,14 +90,17 @@ export async function waitForLog(pod: RunningPod, wait: LogWait, timeoutMs: numb
   const matches = (text: string): boolean =>
     typeof wait.pattern === "string" ? text.includes(wait.pattern) : wait.pattern.test(text);
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  let exited = false;
+  while (Date.now() < deadline && !exited) {
+    // Read the exit state first, so a line logged just before exiting still counts.
+    exited = container.hostPid === 0 || (await hasExited(container.hostPid));
     if (matches((await readContainerLogs(container.logPath)).text)) return;
-    await sleep(POLL_MS);
+    if (!exited) await sleep(POLL_MS);
   }
   const logs = await readContainerLogs(container.logPath);
   throw new HarnessError(
-    "ERR_TIMEOUT",
-    `container ${container.name} of pod ${pod.name} did not log ${String(wait.pattern)} within ${timeoutMs} ms; its log so far:\n${logs.text}`,
+    exited ? "ERR_CONTAINER_STATE" : "ERR_TIMEOUT",
+    `container ${container.name} of pod ${pod.name} ${exited ? "exited before it logged" : "did not log"} ${String(wait.pattern)}${exited ? "" : ` within ${timeoutMs} ms`}; its log:\n${logs.text}`,
   );
 }
 
@@ -128,14 +134,15 @@ async function describePod(id: string, manifest: PodManifest): Promise<RunningPo
         `podman kube play created no container ${podmanName}; it has: ${[...present].join(", ")}`,
       );
     }
-    const { stdout: logPath } = await podman([
+    const { stdout } = await podman([
       "container",
       "inspect",
       "--format",
-      "{{.HostConfig.LogConfig.Path}}",
+      "{{.State.Pid}} {{.HostConfig.LogConfig.Path}}",
       podmanName,
     ]);
-    containers.push({ name: spec.name, podmanName, logPath: logPath.trim() });
+    const [pid = "0", ...path] = stdout.trim().split(" ");
+    containers.push({ name: spec.name, podmanName, logPath: path.join(" "), hostPid: Number(pid) });
   }
   return { id, name: info.Name, manifest, containers };
 }
@@ -171,13 +178,16 @@ export async function runPod(pod: PodManifest, options: RunPodOptions = {}): Pro
 export async function removePod(pod: RunningPod): Promise<void> {
   await podman(["pod", "rm", "--force", "--time", "0", pod.id]);
   await podman(["volume", "prune", "--force"]);
+  await removeLeftoverPodCgroups([pod.id]);
   rmSync(join(E2E_CACHE, "pods", `${pod.name}.json`), { force: true });
 }
 
 /** Removes every pod in the harness's own storage (never the machine's): the reliable cleanup after a failed test. */
 export async function removeAllPods(): Promise<void> {
+  const { stdout } = await podman(["pod", "ps", "--quiet", "--no-trunc"]);
   await podman(["pod", "rm", "--all", "--force", "--time", "0"]);
   await podman(["container", "rm", "--all", "--force", "--time", "0"]);
   await podman(["volume", "prune", "--force"]);
+  await removeLeftoverPodCgroups(stdout.split("\n").filter(id => id !== ""));
   rmSync(join(E2E_CACHE, "pods"), { recursive: true, force: true });
 }
