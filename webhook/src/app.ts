@@ -1,6 +1,11 @@
 // Builds the Fastify app (routes, error handling) without listening, for main.ts and tests.
 
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+} from "fastify";
 import type { RawServerDefault } from "fastify";
 import type { Server as HttpsServer } from "node:https";
 import { noEntrypointResolver, type EntrypointResolver } from "./admission/admit-pod.js";
@@ -35,7 +40,7 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
   const common = {
     loggerInstance: options.logger,
     // One log line per review, written by the route; Fastify's two lines per request would be noise.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
     // A uid sent as a number must fail validation, not be coerced into a string.
     ajv: { customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false } },
@@ -81,6 +86,13 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
       `no route ${request.method} ${request.url}; reviews go to POST /mutate`,
     );
     return reply.code(404).send(problem);
+  });
+
+  app.addHook("onSend", (_request, reply, payload, done) => {
+    // While shutting down, ask clients to reconnect elsewhere: a kept-alive connection would
+    // otherwise hold the server open after its last review.
+    if (!options.lifecycle.ready) reply.header("connection", "close");
+    done(null, payload);
   });
 
   await app.register(mutateRoute, {

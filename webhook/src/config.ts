@@ -93,7 +93,12 @@ function oneOf(options: readonly string[], optional: boolean): SettingSpec["pars
 }
 
 const SPECS: readonly SettingSpec[] = [
-  { flag: "port", help: "HTTPS port", fallback: "8443", parse: integer(1, 65535) },
+  {
+    flag: "port",
+    help: "HTTPS port (0 picks a free one)",
+    fallback: "8443",
+    parse: integer(0, 65535),
+  },
   { flag: "host", help: "address to listen on", fallback: "0.0.0.0", parse: nonEmpty },
   { flag: "tls-cert", help: "PEM certificate chain file", fallback: undefined, parse: nonEmpty },
   { flag: "tls-key", help: "PEM private key file", fallback: undefined, parse: nonEmpty },

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { envName, loadConfig } from "../../webhook/src/config.js";
+
+const REQUIRED = [
+  "--tls-cert",
+  "/tls/tls.crt",
+  "--tls-key",
+  "/tls/tls.key",
+  "--init-image",
+  "ghcr.io/podinit/podinit:0.1.0",
+];
+
+function ok(argv: string[], env: Record<string, string> = {}) {
+  const result = loadConfig(argv, env, "1.2.3");
+  if (!result.ok) throw new Error(result.errors.map(e => e.message).join("\n"));
+  return result;
+}
+
+function problems(argv: string[], env: Record<string, string> = {}): string[] {
+  const result = loadConfig(argv, env, "1.2.3");
+  if (result.ok) throw new Error("expected the configuration to be rejected");
+  expect(result.errors.every(e => e.code === "ERR_CONFIG_INVALID")).toBe(true);
+  return result.errors.map(e => e.message);
+}
+
+describe("loadConfig", () => {
+  it("has working defaults once the three required settings are given", () => {
+    const { config } = ok(REQUIRED);
+    expect(config.port).toBe(8443);
+    expect(config.bodyLimitBytes).toBe(3 * 1024 * 1024);
+    expect(config.mutation).toMatchObject({
+      version: "1.2.3",
+      binaryPathInImage: "/podinit",
+      mountPath: "/.podinit",
+      volumeSizeLimit: "8Mi",
+      graceMarginMs: 2000,
+      initImagePullPolicy: null,
+    });
+    expect(config.mutation.excludedNamespaces).toContain("kube-system");
+    expect(config.mutation.injectorContainers).toContain("istio-proxy");
+    expect(Object.isFrozen(config) && Object.isFrozen(config.mutation)).toBe(true);
+  });
+
+  it("reads every setting from PODINIT_* and lets flags win", () => {
+    const env = {
+      PODINIT_TLS_CERT: "/a.crt",
+      PODINIT_TLS_KEY: "/a.key",
+      PODINIT_INIT_IMAGE: "img:1",
+      PODINIT_PORT: "9443",
+      PODINIT_EXCLUDE_NAMESPACES: "a, b,",
+      PODINIT_MOUNT_PATH: "/opt/podinit/",
+    };
+    const { config } = ok(["--port=10250"], env);
+    expect(config.port).toBe(10250);
+    expect(config.tlsCertFile).toBe("/a.crt");
+    expect(config.mutation.excludedNamespaces).toEqual(["a", "b"]);
+    expect(config.mutation.mountPath).toBe("/opt/podinit");
+    expect(envName("init-image-pull-policy")).toBe("PODINIT_INIT_IMAGE_PULL_POLICY");
+  });
+
+  it("reports every bad setting at once, each by the name the user typed", () => {
+    const messages = problems(["--port", "0x1", "--body-limit=10Gi", "--mount-path", "relative"], {
+      PODINIT_GRACE_MARGIN: "-2s",
+      PODINIT_INIT_IMAGE_PULL_POLICY: "Sometimes",
+    });
+    expect(messages).toEqual([
+      "--port: '0x1' is not a whole number from 0 to 65535",
+      "--tls-cert (or PODINIT_TLS_CERT) is required: PEM certificate chain file",
+      "--tls-key (or PODINIT_TLS_KEY) is required: PEM private key file",
+      "--init-image (or PODINIT_INIT_IMAGE) is required: image holding the podinit binary",
+      "PODINIT_INIT_IMAGE_PULL_POLICY: 'Sometimes' is not one of Always, IfNotPresent, Never",
+      "--mount-path: 'relative' is not an absolute path other than /",
+      "PODINIT_GRACE_MARGIN: '-2s' is not a duration like 30s, 500ms or 1m",
+      "--body-limit: '10Gi' is not a size from 1Ki to 64Mi",
+    ]);
+  });
+
+  it("rejects unknown flags and flags without a value", () => {
+    expect(problems([...REQUIRED, "--prot", "1"])).toEqual([
+      "unknown argument '--prot' (see --help)",
+    ]);
+    expect(problems([...REQUIRED, "--port"])).toEqual(["--port needs a value"]);
+  });
+
+  it("ignores a Kubernetes service link in PODINIT_PORT, with a notice", () => {
+    const result = ok(REQUIRED, { PODINIT_PORT: "tcp://10.96.0.12:443" });
+    expect(result.config.port).toBe(8443);
+    expect(result.notices).toEqual([
+      expect.stringContaining("looks like a Kubernetes service link"),
+    ]);
+  });
+});

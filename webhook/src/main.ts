@@ -1,0 +1,93 @@
+// Process entry: load config, serve HTTPS, reload certificates, drain on SIGTERM. Only place that exits.
+
+import { once } from "node:events";
+import type { Server as HttpsServer } from "node:https";
+import { setTimeout as sleep } from "node:timers/promises";
+import { pino } from "pino";
+import { buildApp } from "./app.js";
+import { configHelp, describeConfig, loadConfig } from "./config.js";
+import { createWebhookMetrics } from "./metrics.js";
+import type { Lifecycle } from "./routes/health.js";
+import { isKeyPair, readKeyPair, watchKeyPair } from "./tls.js";
+import { VERSION } from "./version.js";
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(configHelp());
+    return 0;
+  }
+  const loaded = loadConfig(argv, process.env, VERSION);
+  if (!loaded.ok) {
+    for (const error of loaded.errors)
+      process.stderr.write(`podinit-webhook: ${error.code}: ${error.message}\n`);
+    return 2;
+  }
+  const config = loaded.config;
+  const logger = pino({ level: config.logLevel });
+  for (const notice of loaded.notices) logger.warn({ notice }, "configuration notice");
+  const files = { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile };
+  const pair = readKeyPair(files);
+  if (!isKeyPair(pair)) {
+    process.stderr.write(`podinit-webhook: ${pair.code}: ${pair.message}\n`);
+    return 2;
+  }
+
+  const lifecycle: Lifecycle = { ready: false };
+  const metrics = createWebhookMetrics(VERSION);
+  const app = await buildApp({
+    settings: config.mutation,
+    bodyLimitBytes: config.bodyLimitBytes,
+    logger,
+    metrics,
+    lifecycle,
+    tls: pair,
+  });
+  await app.listen({ port: config.port, host: config.host });
+  const server = app.server as HttpsServer;
+  const stopWatching = watchKeyPair(
+    files,
+    pair,
+    config.tlsReloadIntervalMs,
+    next => server.setSecureContext({ cert: next.cert, key: next.key }),
+    event => {
+      metrics.tlsReloads.inc({ result: event.result });
+      if (event.result === "reloaded") logger.info("tls key pair reloaded");
+      else
+        logger.warn(
+          { code: event.error.code, reason: event.error.message },
+          "tls reload failed; keeping the current pair",
+        );
+    },
+  );
+  lifecycle.ready = true;
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : config.port;
+  logger.info({ version: VERSION, ...describeConfig(config), port }, "listening");
+
+  const signal = await Promise.race([once(process, "SIGTERM"), once(process, "SIGINT")]);
+  logger.info({ signal: String(signal[0] ?? "") }, "shutting down");
+  // Not ready first, so Endpoints drop this pod before it stops accepting connections.
+  lifecycle.ready = false;
+  await sleep(config.shutdownDelayMs);
+  stopWatching();
+  logger.info("draining in-flight reviews");
+  await app.close();
+  logger.info("stopped");
+  return 0;
+}
+
+process.on("unhandledRejection", reason => {
+  process.stderr.write(`podinit-webhook: unhandled rejection: ${String(reason)}\n`);
+});
+
+main(process.argv.slice(2)).then(
+  code => {
+    process.exitCode = code;
+  },
+  (thrown: unknown) => {
+    process.stderr.write(
+      `podinit-webhook: ERR_INTERNAL: ${thrown instanceof Error ? thrown.message : String(thrown)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);
