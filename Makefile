@@ -14,11 +14,12 @@ QJS_SHA256 := ec81da5b3249ed648dbc7df4a1654988910e66a118d9b71cb63534216efcfbbe
 QJS_SRC := $(CACHE)/quickjs-src
 QJS_HOST := $(CACHE)/quickjs-host-$(ARCH)
 QJS_MUSL := $(CACHE)/quickjs-musl-$(ARCH)
-QJS_LIB_SOURCES := quickjs.c libregexp.c libunicode.c cutils.c quickjs-libc.c dtoa.c
+QJS_LIB_SOURCES := quickjs.c libregexp.c libunicode.c cutils.c dtoa.c
 QJS_DEFINES := -D_GNU_SOURCE -DCONFIG_VERSION=\"2025-04-26\"
 
 PODINIT_VERSION := $(shell node -p "require('./package.json').version" 2>/dev/null || echo 0.0.0)
-INIT_SOURCES := $(wildcard init/src/*.ts) init/native/podinit_native.c
+INIT_SOURCES := $(wildcard init/src/*.ts)
+INIT_NATIVE := init/native/main.c init/native/podinit_native.c init/native/arena_alloc.c
 INIT_CFLAGS := -Os -fwrapv -fno-strict-aliasing -ffunction-sections -fdata-sections -Wall -Wno-array-bounds -Wno-format-truncation -Werror=implicit-function-declaration
 
 # Debian packages the build, the tests, the benchmarks and the demo use.
@@ -56,7 +57,7 @@ $(QJS_SRC)/quickjs.h:
 $(QJS_HOST)/qjsc: $(QJS_SRC)/quickjs.h
 	@mkdir -p $(QJS_HOST)
 	gcc -O2 $(QJS_DEFINES) -DCONFIG_CC=\"gcc\" -DCONFIG_PREFIX=\"/usr/local\" -w \
-	  -o $@ $(QJS_SRC)/qjsc.c $(addprefix $(QJS_SRC)/,$(QJS_LIB_SOURCES)) -lm -lpthread
+	  -o $@ $(QJS_SRC)/qjsc.c $(addprefix $(QJS_SRC)/,$(QJS_LIB_SOURCES) quickjs-libc.c) -lm -lpthread
 
 $(QJS_MUSL)/libquickjs.a: $(QJS_SRC)/quickjs.h
 	@mkdir -p $(QJS_MUSL)
@@ -67,16 +68,17 @@ $(QJS_MUSL)/libquickjs.a: $(QJS_SRC)/quickjs.h
 $(CACHE)/init/podinit.js: $(INIT_SOURCES) package.json
 	@mkdir -p $(CACHE)/init
 	npx esbuild init/src/main.ts --bundle --format=esm --platform=neutral --target=es2023 \
-	  --external:std --external:os --external:podinit_native \
+	  --external:podinit_native \
 	  --define:PODINIT_VERSION='"$(PODINIT_VERSION)"' --log-level=warning --outfile=$@
 
-$(CACHE)/init/podinit.c: $(CACHE)/init/podinit.js $(QJS_HOST)/qjsc Makefile
-	$(QJS_HOST)/qjsc -e -s -m -M podinit_native,podinit_native -o $@ $<
+# Bytecode only (-c): init/native/main.c is the entry point, with no quickjs-libc.
+$(CACHE)/init/podinit_bytecode.c: $(CACHE)/init/podinit.js $(QJS_HOST)/qjsc Makefile
+	$(QJS_HOST)/qjsc -c -s -m -N podinit_bytecode -M podinit_native,podinit_native -o $@ $<
 
-$(DIST)/podinit: $(CACHE)/init/podinit.c init/native/podinit_native.c $(QJS_MUSL)/libquickjs.a
+$(DIST)/podinit: $(CACHE)/init/podinit_bytecode.c $(INIT_NATIVE) init/native/arena_alloc.h $(QJS_MUSL)/libquickjs.a
 	@mkdir -p $(DIST)
 	musl-gcc -static $(INIT_CFLAGS) $(QJS_DEFINES) -I$(QJS_SRC) -Wl,--gc-sections -s -o $@.tmp \
-	  $(CACHE)/init/podinit.c init/native/podinit_native.c $(QJS_MUSL)/libquickjs.a -lm
+	  $(CACHE)/init/podinit_bytecode.c $(INIT_NATIVE) $(QJS_MUSL)/libquickjs.a -lm
 	mv $@.tmp $@
 	@ls -l $@ | awk '{print "built " $$9 ": " $$5 " bytes"}'
 

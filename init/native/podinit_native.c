@@ -4,7 +4,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -373,7 +375,148 @@ static JSValue js_strerror(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     return JS_NewString(ctx, strerror(num));
 }
 
+static int saved_argc;
+static char **saved_argv;
+extern char **environ;
+
+void podinit_native_set_args(int argc, char **argv)
+{
+    saved_argc = argc;
+    saved_argv = argv;
+}
+
+/* args(): the command line, program name first. */
+static JSValue js_args(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    JSValue list = JS_NewArray(ctx);
+    for (int i = 0; i < saved_argc; i++)
+        JS_SetPropertyUint32(ctx, list, (uint32_t)i, JS_NewString(ctx, saved_argv[i]));
+    return list;
+}
+
+/* environ(): the environment as an object of strings. */
+static JSValue js_environ(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    JSValue env = JS_NewObject(ctx);
+    for (char **entry = environ; entry && *entry; entry++) {
+        const char *equals = strchr(*entry, '=');
+        if (!equals)
+            continue;
+        JSAtom name = JS_NewAtomLen(ctx, *entry, (size_t)(equals - *entry));
+        JS_SetProperty(ctx, env, name, JS_NewString(ctx, equals + 1));
+        JS_FreeAtom(ctx, name);
+    }
+    return env;
+}
+
+/* exit(code): ends podinit now. */
+static JSValue js_exit(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int32_t code;
+    if (JS_ToInt32(ctx, &code, argv[0]))
+        code = 70;
+    fflush(NULL);
+    _exit(code);
+    return JS_UNDEFINED;
+}
+
+/* write(fd, text): writes all of text; 0 or an errno. */
+static JSValue js_write(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int32_t fd;
+    size_t len;
+    if (JS_ToInt32(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    const char *text = JS_ToCStringLen(ctx, &len, argv[1]);
+    if (!text)
+        return JS_EXCEPTION;
+    int err = 0;
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, text + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            err = errno;
+            break;
+        }
+        off += (size_t)n;
+    }
+    JS_FreeCString(ctx, text);
+    return JS_NewInt32(ctx, err);
+}
+
+/* readdir(path): the entry names (without . and ..), or null when the directory cannot be read. */
+static JSValue js_readdir(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    const char *path = JS_ToCString(ctx, argv[0]);
+    if (!path)
+        return JS_EXCEPTION;
+    DIR *dir = opendir(path);
+    JS_FreeCString(ctx, path);
+    if (!dir)
+        return JS_NULL;
+    JSValue names = JS_NewArray(ctx);
+    uint32_t count = 0;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+            continue;
+        JS_SetPropertyUint32(ctx, names, count++, JS_NewString(ctx, entry->d_name));
+    }
+    closedir(dir);
+    return names;
+}
+
+typedef int (*path_call)(const char *);
+
+static JSValue call_with_path(JSContext *ctx, JSValueConst arg, path_call call)
+{
+    const char *path = JS_ToCString(ctx, arg);
+    if (!path)
+        return JS_EXCEPTION;
+    int result = call(path);
+    int err = errno;
+    JS_FreeCString(ctx, path);
+    return JS_NewInt32(ctx, result == 0 ? 0 : err);
+}
+
+/* chdir(path), unlink(path): 0 or an errno. */
+static JSValue js_chdir(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    return call_with_path(ctx, argv[0], chdir);
+}
+
+static JSValue js_unlink(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    return call_with_path(ctx, argv[0], unlink);
+}
+
+/* rename(from, to): 0 or an errno. */
+static JSValue js_rename(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    const char *from = JS_ToCString(ctx, argv[0]);
+    if (!from)
+        return JS_EXCEPTION;
+    const char *to = JS_ToCString(ctx, argv[1]);
+    if (!to) {
+        JS_FreeCString(ctx, from);
+        return JS_EXCEPTION;
+    }
+    int err = rename(from, to) == 0 ? 0 : errno;
+    JS_FreeCString(ctx, from);
+    JS_FreeCString(ctx, to);
+    return JS_NewInt32(ctx, err);
+}
+
 static const JSCFunctionListEntry native_functions[] = {
+    JS_CFUNC_DEF("args", 0, js_args),
+    JS_CFUNC_DEF("environ", 0, js_environ),
+    JS_CFUNC_DEF("exit", 1, js_exit),
+    JS_CFUNC_DEF("write", 2, js_write),
+    JS_CFUNC_DEF("readdir", 1, js_readdir),
+    JS_CFUNC_DEF("chdir", 1, js_chdir),
+    JS_CFUNC_DEF("unlink", 1, js_unlink),
+    JS_CFUNC_DEF("rename", 2, js_rename),
     JS_CFUNC_DEF("blockSignals", 0, js_block_signals),
     JS_CFUNC_DEF("waitSignal", 1, js_wait_signal),
     JS_CFUNC_DEF("spawn", 2, js_spawn),

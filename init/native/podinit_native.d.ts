@@ -1,5 +1,19 @@
 // Types of podinit's C module (init/native/podinit_native.c); only init/src/quickjs-platform.ts imports it.
 declare module "podinit_native" {
+  /** The command line, program name first. */
+  export function args(): string[];
+  export function environ(): Record<string, string>;
+  export function exit(code: number): never;
+  /** Writes all of text to fd: 0 or an errno. */
+  export function write(fd: number, text: string): number;
+  /** Entry names without . and .., or null when the directory cannot be read. */
+  export function readdir(path: string): string[] | null;
+  /** 0 or an errno */
+  export function chdir(path: string): number;
+  /** 0 or an errno */
+  export function unlink(path: string): number;
+  /** 0 or an errno */
+  export function rename(from: string, to: string): number;
   /** Blocks every signal, remembering the inherited mask for children. 0 or an errno. */
   export function blockSignals(): number;
   /** The next pending signal, or 0 when timeoutMs passed first. */

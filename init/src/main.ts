@@ -1,14 +1,23 @@
-// Entry point of the podinit binary (bundled by esbuild, compiled by qjsc).
-import * as std from "std";
+// Entry point of the podinit binary (bundled by esbuild, compiled by qjsc, run by init/native/main.c).
+import * as native from "podinit_native";
 import { runPodinit } from "./podinit.js";
 import { createQuickJsPlatform } from "./quickjs-platform.js";
 
 declare const PODINIT_VERSION: string;
 
-const code = runPodinit(
-  createQuickJsPlatform(),
-  scriptArgs.slice(1),
-  std.getenviron(),
-  PODINIT_VERSION,
-);
-std.exit(code);
+/** podinit's own failure: EX_SOFTWARE, a code no child produces by being killed. */
+const INTERNAL_ERROR_EXIT = 70;
+
+let code = INTERNAL_ERROR_EXIT;
+try {
+  code = runPodinit(
+    createQuickJsPlatform(),
+    native.args().slice(1),
+    native.environ(),
+    PODINIT_VERSION,
+  );
+} catch (error) {
+  const detail = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
+  native.write(2, `podinit: internal error: ${detail}\n`);
+}
+native.exit(code);

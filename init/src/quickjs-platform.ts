@@ -1,12 +1,10 @@
-// The real Platform inside the podinit binary: QuickJS's std/os modules plus podinit's C module.
+// The real Platform inside the podinit binary, over podinit's C module.
 import * as native from "podinit_native";
-import * as os from "os";
-import * as std from "std";
 import type { Platform, ProcessEntry, Reaped } from "./sys.js";
 
 function readProcessTable(): ProcessEntry[] | null {
-  const [names, errno] = os.readdir("/proc");
-  if (errno !== 0) return null;
+  const names = native.readdir("/proc");
+  if (names === null) return null;
   const table: ProcessEntry[] = [];
   for (const name of names) {
     if (!/^[0-9]+$/.test(name)) continue;
@@ -28,7 +26,7 @@ export function createQuickJsPlatform(): Platform {
   return {
     spawn: (command, takeTerminal) => native.spawn(command, takeTerminal),
     releaseResources: () => {
-      os.chdir("/");
+      native.chdir("/");
       native.closeInheritedFds();
     },
     reap: (): Reaped => {
@@ -48,15 +46,9 @@ export function createQuickJsPlatform(): Platform {
     isatty: fd => native.isatty(fd),
     detachTerminal: () => native.detachTerminal(),
     copySelf: path => native.copySelf(path),
-    rename: (from, to) => -os.rename(from, to),
-    remove: path => -os.remove(path),
-    writeStderr: text => {
-      std.err.puts(text);
-      std.err.flush();
-    },
-    writeStdout: text => {
-      std.out.puts(text);
-      std.out.flush();
-    },
+    rename: (from, to) => native.rename(from, to),
+    remove: path => native.unlink(path),
+    writeStderr: text => void native.write(2, text),
+    writeStdout: text => void native.write(1, text),
   };
 }
