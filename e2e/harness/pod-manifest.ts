@@ -29,15 +29,29 @@ export function graceSecondsOf(pod: PodManifest): number {
   return pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
 }
 
+// podman 4.3 applies the 63-character limit of label values to annotations too and refuses the
+// pod; Kubernetes has no such limit. Nothing at run time reads annotations, so long ones are left out.
+const PODMAN_ANNOTATION_MAX = 63;
+
+function annotationsPodmanAccepts(metadata: PodManifest["metadata"]): PodManifest["metadata"] {
+  const annotations = metadata["annotations"] as Readonly<Record<string, string>> | undefined;
+  if (annotations === undefined) return metadata;
+  const kept = Object.entries(annotations).filter(([, v]) => v.length <= PODMAN_ANNOTATION_MAX);
+  return { ...metadata, annotations: Object.fromEntries(kept) };
+}
+
 /**
- * podman restarts a killed container whose policy is Always (the Kubernetes default), while the
- * kubelet never restarts a pod it is deleting; Never keeps a stopped container stopped for measuring.
+ * The pod as podman must get it. podman restarts a killed container whose policy is Always (the
+ * Kubernetes default), while the kubelet never restarts a pod it is deleting; Never keeps a
+ * stopped container stopped for measuring.
  */
 export function forPodman(pod: PodManifest): PodManifest {
+  const copy = structuredClone(pod);
   return {
     apiVersion: "v1",
     kind: "Pod",
-    ...structuredClone(pod),
-    spec: { ...structuredClone(pod.spec), restartPolicy: "Never" },
+    ...copy,
+    metadata: annotationsPodmanAccepts(copy.metadata),
+    spec: { ...copy.spec, restartPolicy: "Never" },
   };
 }

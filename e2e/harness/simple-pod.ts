@@ -4,7 +4,9 @@ import type { ContainerManifest, PodManifest } from "./pod-manifest.js";
 
 export interface SimplePodOptions {
   readonly image: string;
-  readonly command: readonly string[];
+  /** Left out, the image's ENTRYPOINT runs, as in Kubernetes. */
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
   readonly graceSeconds?: number;
   /** Extra fields for the app container (volumeMounts, securityContext …). */
   readonly container?: Omit<ContainerManifest, "name">;
@@ -30,7 +32,8 @@ export function simplePod(name: string, options: SimplePodOptions): PodManifest 
           ...options.container,
           name: APP_CONTAINER,
           image: options.image,
-          command: options.command,
+          ...(options.command === undefined ? {} : { command: options.command }),
+          ...(options.args === undefined ? {} : { args: options.args }),
         },
       ],
     },

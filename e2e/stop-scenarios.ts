@@ -1,0 +1,129 @@
+// Pods stopped like the kubelet without and with podinit, each with what must differ (or not) between the two.
+
+import { expect } from "vitest";
+
+import type { PodStop } from "./harness/kubelet-stop.js";
+import type { PodManifest } from "./harness/pod-manifest.js";
+import { simplePod } from "./harness/simple-pod.js";
+
+export interface ScenarioImages {
+  readonly busybox: string;
+  readonly scratchApp: string;
+}
+
+export interface StopScenario {
+  readonly title: string;
+  readonly pod: (images: ScenarioImages) => PodManifest;
+  /** Logged by the app once it is ready to be stopped (its traps are set). */
+  readonly ready: string;
+  /** What the pod's podinit.dev annotations ask of the webhook, as podinit flags for the hand injection. */
+  readonly handFlags?: readonly string[];
+  readonly check: (plain: PodStop, withPodinit: PodStop) => void;
+}
+
+const GRACE_SECONDS = 3;
+const GRACE_MS = GRACE_SECONDS * 1000;
+
+export const STOP_SCENARIOS: readonly StopScenario[] = [
+  {
+    title: "sh -c wrapping a long-running app: killed after the grace period, or stopped at once",
+    pod: ({ busybox }) =>
+      simplePod("sh-wrapper", {
+        image: busybox,
+        command: ["sh", "-c", "echo started; sleep 1000; echo never"],
+        graceSeconds: GRACE_SECONDS,
+      }),
+    ready: "started",
+    check: (plain, withPodinit) => {
+      expect(plain.killed).toBe(true);
+      expect(plain.exitCode).toBe(137);
+      expect(withPodinit.killed).toBe(false);
+      expect(withPodinit.exitCode).toBe(143);
+      expect(withPodinit.stopMs).toBeLessThan(GRACE_MS / 4);
+    },
+  },
+  {
+    title: "a script with two background workers: both finish their cleanup under podinit",
+    pod: ({ busybox }) =>
+      simplePod("two-workers", {
+        image: busybox,
+        command: [
+          "sh",
+          "-c",
+          [
+            'worker() { trap "echo worker $1 stopping; sleep 0.5; echo worker $1 done; exit 0" TERM;',
+            "  while :; do sleep 0.1; done; }",
+            "worker 1 & worker 2 & echo ready; wait",
+          ].join("\n"),
+        ],
+        graceSeconds: GRACE_SECONDS,
+      }),
+    ready: "ready",
+    check: (plain, withPodinit) => {
+      expect(plain.killed).toBe(true);
+      expect(plain.logs.text).not.toContain("done");
+      expect(withPodinit.killed).toBe(false);
+      expect(withPodinit.logs.text).toContain("worker 1 done");
+      expect(withPodinit.logs.text).toContain("worker 2 done");
+      expect(withPodinit.stopMs).toBeLessThan(GRACE_MS);
+    },
+  },
+  {
+    title: "an app that traps SIGTERM and needs 3 s: the same under both, inside the grace period",
+    pod: ({ scratchApp }) =>
+      simplePod("slow-shutdown", {
+        image: scratchApp,
+        command: ["/app", "--linger-ms", "3000", "--exit-code", "0"],
+        graceSeconds: 10,
+      }),
+    ready: "ready",
+    check: (plain, withPodinit) => {
+      for (const stop of [plain, withPodinit]) {
+        expect(stop.killed).toBe(false);
+        expect(stop.exitCode).toBe(0);
+        expect(stop.logs.text).toContain("received SIGTERM");
+        expect(stop.logs.text).toContain("exiting 0");
+        expect(stop.stopMs).toBeGreaterThanOrEqual(3000);
+        expect(stop.stopMs).toBeLessThan(10_000);
+      }
+    },
+  },
+  {
+    title: "a grace period that runs out: podinit kills the tree itself before the kubelet has to",
+    pod: ({ busybox }) =>
+      simplePod("ignores-term", {
+        image: busybox,
+        command: ["sh", "-c", 'trap "" TERM; echo started; sleep 1000'],
+        graceSeconds: GRACE_SECONDS,
+      }),
+    ready: "started",
+    check: (plain, withPodinit) => {
+      expect(plain.killed).toBe(true);
+      expect(withPodinit.killed).toBe(false);
+      expect(withPodinit.exitCode).toBe(137);
+      expect(withPodinit.stopMs).toBeLessThan(GRACE_MS);
+    },
+  },
+  {
+    title: "a rewritten stop signal reaches the app instead of SIGTERM",
+    pod: ({ scratchApp }) => {
+      const pod = simplePod("stop-signal", {
+        image: scratchApp,
+        command: ["/app", "--exit-code", "0"],
+        graceSeconds: GRACE_SECONDS,
+      });
+      return {
+        ...pod,
+        metadata: { ...pod.metadata, annotations: { "podinit.dev/stop-signal": "QUIT" } },
+      };
+    },
+    ready: "ready",
+    handFlags: ["--stop-signal=QUIT"],
+    check: (plain, withPodinit) => {
+      expect(plain.logs.text).toContain("received SIGTERM");
+      expect(withPodinit.logs.text).toContain("received SIGQUIT");
+      expect(withPodinit.logs.text).not.toContain("received SIGTERM");
+      expect(withPodinit.killed).toBe(false);
+    },
+  },
+];
