@@ -235,5 +235,7 @@ describe("health and metrics", () => {
     expect(text).toContain("podinit_webhook_review_duration_seconds_count 3");
     expect(text).toContain('podinit_webhook_review_duration_seconds_bucket{le="+Inf"} 3');
     expect(text).toContain('podinit_webhook_build_info{version="0.1.0-test"} 1');
+    expect(text).toContain('podinit_webhook_http_requests_total{route="/mutate",status="200"} 3');
+    expect(text).toContain('podinit_webhook_http_requests_total{route="/mutate",status="400"} 1');
   });
 });

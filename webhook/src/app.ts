@@ -95,6 +95,12 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
     done(null, payload);
   });
 
+  app.addHook("onResponse", (request, reply, done) => {
+    const route = request.routeOptions.url ?? "unknown";
+    metrics.requests.inc({ route, status: String(reply.statusCode) });
+    done();
+  });
+
   await app.register(mutateRoute, {
     settings: options.settings,
     metrics,

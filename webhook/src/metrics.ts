@@ -16,8 +16,11 @@ function labelText(labels: Labels, extra?: readonly [string, string]): string {
   return pairs.length === 0 ? "" : `{${pairs.join(",")}}`;
 }
 
+/** Callers always pass a metric's labels in the same order, so no sorting on this hot path. */
 function keyOf(labels: Labels): string {
-  return JSON.stringify(Object.entries(labels).sort());
+  let key = "";
+  for (const name in labels) key += `${name}\u0000${labels[name]}\u0001`;
+  return key;
 }
 
 export class Counter implements Metric {
@@ -89,6 +92,7 @@ export class Histogram implements Metric {
 
 /** The webhook's instruments; one instance per app, passed in rather than global. */
 export interface WebhookMetrics {
+  readonly requests: Counter;
   readonly reviews: Counter;
   readonly reviewSeconds: Histogram;
   readonly podsInjected: Counter;
@@ -106,6 +110,10 @@ export function createWebhookMetrics(version: string): WebhookMetrics {
   const buildInfo = new Counter(`${p}build_info`, "Version of the running webhook.", "gauge");
   buildInfo.inc({ version });
   const metrics = {
+    requests: new Counter(
+      `${p}http_requests_total`,
+      "HTTP requests answered, by route and status.",
+    ),
     reviews: new Counter(`${p}reviews_total`, "Admission reviews answered, by decision."),
     reviewSeconds: new Histogram(
       `${p}review_duration_seconds`,

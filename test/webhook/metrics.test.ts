@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { Counter, Histogram } from "../../webhook/src/metrics.js";
+
+describe("Prometheus text format", () => {
+  it("renders counters per label set, escaping quotes, backslashes and newlines", () => {
+    const counter = new Counter("x_total", "Things.");
+    counter.inc({ reason: 'a"b\\c\nd' });
+    counter.inc({ reason: "plain" }, 2);
+    counter.inc({ reason: "plain" });
+    expect(counter.render()).toEqual([
+      "# HELP x_total Things.",
+      "# TYPE x_total counter",
+      'x_total{reason="a\\"b\\\\c\\nd"} 1',
+      'x_total{reason="plain"} 3',
+    ]);
+  });
+
+  it("renders cumulative histogram buckets with +Inf, sum and count", () => {
+    const histogram = new Histogram("t_seconds", "Time.", [0.1, 1]);
+    for (const value of [0.05, 0.5, 0.7, 5]) histogram.observe(value);
+    expect(histogram.render().slice(2)).toEqual([
+      't_seconds_bucket{le="0.1"} 1',
+      't_seconds_bucket{le="1"} 3',
+      't_seconds_bucket{le="+Inf"} 4',
+      "t_seconds_sum 6.25",
+      "t_seconds_count 4",
+    ]);
+  });
+});
