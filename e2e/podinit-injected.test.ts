@@ -2,6 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { busyboxImage } from "./harness/busybox-image.js";
+import { debianImage } from "./harness/debian-image.js";
 import { countZombies } from "./harness/container-processes.js";
 import { stopLikeKubelet, type PodStop } from "./harness/kubelet-stop.js";
 import {
@@ -20,11 +21,16 @@ import { handInjector, webhookInjector, type Injector } from "./injectors.js";
 import { orphansHaveExited, orphansPod, ORPHANS } from "./scenario-pods.js";
 import { STOP_SCENARIOS, type ScenarioImages, type StopScenario } from "./stop-scenarios.js";
 
-let images: ScenarioImages = { busybox: "", scratchApp: "" };
+let images: ScenarioImages = { busybox: "", scratchApp: "", debian: "" };
 let podinit = "";
 
 beforeAll(async () => {
-  images = { busybox: await busyboxImage(), scratchApp: await scratchAppImage() };
+  images = {
+    busybox: await busyboxImage(),
+    scratchApp: await scratchAppImage(),
+    // Cached after the first run; the cold debootstrap is why this hook has a long timeout.
+    debian: await debianImage(),
+  };
   podinit = await podinitImage();
 });
 

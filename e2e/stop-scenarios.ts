@@ -9,6 +9,7 @@ import { simplePod } from "./harness/simple-pod.js";
 export interface ScenarioImages {
   readonly busybox: string;
   readonly scratchApp: string;
+  readonly debian: string;
 }
 
 export interface StopScenario {
@@ -37,6 +38,22 @@ export const STOP_SCENARIOS: readonly StopScenario[] = [
     check: (plain, withPodinit) => {
       expect(plain.killed).toBe(true);
       expect(plain.exitCode).toBe(137);
+      expect(withPodinit.killed).toBe(false);
+      expect(withPodinit.exitCode).toBe(143);
+      expect(withPodinit.stopMs).toBeLessThan(GRACE_MS / 4);
+    },
+  },
+  {
+    title: "a bash entrypoint script on Debian that runs its server without exec",
+    pod: ({ debian }) =>
+      simplePod("debian-entrypoint", {
+        image: debian,
+        command: ["bash", "-c", "echo started; sleep 1000 & server=$!; wait $server; echo never"],
+        graceSeconds: GRACE_SECONDS,
+      }),
+    ready: "started",
+    check: (plain, withPodinit) => {
+      expect(plain.killed).toBe(true);
       expect(withPodinit.killed).toBe(false);
       expect(withPodinit.exitCode).toBe(143);
       expect(withPodinit.stopMs).toBeLessThan(GRACE_MS / 4);
