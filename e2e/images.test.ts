@@ -6,7 +6,8 @@ import { debianImage } from "./harness/debian-image.js";
 import { podman } from "./harness/podman.js";
 import { DEFAULT_INSTALL_PATH, podinitImage } from "./harness/podinit-image.js";
 import { containerLogs, removeAllPods, runPod, waitForExit } from "./harness/pod-run.js";
-import { signalAppBinary, scratchAppImage } from "./harness/scratch-app-image.js";
+import { scratchAppImage } from "./harness/scratch-app-image.js";
+import { signalAppBinary } from "./harness/signal-app-binary.js";
 import { simplePod } from "./harness/simple-pod.js";
 
 afterEach(removeAllPods);

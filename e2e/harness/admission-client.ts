@@ -3,7 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { request } from "node:https";
 
-import { applyPatch, deepClone, type Operation } from "fast-json-patch";
+// The default import: Node's ESM loader sees no named exports in this CommonJS package.
+import jsonPatch, { type Operation } from "fast-json-patch";
 
 import { HarnessError } from "./harness-error.js";
 import type { PodManifest } from "./pod-manifest.js";
@@ -80,7 +81,8 @@ export async function admit(
     response.patch === undefined
       ? []
       : (JSON.parse(Buffer.from(response.patch, "base64").toString("utf8")) as Operation[]);
-  const patched = applyPatch(deepClone(pod), patch, true, false).newDocument as PodManifest;
+  const patched = jsonPatch.applyPatch(jsonPatch.deepClone(pod), patch, true, false)
+    .newDocument as PodManifest;
   return {
     allowed: response.allowed === true,
     patch,
