@@ -58,7 +58,10 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
     const problem = requestError(error, options.bodyLimitBytes);
     const uid = problem.code === "ERR_INTERNAL" ? uidOf(request.body) : null;
     metrics.errors.inc({ code: problem.code });
-    if (uid !== null && request.url === "/mutate") {
+    const failOpen = uid !== null && request.url === "/mutate";
+    const status = failOpen ? 200 : httpStatus(problem);
+    metrics.requests.inc({ route: request.routeOptions.url ?? "unknown", status: String(status) });
+    if (failOpen) {
       // Fail open: a bug of ours must never block a pod from being created.
       metrics.failOpen.inc();
       metrics.reviews.inc({ decision: "failed-open" });
@@ -86,19 +89,6 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
       `no route ${request.method} ${request.url}; reviews go to POST /mutate`,
     );
     return reply.code(404).send(problem);
-  });
-
-  app.addHook("onSend", (_request, reply, payload, done) => {
-    // While shutting down, ask clients to reconnect elsewhere: a kept-alive connection would
-    // otherwise hold the server open after its last review.
-    if (!options.lifecycle.ready) reply.header("connection", "close");
-    done(null, payload);
-  });
-
-  app.addHook("onResponse", (request, reply, done) => {
-    const route = request.routeOptions.url ?? "unknown";
-    metrics.requests.inc({ route, status: String(reply.statusCode) });
-    done();
   });
 
   await app.register(mutateRoute, {

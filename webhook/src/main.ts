@@ -23,7 +23,10 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const config = loaded.config;
-  const logger = pino({ level: config.logLevel });
+  // Asynchronous: lines logged while a write is in flight go out together in the next one,
+  // instead of one blocking write(2) per review. Flushed before exit.
+  const destination = pino.destination({ dest: 1, sync: false });
+  const logger = pino({ level: config.logLevel }, destination);
   for (const notice of loaded.notices) logger.warn({ notice }, "configuration notice");
   const files = { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile };
   const pair = readKeyPair(files);
@@ -68,11 +71,17 @@ async function main(argv: readonly string[]): Promise<number> {
   logger.info({ signal: String(signal[0] ?? "") }, "shutting down");
   // Not ready first, so Endpoints drop this pod before it stops accepting connections.
   lifecycle.ready = false;
+
   await sleep(config.shutdownDelayMs);
   stopWatching();
   logger.info("draining in-flight reviews");
+  // close() drops the connections that are idle now; one still answering a review becomes idle
+  // once it has, and a kept-alive client would then hold the server open, so keep sweeping.
+  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
   await app.close();
+  clearInterval(sweeper);
   logger.info("stopped");
+  destination.flushSync();
   return 0;
 }
 

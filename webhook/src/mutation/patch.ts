@@ -4,6 +4,7 @@ import type { Operation } from "fast-json-patch";
 
 /** RFC 6901: `~` and `/` in a key are written `~0` and `~1` (`podinit.dev/status` → `podinit.dev~1status`). */
 export function escapePointerToken(token: string): string {
+  if (!token.includes("~") && !token.includes("/")) return token;
   return token.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
@@ -42,9 +43,12 @@ function diffObject(
       out.push({ op: "remove", path: `${path}/${escapePointerToken(key)}` });
   }
   for (const key of Object.keys(after)) {
-    const child = `${path}/${escapePointerToken(key)}`;
-    if (!Object.hasOwn(before, key)) out.push({ op: "add", path: child, value: after[key] });
-    else diffValue(before[key], after[key], child, out);
+    const value = after[key];
+    if (!Object.hasOwn(before, key)) {
+      out.push({ op: "add", path: `${path}/${escapePointerToken(key)}`, value });
+    } else if (before[key] !== value) {
+      diffValue(before[key], value, `${path}/${escapePointerToken(key)}`, out);
+    }
   }
 }
 

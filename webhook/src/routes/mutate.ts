@@ -18,6 +18,9 @@ export interface MutateRouteOptions {
   readonly resolveEntrypoints: EntrypointResolver;
 }
 
+// Counted here rather than in an onResponse hook, which would cost every request a hook run.
+const OK_REVIEW = Object.freeze({ route: "/mutate", status: "200" });
+
 export const mutateRoute: FastifyPluginAsync<MutateRouteOptions> = (app, options) => {
   const { settings, metrics, resolveEntrypoints } = options;
   app.post(
@@ -28,6 +31,7 @@ export const mutateRoute: FastifyPluginAsync<MutateRouteOptions> = (app, options
       const review = (request.body as AdmissionReviewRequest).request;
       const result = await admitPod(review, settings, resolveEntrypoints);
       countOutcome(metrics, result);
+      metrics.requests.inc(OK_REVIEW);
       logOutcome(request.log, review, result);
       metrics.reviewSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       return allowResponse(review.uid, result.patch, result.warnings);
