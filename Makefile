@@ -114,7 +114,7 @@ e2e:
 
 ## bench: side-by-side measurements, written to docs/benchmarks.md
 bench: deps build
-	npx tsx bench/run.ts
+	npx tsx bench/run.ts $(BENCH_FLAGS)
 
 ## demo: the main job end to end on podman
 demo: deps build

@@ -169,23 +169,40 @@ static JSValue js_spawn(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     return JS_NewInt32(ctx, pid);
 }
 
-/* reap(): one waitpid(-1, WNOHANG). Returns [pid, exitCode, signal] for a reaped child (signal 0
- * for a normal exit), 0 when children exist but none has exited, -1 when there are no children. */
-static JSValue js_reap(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+/* reapAll(watch): waitpid(-1, WNOHANG) until no exited child is left, in one call because thousands
+ * of orphans can exit at once. Returns [others, state, exitCode, signal]: `others` counts children
+ * other than `watch`; state bit 1 means `watch` was reaped (code and signal follow), bit 2 that no
+ * child is left at all. */
+static JSValue js_reap_all(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    int status = 0;
-    pid_t pid;
-    do {
-        pid = waitpid(-1, &status, WNOHANG);
-    } while (pid < 0 && errno == EINTR);
-    if (pid == 0)
-        return JS_NewInt32(ctx, 0);
-    if (pid < 0)
-        return JS_NewInt32(ctx, -1);
+    int32_t watch;
+    if (JS_ToInt32(ctx, &watch, argv[0]))
+        return JS_EXCEPTION;
+    int32_t others = 0, state = 0, code = 0, signal = 0;
+    for (;;) {
+        int status = 0;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid < 0 && errno == EINTR)
+            continue;
+        if (pid < 0) {
+            state |= 2; /* ECHILD */
+            break;
+        }
+        if (pid == 0)
+            break;
+        if (pid == watch) {
+            state |= 1;
+            code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+            signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+        } else {
+            others++;
+        }
+    }
     JSValue result = JS_NewArray(ctx);
-    JS_SetPropertyUint32(ctx, result, 0, JS_NewInt32(ctx, pid));
-    JS_SetPropertyUint32(ctx, result, 1, JS_NewInt32(ctx, WIFEXITED(status) ? WEXITSTATUS(status) : 0));
-    JS_SetPropertyUint32(ctx, result, 2, JS_NewInt32(ctx, WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+    JS_SetPropertyUint32(ctx, result, 0, JS_NewInt32(ctx, others));
+    JS_SetPropertyUint32(ctx, result, 1, JS_NewInt32(ctx, state));
+    JS_SetPropertyUint32(ctx, result, 2, JS_NewInt32(ctx, code));
+    JS_SetPropertyUint32(ctx, result, 3, JS_NewInt32(ctx, signal));
     return result;
 }
 
@@ -520,7 +537,7 @@ static const JSCFunctionListEntry native_functions[] = {
     JS_CFUNC_DEF("blockSignals", 0, js_block_signals),
     JS_CFUNC_DEF("waitSignal", 1, js_wait_signal),
     JS_CFUNC_DEF("spawn", 2, js_spawn),
-    JS_CFUNC_DEF("reap", 0, js_reap),
+    JS_CFUNC_DEF("reapAll", 1, js_reap_all),
     JS_CFUNC_DEF("kill", 2, js_kill),
     JS_CFUNC_DEF("setSubreaper", 0, js_set_subreaper),
     JS_CFUNC_DEF("getpid", 0, js_getpid),

@@ -20,8 +20,12 @@ declare module "podinit_native" {
   export function waitSignal(timeoutMs: number): number;
   /** Runs argv[0] (PATH lookup) in a new session; returns its pid, or -errno if exec failed. */
   export function spawn(argv: readonly string[], takeTerminal: boolean): number;
-  /** One waitpid(-1, WNOHANG): [pid, exitCode, signal], 0 while children run, -1 when none are left. */
-  export function reap(): [number, number, number] | 0 | -1;
+  /**
+   * waitpid(-1, WNOHANG) until no exited child is left: [others, state, exitCode, signal] where
+   * `others` counts reaped children other than `watch`; state bit 1: `watch` was reaped (its exit
+   * code and signal follow), bit 2: no child is left at all.
+   */
+  export function reapAll(watch: number): [number, number, number, number];
   /** kill(2): 0 or an errno. */
   export function kill(pid: number, signal: number): number;
   /** prctl(PR_SET_CHILD_SUBREAPER): 0 or an errno. */

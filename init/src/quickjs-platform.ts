@@ -29,11 +29,13 @@ export function createQuickJsPlatform(): Platform {
       native.chdir("/");
       native.closeInheritedFds();
     },
-    reap: (): Reaped => {
-      const result = native.reap();
-      if (result === 0) return "running";
-      if (result === -1) return "none-left";
-      return { pid: result[0], status: { code: result[1], signal: result[2] } };
+    reap: (watch): Reaped => {
+      const [others, state, code, signal] = native.reapAll(watch);
+      return {
+        others,
+        watched: state === 1 || state === 3 ? { code, signal } : null,
+        noneLeft: state >= 2,
+      };
     },
     kill: (pid, signal) => native.kill(pid, signal),
     waitSignal: timeoutMs => native.waitSignal(timeoutMs),

@@ -88,18 +88,16 @@ class Supervisor {
 
   /** Reaps every exited child; true when podinit has no child left at all. */
   private reapAll(): boolean {
-    for (;;) {
-      const reaped = this.sys.reap();
-      if (reaped === "running") return false;
-      if (reaped === "none-left") return true;
-      if (reaped.pid === this.mainPid) {
-        this.mainStatus = reaped.status;
-        this.log.info(`main process ${reaped.pid} ${describeStatus(reaped.status)}`);
-      } else {
-        this.orphansReaped++;
-        this.log.debug(`reaped process ${reaped.pid} (${describeStatus(reaped.status)})`);
-      }
+    const reaped = this.sys.reap(this.mainPid);
+    if (reaped.watched !== null) {
+      this.mainStatus = reaped.watched;
+      this.log.info(`main process ${this.mainPid} ${describeStatus(reaped.watched)}`);
     }
+    if (reaped.others > 0) {
+      this.orphansReaped += reaped.others;
+      this.log.debug(`reaped ${reaped.others} orphaned process(es)`);
+    }
+    return reaped.noneLeft;
   }
 
   private onSignal(signal: number): void {
@@ -269,7 +267,8 @@ class Supervisor {
     const raw = status.signal !== 0 ? 128 + status.signal : status.code;
     const remap = this.options.remapExit.find(r => r.from === raw);
     const code = remap === undefined ? raw : remap.to;
-    if (this.orphansReaped > 0) this.log.debug(`reaped ${this.orphansReaped} orphaned process(es)`);
+    if (this.orphansReaped > 0)
+      this.log.debug(`reaped ${this.orphansReaped} orphaned process(es) in all`);
     this.log.info(
       remap === undefined ? `exiting with ${code}` : `exiting with ${code} (remapped from ${raw})`,
     );

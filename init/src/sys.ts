@@ -6,8 +6,15 @@ export interface ExitStatus {
   readonly signal: number;
 }
 
-export type Reaped =
-  { readonly pid: number; readonly status: ExitStatus } | "running" | "none-left";
+/** What one drain of exited children found. */
+export interface Reaped {
+  /** How many children other than the watched one were reaped. */
+  readonly others: number;
+  /** The watched child's status when it was among them. */
+  readonly watched: ExitStatus | null;
+  /** No child at all is left: every process of the container is gone. */
+  readonly noneLeft: boolean;
+}
 
 /** One line of the process table: what podinit needs to find its descendants. */
 export interface ProcessEntry {
@@ -23,8 +30,8 @@ export interface Sys {
   spawn(command: readonly string[], takeTerminal: boolean): number;
   /** After a successful spawn: podinit itself lets go of its working directory and descriptors. */
   releaseResources(): void;
-  /** One non-blocking wait for any child. */
-  reap(): Reaped;
+  /** Reaps every child that has exited (waitpid(-1, WNOHANG) until none is ready), noting `watch`'s status. */
+  reap(watch: number): Reaped;
   /** kill(2): 0 or an errno. */
   kill(pid: number, signal: number): number;
   /** The next signal sent to podinit, or 0 when the timeout passed first. */

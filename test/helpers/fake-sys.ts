@@ -95,14 +95,18 @@ export class FakeSys implements Sys {
     this.released = true;
   }
 
-  reap(): Reaped {
-    const mine = [...this.table.values()].filter(p => p.ppid === this.podinitPid);
-    const zombie = mine.find(p => p.state === "Z");
-    if (zombie !== undefined && zombie.status !== null) {
-      this.table.delete(zombie.pid);
-      return { pid: zombie.pid, status: zombie.status };
+  reap(watch: number): Reaped {
+    let others = 0;
+    let watched: ExitStatus | null = null;
+    for (const process of [...this.table.values()]) {
+      if (process.ppid !== this.podinitPid || process.state !== "Z" || process.status === null)
+        continue;
+      this.table.delete(process.pid);
+      if (process.pid === watch) watched = process.status;
+      else others++;
     }
-    return mine.length > 0 ? "running" : "none-left";
+    const noneLeft = ![...this.table.values()].some(p => p.ppid === this.podinitPid);
+    return { others, watched, noneLeft };
   }
 
   kill(pid: number, signal: number): number {
