@@ -158,3 +158,15 @@ describe("parseArgs", () => {
     expect(parseArgs(["-V"])).toEqual({ ok: true, invocation: { action: "version" } });
   });
 });
+
+describe("documentation", () => {
+  it("the README documents every option and environment variable podinit accepts", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const help = helpText("test");
+    const names = [...help.matchAll(/(--[a-z-]+)=|(PODINIT_[A-Z_]+)/g)].map(
+      m => m[1] ?? m[2] ?? "",
+    );
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) expect(readme, `${name} is missing from README.md`).toContain(name);
+  });
+});
