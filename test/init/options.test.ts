@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_OPTIONS,
   formatArgs,
+  helpText,
   parseArgs,
   type InitOptions,
 } from "../../init/src/options.js";
