@@ -60,6 +60,33 @@ export const STOP_SCENARIOS: readonly StopScenario[] = [
     },
   },
   {
+    title: "a PSA-restricted container (non-root, no capabilities, read-only root) stops at once",
+    pod: ({ busybox }) =>
+      simplePod("restricted", {
+        image: busybox,
+        command: ["sh", "-c", "echo started; signal-app; echo never"],
+        graceSeconds: GRACE_SECONDS,
+        container: {
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+        },
+      }),
+    ready: "signal-app: ready",
+    check: (plain, withPodinit) => {
+      expect(plain.killed).toBe(true);
+      expect(plain.logs.text).not.toContain("received");
+      expect(withPodinit.killed).toBe(false);
+      expect(withPodinit.logs.text).toContain("received SIGTERM");
+      expect(withPodinit.stopMs).toBeLessThan(GRACE_MS / 4);
+    },
+  },
+  {
     title: "a script with two background workers: both finish their cleanup under podinit",
     pod: ({ busybox }) =>
       simplePod("two-workers", {
