@@ -26,7 +26,49 @@ const POD_ONLY_KEYS: ReadonlySet<string> = new Set([
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set(ANNOTATION_KEYS);
 
-export type Annotations = Readonly<Record<string, string>>;
+/**
+ * The pod's `podinit.dev/*` annotations, split once into pod-wide values and per-container
+ * overrides, so that the many lookups of one review neither scan nor build key strings.
+ */
+export interface Annotations {
+  readonly podWide: ReadonlyMap<string, string>;
+  readonly byContainer: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** Keys under the prefix, other than the status, in the order they appear. */
+  readonly keys: readonly string[];
+}
+
+const NO_ANNOTATIONS: Annotations = Object.freeze({
+  podWide: new Map<string, string>(),
+  byContainer: new Map<string, ReadonlyMap<string, string>>(),
+  keys: Object.freeze([]),
+});
+
+export function indexAnnotations(raw: Readonly<Record<string, string>> | undefined): Annotations {
+  if (raw === undefined) return NO_ANNOTATIONS;
+  let index: {
+    podWide: Map<string, string>;
+    byContainer: Map<string, Map<string, string>>;
+    keys: string[];
+  } | null = null;
+  for (const name in raw) {
+    if (!name.startsWith(ANNOTATION_PREFIX) || name === STATUS_ANNOTATION) continue;
+    const value = raw[name];
+    if (typeof value !== "string") continue;
+    index ??= { podWide: new Map(), byContainer: new Map(), keys: [] };
+    index.keys.push(name);
+    const rest = name.slice(ANNOTATION_PREFIX.length);
+    const dot = rest.indexOf(".");
+    if (dot === -1) {
+      index.podWide.set(rest, value);
+      continue;
+    }
+    const container = rest.slice(dot + 1);
+    let own = index.byContainer.get(container);
+    if (own === undefined) index.byContainer.set(container, (own = new Map<string, string>()));
+    own.set(rest.slice(0, dot), value);
+  }
+  return index ?? NO_ANNOTATIONS;
+}
 
 /** The value for one container: its `<key>.<name>` override if present, else the pod-wide key. */
 export function annotationFor(
@@ -34,17 +76,15 @@ export function annotationFor(
   key: AnnotationKey,
   containerName: string,
 ): { readonly value: string; readonly source: string } | null {
-  const specific = `${ANNOTATION_PREFIX}${key}.${containerName}`;
-  const own = annotations[specific];
-  if (typeof own === "string") return { value: own, source: specific };
-  const podWide = `${ANNOTATION_PREFIX}${key}`;
-  const shared = annotations[podWide];
-  return typeof shared === "string" ? { value: shared, source: podWide } : null;
+  const own = annotations.byContainer.get(containerName)?.get(key);
+  if (own !== undefined)
+    return { value: own, source: `${ANNOTATION_PREFIX}${key}.${containerName}` };
+  const shared = annotations.podWide.get(key);
+  return shared === undefined ? null : { value: shared, source: `${ANNOTATION_PREFIX}${key}` };
 }
 
 export function podAnnotation(annotations: Annotations, key: AnnotationKey): string | null {
-  const value = annotations[`${ANNOTATION_PREFIX}${key}`];
-  return typeof value === "string" ? value : null;
+  return annotations.podWide.get(key) ?? null;
 }
 
 /** A comma-separated list of container names; blanks are dropped. */
@@ -61,8 +101,7 @@ export function unknownAnnotationWarnings(
   containerNames: ReadonlySet<string>,
 ): string[] {
   const warnings: string[] = [];
-  for (const name of Object.keys(annotations)) {
-    if (!name.startsWith(ANNOTATION_PREFIX) || name === STATUS_ANNOTATION) continue;
+  for (const name of annotations.keys) {
     const rest = name.slice(ANNOTATION_PREFIX.length);
     const dot = rest.indexOf(".");
     const key = dot === -1 ? rest : rest.slice(0, dot);

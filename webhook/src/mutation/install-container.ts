@@ -26,6 +26,25 @@ export function installVolume(name: string, settings: MutationSettings): Volume 
  * that assign UIDs per namespace (OpenShift) can still override it.
  */
 export function installContainer(volumeName: string, settings: MutationSettings): Container {
+  // The same for every pod with the usual volume name: build it once per settings, frozen.
+  const cached = volumeName === VOLUME_BASE_NAME ? CACHE.get(settings) : undefined;
+  if (cached !== undefined) return cached;
+  const built = buildInstallContainer(volumeName, settings);
+  if (volumeName === VOLUME_BASE_NAME) CACHE.set(settings, built);
+  return built;
+}
+
+const CACHE = new WeakMap<MutationSettings, Container>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function buildInstallContainer(volumeName: string, settings: MutationSettings): Container {
   const container: Record<string, unknown> = {
     name: INSTALL_CONTAINER_NAME,
     image: settings.initImage,
@@ -49,5 +68,5 @@ export function installContainer(volumeName: string, settings: MutationSettings)
   if (settings.initImagePullPolicy !== null) {
     container["imagePullPolicy"] = settings.initImagePullPolicy;
   }
-  return container as Container;
+  return deepFreeze(container as Container);
 }

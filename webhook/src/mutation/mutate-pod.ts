@@ -1,6 +1,6 @@
 // The pure mutation: a pod and the settings in, the pod to admit and the warnings to show out.
 
-import { STATUS_ANNOTATION, unknownAnnotationWarnings, type Annotations } from "./annotations.js";
+import { indexAnnotations, STATUS_ANNOTATION, unknownAnnotationWarnings } from "./annotations.js";
 import { containerOptions, terminationGraceMs } from "./container-options.js";
 import { NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "./entrypoint.js";
 import { installContainer, installVolume, pickVolumeName } from "./install-container.js";
@@ -41,7 +41,7 @@ export function mutatePod(
   settings: MutationSettings,
   resolved: ResolvedEntrypoints = NO_RESOLVED_ENTRYPOINTS,
 ): MutationResult {
-  const annotations: Annotations = pod.metadata?.annotations ?? {};
+  const annotations = indexAnnotations(pod.metadata?.annotations);
   const podReason = podSkipReason(pod, namespace, annotations, settings);
   if (podReason === "already-injected" || podReason === "mirror-pod") {
     return {
@@ -53,8 +53,10 @@ export function mutatePod(
       warnings: [],
     };
   }
-  const names = new Set(allContainers(pod).map(c => c.name));
-  const warnings = unknownAnnotationWarnings(annotations, names);
+  const warnings =
+    annotations.keys.length === 0
+      ? []
+      : unknownAnnotationWarnings(annotations, new Set(allContainers(pod).map(c => c.name)));
   if (podReason !== null) return recordSkip(pod, podReason, {}, warnings, settings);
 
   const spec = pod.spec;

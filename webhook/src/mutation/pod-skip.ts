@@ -31,7 +31,7 @@ export function podSkipReason(
   settings: MutationSettings,
 ): PodSkipReason | null {
   if (isAlreadyInjected(pod, settings)) return "already-injected";
-  if (annotations[MIRROR_ANNOTATION] !== undefined) return "mirror-pod";
+  if (pod.metadata?.annotations?.[MIRROR_ANNOTATION] !== undefined) return "mirror-pod";
   if (settings.excludedNamespaces.includes(namespace)) return "namespace-excluded";
   const inject = podAnnotation(annotations, "inject");
   if (inject !== null && OPT_OUT_VALUES.has(inject.trim().toLowerCase())) return "opted-out";

@@ -57,6 +57,7 @@ export const INSTALL_CONTAINER_NAME = "podinit-install";
 export const VOLUME_BASE_NAME = "podinit";
 export const BINARY_NAME = "podinit";
 
+/** The mount path comes from the config without a trailing slash. */
 export function binaryPath(settings: MutationSettings): string {
-  return `${settings.mountPath.replace(/\/+$/, "")}/${BINARY_NAME}`;
+  return `${settings.mountPath}/${BINARY_NAME}`;
 }
