@@ -2,12 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
-  descendants,
   makeTempDir,
   requirePodinit,
   runPodinit,
   startPodinit,
-  waitFor,
   waitForFile,
   type RunningPodinit,
 } from "../helpers/podinit-process.js";
@@ -33,9 +31,22 @@ async function start(args: string[], namespace = true): Promise<RunningPodinit> 
   return run;
 }
 
-/** A server that needs time to shut down after SIGTERM, like redis-server saving its data. */
-function slowServer(marker: string, seconds = 0.5): string {
-  return `sh -c 'trap "sleep ${seconds}; echo saved > ${marker}; exit 0" TERM; while :; do sleep 0.05; done'`;
+/**
+ * A server that needs time to shut down after SIGTERM, like redis-server saving its data. It
+ * creates `ready` only once its handler is in place, so the test never signals it too early.
+ */
+function slowServer(marker: string, ready: string, seconds = 0.5): string {
+  return `sh -c 'trap "sleep ${seconds}; echo saved > ${marker}; exit 0" TERM; echo > ${ready}; while :; do sleep 0.05; done'`;
+}
+
+/** A process that ignores SIGTERM, announcing itself through `ready` once it does. */
+function stubborn(ready: string): string {
+  return `sh -c 'trap "" TERM; echo > ${ready}; while :; do sleep 0.05; done'`;
+}
+
+/** Shell code that waits for a file to appear. */
+function awaitFile(path: string): string {
+  return `while [ ! -f ${path} ]; do sleep 0.01; done`;
 }
 
 describe("podinit binary: stopping the whole container", () => {
@@ -44,10 +55,7 @@ describe("podinit binary: stopping the whole container", () => {
     async namespace => {
       const { marker, ready } = paths();
       // `sh -c 'server & wait'`: the shell dies on SIGTERM at once, the server needs half a second.
-      const run = await start(
-        ["--", "sh", "-c", `${slowServer(marker)} & echo > ${ready}; wait`],
-        namespace,
-      );
+      const run = await start(["--", "sh", "-c", `${slowServer(marker, ready)} & wait`], namespace);
       await waitForFile(ready);
       run.signal("SIGTERM");
       const result = await run.finished;
@@ -62,10 +70,9 @@ describe("podinit binary: stopping the whole container", () => {
       "--",
       "sh",
       "-c",
-      `setsid ${slowServer(marker, 0.2)} & echo > ${ready}; exec sleep 1000`,
+      `setsid ${slowServer(marker, ready, 0.2)} & exec sleep 1000`,
     ]);
     await waitForFile(ready);
-    await waitFor(() => descendants(run.pid).length >= 3, "the daemon to start");
     run.signal("SIGTERM");
     const result = await run.finished;
     expect(readFileSync(marker, "utf8")).toBe("saved\n");
@@ -74,18 +81,13 @@ describe("podinit binary: stopping the whole container", () => {
 
   it("kills whatever ignores SIGTERM when --grace-period runs out, saying how many, and exits 137", async () => {
     const { ready } = paths();
-    const stubborn = `sh -c 'trap "" TERM; while :; do sleep 0.05; done'`;
-    const run = await start([
-      "--grace-period=1s",
-      "--",
-      "sh",
-      "-c",
-      `trap "" TERM; ${stubborn} & echo > ${ready}; while :; do sleep 0.05; done`,
-    ]);
+    const script = `trap "" TERM; ${stubborn(ready)} & while :; do sleep 0.05; done`;
+    const run = await start(["--grace-period=1s", "--", "sh", "-c", script]);
     await waitForFile(ready);
     run.signal("SIGTERM");
     const result = await run.finished;
     expect(result.code).toBe(137);
+    // Two shells, and each one's `sleep 0.05` when the instant catches it running.
     expect(result.stderr).toMatch(
       /^podinit: grace period of 1s expired: killing [2-4] remaining process\(es\) with SIGKILL$/m,
     );
@@ -93,58 +95,49 @@ describe("podinit binary: stopping the whole container", () => {
 
   it("keeps the main child's own exit code when it exits in time but a straggler must be killed", async () => {
     const { ready } = paths();
-    const stubborn = `sh -c 'trap "" TERM; while :; do sleep 0.05; done'`;
-    const run = await start([
-      "--grace-period=1s",
-      "--",
-      "sh",
-      "-c",
-      `trap "exit 5" TERM; ${stubborn} & echo > ${ready}; while :; do sleep 0.05; done`,
-    ]);
+    const script = `trap "exit 5" TERM; ${stubborn(ready)} & while :; do sleep 0.05; done`;
+    const run = await start(["--grace-period=1s", "--", "sh", "-c", script]);
     await waitForFile(ready);
     run.signal("SIGTERM");
     const result = await run.finished;
     expect(result.code).toBe(5);
-    expect(result.stderr).toContain("grace period of 1s expired: killing");
+    expect(result.stderr).toMatch(/grace period of 1s expired: killing [12] remaining process/);
   });
 
   it("stops leftovers when the main child exits on its own: SIGTERM first, so they can finish", async () => {
     const { marker, ready } = paths();
-    const server = `sh -c 'trap "sleep 0.5; echo saved > ${marker}; exit 0" TERM; echo > ${ready}; while :; do sleep 0.05; done'`;
-    const result = await runPodinit([
-      "--",
-      "sh",
-      "-c",
-      `${server} & while [ ! -f ${ready} ]; do sleep 0.01; done; exit 3`,
-    ]);
+    const script = `${slowServer(marker, ready)} & ${awaitFile(ready)}; exit 3`;
+    const result = await runPodinit(["--", "sh", "-c", script]);
     expect(readFileSync(marker, "utf8")).toBe("saved\n");
     expect(result.code).toBe(3);
   });
 
   it("kills leftovers that ignore SIGTERM after --cleanup-timeout, and keeps the main child's code", async () => {
-    const stubborn = `sh -c 'trap "" TERM; while :; do sleep 0.05; done'`;
-    const run = await start([
-      "--cleanup-timeout=500ms",
-      "--",
-      "sh",
-      "-c",
-      `${stubborn} & sleep 0.2; exit 4`,
-    ]);
-    const result = await run.finished;
+    const { ready } = paths();
+    const script = `${stubborn(ready)} & ${awaitFile(ready)}; exit 4`;
+    const result = await runPodinit(["--cleanup-timeout=500ms", "--", "sh", "-c", script]);
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(
       /cleanup timeout of 500ms expired: killing [12] remaining process\(es\) with SIGKILL/,
     );
   });
 
-  it("as a subreaper, kills leftovers that left the process group too", async () => {
-    const stubborn = `setsid sh -c 'trap "" TERM; while :; do sleep 0.05; done'`;
-    const run = await start(
-      ["--cleanup-timeout=300ms", "--", "sh", "-c", `${stubborn} & sleep 0.2; exit 0`],
-      false,
-    );
-    const result = await run.finished;
-    expect(result.code).toBe(0);
-    expect(descendants(run.pid)).toEqual([]);
-  });
+  it.each([true, false])(
+    "kills leftovers that left the process group too, so none outlives podinit (PID 1: %s)",
+    async namespace => {
+      const { marker, ready } = paths();
+      // The daemon records its pid, so the test can check that exactly that process is gone.
+      const daemon = `setsid sh -c 'trap "" TERM; echo $$ > ${marker}; echo > ${ready}; while :; do sleep 0.05; done'`;
+      const result = await runPodinit(
+        ["--cleanup-timeout=300ms", "--", "sh", "-c", `${daemon} & ${awaitFile(ready)}; exit 0`],
+        { namespace },
+      );
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/cleanup timeout of 300ms expired: killing [12] remaining/);
+      if (!namespace) {
+        const daemonPid = Number(readFileSync(marker, "utf8"));
+        expect(existsSync(`/proc/${daemonPid}`)).toBe(false);
+      }
+    },
+  );
 });
