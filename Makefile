@@ -23,8 +23,8 @@ INIT_NATIVE := init/native/main.c init/native/podinit_native.c init/native/arena
 INIT_CFLAGS := -Os -fwrapv -fno-strict-aliasing -ffunction-sections -fdata-sections -Wall -Wno-array-bounds -Wno-format-truncation -Werror=implicit-function-declaration
 
 # Debian packages the build, the tests, the benchmarks and the demo use.
-APT_PACKAGES := build-essential musl-tools xz-utils file procps time util-linux \
-	podman runc skopeo docker-registry busybox-static debootstrap \
+APT_PACKAGES := build-essential musl-tools xz-utils file procps time util-linux bsdutils python3 openssl \
+	podman runc netavark skopeo docker-registry busybox-static debootstrap \
 	tini dumb-init catatonit hyperfine nghttp2-client
 
 .PHONY: deps deps-system deps-node build init webhook typecheck lint test test-unit e2e bench demo clean distclean
@@ -109,7 +109,7 @@ test-unit:
 	npx vitest run --config test/vitest.config.ts
 
 ## e2e: mutated pods in real containers (podman + runc)
-e2e:
+e2e: deps-system build
 	@if [ -f e2e/vitest.config.ts ]; then npx vitest run --config e2e/vitest.config.ts; else echo "e2e: no suite yet"; fi
 
 ## bench: side-by-side measurements, written to docs/benchmarks.md
