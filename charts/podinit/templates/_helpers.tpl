@@ -1,0 +1,147 @@
+{{/* Names, labels and the values every template shares. */}}
+
+{{- define "podinit.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The release's full name: also the Service's, so the certificate's DNS names follow it. */}}
+{{- define "podinit.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "podinit.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "podinit.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: webhook
+{{- end }}
+
+{{- define "podinit.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "podinit.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "podinit.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "podinit.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* repository@digest, or repository:tag with the tag defaulting to the appVersion. */}}
+{{- define "podinit.imageRef" -}}
+{{- if .image.digest }}
+{{- printf "%s@%s" .image.repository .image.digest }}
+{{- else }}
+{{- printf "%s:%s" .image.repository (default .appVersion .image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* The Service's DNS names: what the API server dials and the certificate must cover. */}}
+{{- define "podinit.serviceDnsNames" -}}
+{{- $svc := include "podinit.fullname" . }}
+{{- $ns := .Release.Namespace }}
+{{- list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.cluster.local" $svc $ns) | toJson }}
+{{- end }}
+
+{{- define "podinit.tlsSecretName" -}}
+{{- if eq .Values.tls.mode "secret" }}
+{{- required "tls.secret.name is required when tls.mode is secret" .Values.tls.secret.name }}
+{{- else }}
+{{- printf "%s-tls" (include "podinit.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{- define "podinit.servingCertificateName" -}}
+{{- printf "%s-serving" (include "podinit.fullname" .) }}
+{{- end }}
+
+{{/*
+Namespaces never injected: the three system namespaces, the release's own (its pods must start
+even when no replica runs) and the user's. Used by the webhook configuration and the webhook.
+*/}}
+{{- define "podinit.excludedNamespaces" -}}
+{{- concat (list "kube-system" "kube-public" "kube-node-lease" .Release.Namespace) .Values.injection.excludeNamespaces | uniq | toJson }}
+{{- end }}
+
+{{/*
+The generated CA and serving certificate, made once per render and shared by the Secret and the
+webhook configuration (two calls to genCA would give two CAs). An existing Secret is reused, so
+upgrades keep the certificate the running pods serve and the caBundle that trusts it.
+*/}}
+{{- define "podinit.generatedTls" -}}
+{{- if not (hasKey .Values "__podinitGeneratedTls") }}
+{{- $secretName := include "podinit.tlsSecretName" . }}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace $secretName }}
+{{- $data := dict }}
+{{- if and $existing $existing.data (not .Values.tls.generate.recreate) }}
+{{- $data = $existing.data }}
+{{- end }}
+{{- if and (index $data "ca.crt") (index $data "tls.crt") (index $data "tls.key") }}
+{{- $_ := set .Values "__podinitGeneratedTls" (dict "ca.crt" (index $data "ca.crt") "tls.crt" (index $data "tls.crt") "tls.key" (index $data "tls.key")) }}
+{{- else }}
+{{- $days := int .Values.tls.generate.validityDays }}
+{{- $ca := genCA (printf "%s-ca" (include "podinit.fullname" .)) $days }}
+{{- $dnsNames := include "podinit.serviceDnsNames" . | fromJsonArray }}
+{{- $cert := genSignedCert (index $dnsNames 2) nil $dnsNames $days $ca }}
+{{- $_ := set .Values "__podinitGeneratedTls" (dict "ca.crt" ($ca.Cert | b64enc) "tls.crt" ($cert.Cert | b64enc) "tls.key" ($cert.Key | b64enc)) }}
+{{- end }}
+{{- end }}
+{{- index .Values "__podinitGeneratedTls" | toJson }}
+{{- end }}
+
+{{/* The base64 CA bundle for the webhook configuration, or nothing when cert-manager injects it. */}}
+{{- define "podinit.caBundle" -}}
+{{- if eq .Values.tls.mode "generate" }}
+{{- index (include "podinit.generatedTls" . | fromJson) "ca.crt" }}
+{{- else if eq .Values.tls.mode "secret" }}
+{{- required "tls.secret.caBundle (the PEM CA certificate) is required when tls.mode is secret" .Values.tls.secret.caBundle | b64enc }}
+{{- end }}
+{{- end }}
+
+{{- define "podinit.registryCaPath" -}}
+/etc/podinit/registry-ca/{{ .Values.registry.caConfigMap.key }}
+{{- end }}
+
+{{/*
+The webhook's settings by flag name (docs/webhook.md); the Deployment turns each into its
+PODINIT_* variable. Lists left empty are not passed, so the webhook's built-in lists apply.
+*/}}
+{{- define "podinit.webhookSettings" -}}
+{{- $v := .Values }}
+{{- $s := dict
+  "port" ($v.server.port | toString)
+  "tls-cert" "/tls/tls.crt"
+  "tls-key" "/tls/tls.key"
+  "tls-reload-interval" $v.server.tlsReloadInterval
+  "init-image" (include "podinit.imageRef" (dict "image" $v.initImage "appVersion" .Chart.AppVersion))
+  "binary-path" $v.injection.binaryPath
+  "mount-path" $v.injection.mountPath
+  "volume-size-limit" $v.injection.volumeSizeLimit
+  "exclude-namespaces" (include "podinit.excludedNamespaces" . | fromJsonArray | join ",")
+  "grace-margin" $v.injection.graceMargin
+  "body-limit" $v.server.bodyLimit
+  "log-level" $v.server.logLevel
+  "shutdown-delay" $v.server.shutdownDelay
+  "pull-secrets" ($v.registry.pullSecrets | toString)
+  "platform" $v.registry.platform
+  "lookup-timeout" $v.registry.lookupTimeout
+}}
+{{- with $v.initImage.pullPolicy }}{{ $_ := set $s "init-image-pull-policy" . }}{{ end }}
+{{- with $v.injection.injectorContainers }}{{ $_ := set $s "injector-containers" (join "," .) }}{{ end }}
+{{- with $v.injection.pid1Entrypoints }}{{ $_ := set $s "pid1-entrypoints" (join "," .) }}{{ end }}
+{{- with $v.registry.insecure }}{{ $_ := set $s "registry-insecure" (join "," .) }}{{ end }}
+{{- if $v.registry.caConfigMap.name }}{{ $_ := set $s "registry-ca" (include "podinit.registryCaPath" .) }}{{ end }}
+{{- toJson $s }}
+{{- end }}

@@ -1,0 +1,121 @@
+// Runs the real helm binary on charts/podinit and hands back the rendered objects or helm's own error.
+
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+import { parseAllDocuments } from "yaml";
+
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const CHART_DIR = join(REPO_ROOT, "charts", "podinit");
+const HELM = join(REPO_ROOT, "node_modules", ".bin", "helm");
+
+export const RELEASE = "podinit";
+export const NAMESPACE = "podinit-system";
+/** helm template assumes Kubernetes 1.20 unless told, and the chart needs 1.25 or later. */
+export const KUBE_VERSION = "1.30.0";
+
+export type Values = Record<string, unknown>;
+
+/** A rendered Kubernetes object; only the fields every object has are typed. */
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string } & Record<
+    string,
+    unknown
+  >;
+  readonly [field: string]: unknown;
+}
+
+export interface HelmOutcome {
+  readonly ok: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const execFileAsync = promisify(execFile);
+
+/** Runs helm with the values written to a file (JSON is YAML), so every type survives as given. */
+export async function runHelm(
+  args: readonly string[],
+  values: Values = {},
+  chartDir = CHART_DIR,
+): Promise<HelmOutcome> {
+  const dir = mkdtempSync(join(tmpdir(), "podinit-chart-"));
+  const valuesFile = join(dir, "values.json");
+  writeFileSync(valuesFile, JSON.stringify(values));
+  try {
+    const { stdout, stderr } = await execFileAsync(
+      HELM,
+      [...args, chartDir, "--values", valuesFile],
+      {
+        // helm writes its cache and config under HOME; keep them out of the user's.
+        env: { ...process.env, HELM_CACHE_HOME: dir, HELM_CONFIG_HOME: dir, HELM_DATA_HOME: dir },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    return { ok: true, stdout, stderr };
+  } catch (error) {
+    const failure = error as { stdout?: string; stderr?: string };
+    return { ok: false, stdout: failure.stdout ?? "", stderr: failure.stderr ?? String(error) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function templateArgs(): string[] {
+  return ["template", RELEASE, "--namespace", NAMESPACE, "--kube-version", KUBE_VERSION];
+}
+
+/** `helm template` output as objects; a render failure throws helm's message. */
+export async function renderChart(
+  values: Values = {},
+  chartDir = CHART_DIR,
+): Promise<KubeObject[]> {
+  const outcome = await runHelm(templateArgs(), values, chartDir);
+  if (!outcome.ok) throw new Error(`helm template failed: ${outcome.stderr}`);
+  return parseAllDocuments(outcome.stdout)
+    .map(doc => {
+      if (doc.errors.length > 0)
+        throw new Error(`helm rendered invalid YAML: ${doc.errors[0]?.message}`);
+      return doc.toJS() as unknown;
+    })
+    .filter((doc): doc is KubeObject => doc !== null && typeof doc === "object");
+}
+
+/** helm's error output for values that must not render. */
+export async function renderFailure(values: Values): Promise<string> {
+  const outcome = await runHelm(templateArgs(), values);
+  if (outcome.ok) throw new Error("helm template succeeded but was expected to fail");
+  return outcome.stderr;
+}
+
+export function lintChart(values: Values = {}): Promise<HelmOutcome> {
+  return runHelm(["lint", "--strict"], values);
+}
+
+/** The one object of this kind (and name, when given); fails the test when absent or ambiguous. */
+export function findObject<T = KubeObject>(
+  objects: readonly KubeObject[],
+  kind: string,
+  name?: string,
+): T {
+  const matches = objects.filter(
+    o => o.kind === kind && (name === undefined || o.metadata.name === name),
+  );
+  if (matches.length !== 1) {
+    const present = objects.map(o => `${o.kind}/${o.metadata.name}`).join(", ");
+    throw new Error(
+      `expected one ${kind}${name === undefined ? "" : `/${name}`}, found ${matches.length} among ${present}`,
+    );
+  }
+  return matches[0] as T;
+}
+
+export function kindsOf(objects: readonly KubeObject[]): string[] {
+  return objects.map(o => o.kind).sort();
+}

@@ -1,0 +1,169 @@
+// Values reach the webhook as PODINIT_* variables that the webhook's own config loader accepts and reads back.
+
+import { describe, expect, it } from "vitest";
+
+import { configHelp, loadConfig, type Config } from "../../webhook/src/config.js";
+import { findObject, NAMESPACE, renderChart, type KubeObject, type Values } from "./helm-chart.js";
+
+/**
+ * Settings of the registry lookup (issue 4) that the webhook does not read yet. The chart passes
+ * them as variables, which today's webhook ignores; once it knows them, the loader checks them
+ * below like every other setting.
+ */
+const REGISTRY_VARIABLES = [
+  "PODINIT_PULL_SECRETS",
+  "PODINIT_PLATFORM",
+  "PODINIT_LOOKUP_TIMEOUT",
+  "PODINIT_REGISTRY_INSECURE",
+  "PODINIT_REGISTRY_CA",
+];
+
+const KNOWN_VARIABLES = new Set(
+  [...configHelp().matchAll(/\((PODINIT_[A-Z0-9_]+)\)/g)].map(m => m[1]),
+);
+
+type Container = { env: { name: string; value: string }[]; args?: unknown; command?: unknown };
+
+async function webhookEnv(values: Values = {}): Promise<Record<string, string>> {
+  const deployment = findObject<
+    KubeObject & { spec: { template: { spec: { containers: Container[] } } } }
+  >(await renderChart(values), "Deployment");
+  const container = deployment.spec.template.spec.containers[0];
+  if (container === undefined) throw new Error("no webhook container");
+  // Settings travel only as variables: a flag the webhook does not know would stop it.
+  expect(container.args).toBeUndefined();
+  expect(container.command).toBeUndefined();
+  return Object.fromEntries(container.env.map(e => [e.name, e.value]));
+}
+
+function loadFromEnv(env: Record<string, string>): Config {
+  const result = loadConfig([], env, "chart-test");
+  if (!result.ok) throw new Error(result.errors.map(e => e.message).join("; "));
+  return result.config;
+}
+
+const CUSTOM: Values = {
+  initImage: { repository: "registry.example/podinit/podinit", tag: "0.2.0", pullPolicy: "Always" },
+  injection: {
+    binaryPath: "/bin/podinit",
+    mountPath: "/opt/podinit",
+    volumeSizeLimit: "16Mi",
+    graceMargin: "5s",
+    excludeNamespaces: ["legacy", "batch"],
+    injectorContainers: ["my-proxy", "envoy"],
+    pid1Entrypoints: ["/sbin/tini"],
+  },
+  server: {
+    port: 9443,
+    logLevel: "debug",
+    bodyLimit: "1Mi",
+    shutdownDelay: "5s",
+    tlsReloadInterval: "30s",
+  },
+  registry: {
+    pullSecrets: false,
+    platform: "linux/arm64",
+    lookupTimeout: "2s",
+    insecure: ["registry.internal:5000", "mirror.internal"],
+    caConfigMap: { name: "registry-ca", key: "bundle.pem" },
+  },
+};
+
+describe("values → webhook settings", () => {
+  it("every variable is one the webhook reads, or one of the registry settings still to come", async () => {
+    const names = Object.keys(await webhookEnv(CUSTOM));
+    expect(
+      names.filter(name => !KNOWN_VARIABLES.has(name) && !REGISTRY_VARIABLES.includes(name)),
+    ).toEqual([]);
+    expect(names).toEqual(expect.arrayContaining(REGISTRY_VARIABLES));
+  });
+
+  it("the defaults load, and match the webhook's own defaults except for the release namespace", async () => {
+    const fromChart = loadFromEnv(await webhookEnv());
+    const webhookDefaults = loadFromEnv({
+      PODINIT_TLS_CERT: "/tls/tls.crt",
+      PODINIT_TLS_KEY: "/tls/tls.key",
+      PODINIT_INIT_IMAGE: "podinit/podinit:0.1.0",
+    });
+    expect(fromChart.mutation.excludedNamespaces).toEqual([
+      ...webhookDefaults.mutation.excludedNamespaces,
+      NAMESPACE,
+    ]);
+    expect({ ...fromChart, mutation: { ...fromChart.mutation, excludedNamespaces: [] } }).toEqual({
+      ...webhookDefaults,
+      mutation: { ...webhookDefaults.mutation, excludedNamespaces: [] },
+    });
+  });
+
+  it("each value arrives in the webhook's parsed configuration", async () => {
+    const config = loadFromEnv(await webhookEnv(CUSTOM));
+    expect(config).toMatchObject({
+      port: 9443,
+      tlsCertFile: "/tls/tls.crt",
+      tlsKeyFile: "/tls/tls.key",
+      tlsReloadIntervalMs: 30_000,
+      bodyLimitBytes: 1024 * 1024,
+      logLevel: "debug",
+      shutdownDelayMs: 5000,
+    });
+    expect(config.mutation).toMatchObject({
+      initImage: "registry.example/podinit/podinit:0.2.0",
+      initImagePullPolicy: "Always",
+      binaryPathInImage: "/bin/podinit",
+      mountPath: "/opt/podinit",
+      volumeSizeLimit: "16Mi",
+      graceMarginMs: 5000,
+      excludedNamespaces: [
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+        NAMESPACE,
+        "legacy",
+        "batch",
+      ],
+      injectorContainers: ["my-proxy", "envoy"],
+      pid1Entrypoints: ["/sbin/tini"],
+    });
+  });
+
+  it("the registry settings carry the values in the form issue 4's flags take", async () => {
+    const env = await webhookEnv(CUSTOM);
+    expect(Object.fromEntries(REGISTRY_VARIABLES.map(name => [name, env[name]]))).toEqual({
+      PODINIT_PULL_SECRETS: "false",
+      PODINIT_PLATFORM: "linux/arm64",
+      PODINIT_LOOKUP_TIMEOUT: "2s",
+      PODINIT_REGISTRY_INSECURE: "registry.internal:5000,mirror.internal",
+      PODINIT_REGISTRY_CA: "/etc/podinit/registry-ca/bundle.pem",
+    });
+  });
+
+  it("the registry CA file named in PODINIT_REGISTRY_CA is mounted from the ConfigMap", async () => {
+    const objects = await renderChart(CUSTOM);
+    const pod = findObject<
+      KubeObject & {
+        spec: {
+          template: {
+            spec: {
+              volumes: { name: string; configMap?: { name: string } }[];
+              containers: { volumeMounts: { name: string; mountPath: string }[] }[];
+            };
+          };
+        };
+      }
+    >(objects, "Deployment").spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: "registry-ca", configMap: { name: "registry-ca" } });
+    expect(pod.containers[0]?.volumeMounts).toContainEqual({
+      name: "registry-ca",
+      mountPath: "/etc/podinit/registry-ca",
+      readOnly: true,
+    });
+  });
+
+  it("a digest pins the init image", async () => {
+    const digest = `sha256:${"c".repeat(64)}`;
+    const config = loadFromEnv(
+      await webhookEnv({ initImage: { repository: "example/podinit", digest } }),
+    );
+    expect(config.mutation.initImage).toBe(`example/podinit@${digest}`);
+  });
+});
