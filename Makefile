@@ -27,7 +27,7 @@ APT_PACKAGES := build-essential musl-tools xz-utils file procps time util-linux 
 	podman runc netavark skopeo docker-registry busybox-static debootstrap \
 	tini dumb-init catatonit hyperfine nghttp2-client
 
-.PHONY: deps deps-system deps-node build init webhook typecheck lint test test-unit e2e bench demo clean distclean
+.PHONY: deps deps-system deps-node build init webhook typecheck lint test test-unit e2e e2e-kind bench demo clean distclean
 
 ## deps: install what this machine lacks (Debian packages as root, then npm ci)
 deps: deps-system deps-node
@@ -111,6 +111,10 @@ test-unit:
 ## e2e: mutated pods in real containers (podman + runc)
 e2e: deps-system build
 	@if [ -f e2e/vitest.config.ts ]; then npx vitest run --config e2e/vitest.config.ts; else echo "e2e: no suite yet"; fi
+
+## e2e-kind: the chart on a kind cluster (skips with one line where Docker or kind is missing)
+e2e-kind: deps-node
+	npx tsx e2e/kind/run.ts
 
 ## bench: side-by-side measurements, written to docs/benchmarks.md
 bench: deps build

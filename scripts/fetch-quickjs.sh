@@ -11,7 +11,9 @@ work=$(realpath -m "$(dirname "$dest")/quickjs-apt")
 mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/sources" "$work/download"
 
 if [ ! -f "$work/download/$tarball" ] || ! echo "$sha256  $work/download/$tarball" | sha256sum -c --status; then
-  mirror=$(
+  # PODINIT_DEBIAN_MIRROR serves machines whose apt has no Debian mirror (Ubuntu CI runners).
+  mirror=${PODINIT_DEBIAN_MIRROR:-}
+  [ -n "$mirror" ] || mirror=$(
     { cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ {print $2}'
       cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '$1 == "deb" {print $2}'; } |
       grep -E '/debian/?$' | head -n 1
