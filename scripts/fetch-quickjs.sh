@@ -19,7 +19,7 @@ if [ ! -f "$work/download/$tarball" ] || ! echo "$sha256  $work/download/$tarbal
       grep -E '/debian/?$' | head -n 1
   ) || true
   if [ -z "$mirror" ]; then
-    echo "fetch-quickjs: no Debian mirror found in apt's sources (/etc/apt/sources.list*)" >&2
+    echo "fetch-quickjs: no Debian mirror in apt's sources (/etc/apt/sources.list*); set PODINIT_DEBIAN_MIRROR to one" >&2
     exit 1
   fi
   printf 'Types: deb-src\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
