@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { afterAll, afterEach, beforeAll } from "vitest";
 
 export const PODINIT = resolve(import.meta.dirname, "../../dist/podinit");
 
@@ -199,4 +200,33 @@ export function requirePodinit(): void {
   if (!existsSync(PODINIT)) throw new Error(`${PODINIT} is missing: run \`make init\` first`);
   if (process.getuid?.() !== 0)
     throw new Error("the podinit binary tests need root (for PID namespaces)");
+}
+
+/**
+ * Per-file set-up for binary tests: checks the binary, gives unique file paths in a temporary
+ * directory, and kills any podinit a test left running (a failed assertion must not leak it).
+ */
+export function useBinaryWorkspace(prefix: string): {
+  readonly dir: string;
+  readonly file: (name: string) => string;
+  readonly start: (args: readonly string[], options?: StartOptions) => Promise<RunningPodinit>;
+} {
+  const workspace = makeTempDir(prefix);
+  const started: RunningPodinit[] = [];
+  let counter = 0;
+  beforeAll(requirePodinit);
+  afterEach(() => {
+    for (const run of started.splice(0))
+      if (run.process.exitCode === null) run.process.kill("SIGKILL");
+  });
+  afterAll(() => workspace.remove());
+  return {
+    dir: workspace.path,
+    file: name => join(workspace.path, `${name}-${++counter}`),
+    start: async (args, options) => {
+      const run = await startPodinit(args, options);
+      started.push(run);
+      return run;
+    },
+  };
 }

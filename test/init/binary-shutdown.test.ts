@@ -1,34 +1,20 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  makeTempDir,
-  requirePodinit,
   runPodinit,
-  startPodinit,
+  useBinaryWorkspace,
   waitForFile,
   type RunningPodinit,
 } from "../helpers/podinit-process.js";
 
-const dir = makeTempDir("shutdown");
-const started: RunningPodinit[] = [];
-beforeAll(requirePodinit);
-afterEach(() => {
-  for (const run of started.splice(0))
-    if (run.process.exitCode === null) run.process.kill("SIGKILL");
-});
-afterAll(() => dir.remove());
+const workspace = useBinaryWorkspace("shutdown");
 
-let counter = 0;
 function paths(): { marker: string; ready: string } {
-  counter++;
-  return { marker: join(dir.path, `marker-${counter}`), ready: join(dir.path, `ready-${counter}`) };
+  return { marker: workspace.file("marker"), ready: workspace.file("ready") };
 }
 
-async function start(args: string[], namespace = true): Promise<RunningPodinit> {
-  const run = await startPodinit(args, { namespace });
-  started.push(run);
-  return run;
+function start(args: string[], namespace = true): Promise<RunningPodinit> {
+  return workspace.start(args, { namespace });
 }
 
 /**

@@ -1,29 +1,11 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  makeTempDir,
-  requirePodinit,
-  sleep,
-  startPodinit,
-  waitFor,
-  waitForFile,
-  type RunningPodinit,
-} from "../helpers/podinit-process.js";
+import { describe, expect, it } from "vitest";
+import { sleep, useBinaryWorkspace, waitFor, waitForFile } from "../helpers/podinit-process.js";
 
-const dir = makeTempDir("signals");
-const started: RunningPodinit[] = [];
-beforeAll(requirePodinit);
-afterEach(() => {
-  for (const run of started.splice(0))
-    if (run.process.exitCode === null) run.process.kill("SIGKILL");
-});
-afterAll(() => dir.remove());
+const workspace = useBinaryWorkspace("signals");
 
-let counter = 0;
 function files(): { log: string; ready: string } {
-  counter++;
-  return { log: join(dir.path, `log-${counter}`), ready: join(dir.path, `ready-${counter}`) };
+  return { log: workspace.file("log"), ready: workspace.file("ready") };
 }
 
 function lines(path: string): string[] {
@@ -41,14 +23,7 @@ function recorder(who: string, log: string, signals: readonly string[], ready?: 
   return `${traps}; ${announce}while :; do sleep 0.05; done`;
 }
 
-async function start(
-  args: string[],
-  options: Parameters<typeof startPodinit>[1] = {},
-): Promise<RunningPodinit> {
-  const run = await startPodinit(args, options);
-  started.push(run);
-  return run;
-}
+const start = workspace.start;
 
 const FORWARDED = [
   "HUP",
