@@ -27,7 +27,7 @@ APT_PACKAGES := build-essential musl-tools xz-utils file procps time util-linux 
 	podman runc netavark skopeo docker-registry busybox-static debootstrap \
 	tini dumb-init catatonit hyperfine nghttp2-client
 
-.PHONY: deps deps-system deps-node build init webhook typecheck lint test test-unit e2e e2e-kind bench demo clean distclean
+.PHONY: deps deps-system deps-node build init webhook typecheck lint test test-unit e2e e2e-kind chart-lint images bench demo clean distclean
 
 ## deps: install what this machine lacks (Debian packages as root, then npm ci)
 deps: deps-system deps-node
@@ -115,6 +115,16 @@ e2e: deps-system build
 ## e2e-kind: the chart on a kind cluster (skips with one line where Docker or kind is missing)
 e2e-kind: deps-node
 	npx tsx e2e/kind/run.ts
+
+## chart-lint: helm lint plus the chart and image tests
+chart-lint: deps-node
+	npx helm lint --strict charts/podinit
+	npx vitest run --config test/vitest.config.ts test/chart
+
+## images: the init and webhook images (images/README.md covers registries, multi-arch and offline builds)
+images: build
+	podman build -f images/podinit/Containerfile -t podinit/podinit:$(PODINIT_VERSION) $(DIST)
+	podman build -f images/webhook/Containerfile --ignorefile images/webhook/Containerfile.dockerignore -t podinit/webhook:$(PODINIT_VERSION) .
 
 ## bench: side-by-side measurements, written to docs/benchmarks.md
 bench: deps build
