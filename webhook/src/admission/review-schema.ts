@@ -1,4 +1,4 @@
-// JSON schemas for POST /mutate: the envelope is checked, the pod itself is read by the mutation.
+// JSON schema for POST /mutate: the envelope is checked, the pod itself is read by the mutation.
 
 import { REVIEW_API_VERSION, REVIEW_KIND } from "./types.js";
 
@@ -30,30 +30,4 @@ export const reviewRequestSchema = {
       },
     },
   },
-} as const;
-
-export const reviewResponseSchema = {
-  type: "object",
-  required: ["apiVersion", "kind", "response"],
-  properties: {
-    apiVersion: { type: "string" },
-    kind: { type: "string" },
-    response: {
-      type: "object",
-      required: ["uid", "allowed"],
-      properties: {
-        uid: { type: "string" },
-        allowed: { type: "boolean" },
-        patchType: { type: "string" },
-        patch: { type: "string" },
-        warnings: { type: "array", items: { type: "string" } },
-      },
-    },
-  },
-} as const;
-
-export const errorResponseSchema = {
-  type: "object",
-  required: ["code", "message"],
-  properties: { code: { type: "string" }, message: { type: "string" } },
 } as const;

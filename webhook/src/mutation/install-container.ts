@@ -17,8 +17,14 @@ export function pickVolumeName(volumes: readonly Volume[]): string {
 }
 
 export function installVolume(name: string, settings: MutationSettings): Volume {
-  return { name, emptyDir: { sizeLimit: settings.volumeSizeLimit } };
+  const cached = name === VOLUME_BASE_NAME ? VOLUMES.get(settings) : undefined;
+  if (cached !== undefined) return cached;
+  const built = deepFreeze({ name, emptyDir: { sizeLimit: settings.volumeSizeLimit } });
+  if (name === VOLUME_BASE_NAME) VOLUMES.set(settings, built);
+  return built;
 }
+
+const VOLUMES = new WeakMap<MutationSettings, Volume>();
 
 /**
  * Runs `podinit install` from the init image. The securityContext passes Pod Security Admission
