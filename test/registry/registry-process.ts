@@ -1,0 +1,131 @@
+// Starts Debian's docker-registry on 127.0.0.1 (open, htpasswd or token auth) and stops it, whatever happens.
+
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+
+export type RegistryAuthConfig =
+  | { readonly kind: "open" }
+  | { readonly kind: "htpasswd"; readonly users: Readonly<Record<string, string>> }
+  | {
+      readonly kind: "token";
+      readonly realm: string;
+      readonly service: string;
+      readonly issuer: string;
+      readonly certFile: string;
+    };
+
+export interface RunningRegistry {
+  /** `127.0.0.1:PORT` */
+  readonly host: string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** bcrypt htpasswd lines, as docker-registry requires (apache2-utils' htpasswd -B). */
+function writeHtpasswd(dir: string, users: Readonly<Record<string, string>>): string {
+  const file = join(dir, "htpasswd");
+  const lines = Object.entries(users).map(([user, password]) => {
+    const run = spawnSync("htpasswd", ["-nbB", user, password], { encoding: "utf8" });
+    if (run.error !== undefined || run.status !== 0) {
+      throw new Error(
+        "htpasswd (Debian package apache2-utils) is needed for the basic-auth registry",
+      );
+    }
+    return run.stdout.trim();
+  });
+  writeFileSync(file, lines.join("\n") + "\n");
+  return file;
+}
+
+function authSection(dir: string, auth: RegistryAuthConfig): Record<string, unknown> | undefined {
+  if (auth.kind === "htpasswd") {
+    return { htpasswd: { realm: "test-registry", path: writeHtpasswd(dir, auth.users) } };
+  }
+  if (auth.kind === "token") {
+    return {
+      token: {
+        realm: auth.realm,
+        service: auth.service,
+        issuer: auth.issuer,
+        rootcertbundle: auth.certFile,
+      },
+    };
+  }
+  return undefined;
+}
+
+async function waitUntilServing(
+  host: string,
+  child: ChildProcess,
+  log: () => string,
+): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited: ${log()}`);
+    try {
+      const response = await fetch(`http://${host}/v2/`);
+      await response.arrayBuffer();
+      if (response.status === 200 || response.status === 401) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise(resolve => setTimeout(resolve, 25));
+  }
+  throw new Error(`docker-registry on ${host} did not start: ${log()}`);
+}
+
+/** Several registries may share `storageDir`: images pushed to the open one are served by all. */
+export async function startRegistry(
+  storageDir: string,
+  auth: RegistryAuthConfig = { kind: "open" },
+): Promise<RunningRegistry> {
+  const dir = mkdtempSync(join(tmpdir(), "podinit-registry-"));
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const config: Record<string, unknown> = {
+    version: 0.1,
+    log: { level: "error", accesslog: { disabled: true } },
+    storage: { filesystem: { rootdirectory: storageDir }, cache: {} },
+    http: { addr: host, secret: "registry-test-secret" },
+  };
+  const section = authSection(dir, auth);
+  if (section !== undefined) config["auth"] = section;
+  const configFile = join(dir, "config.yml");
+  writeFileSync(configFile, stringify(config));
+  const child = spawn("docker-registry", ["serve", configFile], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise(resolve => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilServing(host, child, () => stderr);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { host, stop };
+}

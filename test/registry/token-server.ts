@@ -1,0 +1,137 @@
+// A small bearer-token service for docker-registry's `auth: token`: signs RS256 JWTs with a throwaway test key.
+
+import { spawnSync } from "node:child_process";
+import { createSign, randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface TokenRequest {
+  readonly scope: string | null;
+  readonly service: string | null;
+  /** The user of a Basic header, or null when none was sent. */
+  readonly user: string | null;
+}
+
+export interface TokenServer {
+  /** Base URL the registry's realm points at, e.g. `http://127.0.0.1:PORT/token`. */
+  realmOn(hostname: string): string;
+  readonly port: number;
+  readonly certFile: string;
+  readonly issuer: string;
+  readonly service: string;
+  readonly requests: TokenRequest[];
+  expiresInSeconds: number;
+  stop(): Promise<void>;
+}
+
+function base64url(data: Buffer | string): string {
+  return Buffer.from(data).toString("base64url");
+}
+
+/** Anonymous users may pull `public/*`; the known user may pull anything. */
+function allowedActions(user: string | null, repository: string): string[] {
+  return user !== null || repository.startsWith("public/") ? ["pull"] : [];
+}
+
+export async function startTokenServer(
+  users: Readonly<Record<string, string>>,
+): Promise<TokenServer> {
+  const dir = mkdtempSync(join(tmpdir(), "podinit-token-"));
+  const keyFile = join(dir, "key.pem");
+  const certFile = join(dir, "cert.pem");
+  const made = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      keyFile,
+      "-out",
+      certFile,
+      "-subj",
+      "/CN=podinit-test-token",
+      "-days",
+      "2",
+    ],
+    { encoding: "utf8" },
+  );
+  if (made.status !== 0) throw new Error(`openssl could not make the token key: ${made.stderr}`);
+  const key = readFileSync(keyFile, "utf8");
+  const der = readFileSync(certFile, "utf8").replace(/-----[^-]+-----|\s/g, "");
+  const issuer = "podinit-test-issuer";
+  const service = "podinit-test-registry";
+  const requests: TokenRequest[] = [];
+  const state = { expiresInSeconds: 300 };
+
+  const sign = (user: string | null, scope: string | null): string => {
+    const now = Math.floor(Date.now() / 1000);
+    const [type = "", name = "", actions = ""] = (scope ?? "").split(":");
+    const granted = allowedActions(user, name).filter(a => actions.split(",").includes(a));
+    const header = { typ: "JWT", alg: "RS256", x5c: [der] };
+    const claims = {
+      iss: issuer,
+      sub: user ?? "",
+      aud: service,
+      exp: now + state.expiresInSeconds,
+      nbf: now - 10,
+      iat: now,
+      jti: randomUUID(),
+      access: scope === null ? [] : [{ type, name, actions: granted }],
+    };
+    const body = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+    const signature = createSign("RSA-SHA256").update(body).sign(key);
+    return `${body}.${base64url(signature)}`;
+  };
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://token");
+    let user: string | null = null;
+    const header = req.headers.authorization ?? "";
+    if (header.startsWith("Basic ")) {
+      const [name = "", password = ""] = Buffer.from(header.slice(6), "base64")
+        .toString()
+        .split(":");
+      if (users[name] !== password) {
+        requests.push({
+          scope: url.searchParams.get("scope"),
+          service: url.searchParams.get("service"),
+          user: name,
+        });
+        res.writeHead(401).end();
+        return;
+      }
+      user = name;
+    }
+    const scope = url.searchParams.get("scope");
+    requests.push({ scope, service: url.searchParams.get("service"), user });
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ token: sign(user, scope), expires_in: state.expiresInSeconds }));
+  });
+  await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  return {
+    realmOn: hostname => `http://${hostname}:${port}/token`,
+    port,
+    certFile,
+    issuer,
+    service,
+    requests,
+    get expiresInSeconds() {
+      return state.expiresInSeconds;
+    },
+    set expiresInSeconds(value: number) {
+      state.expiresInSeconds = value;
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise(resolve => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

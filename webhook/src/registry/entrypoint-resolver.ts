@@ -1,0 +1,207 @@
+// The seam for the admission route: per review, ENTRYPOINT/CMD for every container without a command, within a time budget.
+
+import { readFile } from "node:fs/promises";
+import { isSet, type ImageEntrypoint } from "../mutation/entrypoint.js";
+import type { Container, Pod } from "../mutation/pod-types.js";
+import { entrypointFromAnnotation } from "./entrypoint-annotation.js";
+import { parseImageReference } from "./image-reference.js";
+import { isLookupFailure, lookupFailure, type LookupFailure } from "./lookup-failure.js";
+import {
+  cachedPullSecretSource,
+  collectPullCredentials,
+  type PodPullSecretRefs,
+  type PullCredentials,
+  type PullSecretSource,
+} from "./pull-secrets.js";
+import { createRegistryClient, type ImageLookup, type RegistryClient } from "./registry-client.js";
+import type { RegistrySettings } from "./registry-settings.js";
+import {
+  createRegistryTransport,
+  type AddressResolver,
+  type RegistryTransport,
+} from "./registry-transport.js";
+import { hasSomethingToRun } from "./runtime-argv.js";
+import { settleByDeadline } from "./settle-by-deadline.js";
+
+export interface EntrypointResolution {
+  /** Container name → ENTRYPOINT/CMD, unescaped (the mutation escapes `$`). */
+  readonly resolved: ReadonlyMap<string, ImageEntrypoint>;
+  /** Container name → why it could not be resolved: leave it unwrapped, reason `image-lookup-failed`. */
+  readonly failures: ReadonlyMap<string, LookupFailure>;
+  /** Admission warnings (one per failed container, index disagreements, unreadable secrets). */
+  readonly warnings: readonly string[];
+  /** Container name → the digest its image resolved to (for the status annotation or pinning). */
+  readonly digests: ReadonlyMap<string, string>;
+}
+
+export type LookupOutcome = "resolved" | "annotation" | "failed";
+
+export interface LookupEvent {
+  readonly outcome: LookupOutcome;
+  readonly registry: string | null;
+  readonly code: LookupFailure["code"] | null;
+}
+
+export interface EntrypointResolverDeps {
+  /** Required when settings.pullSecrets is true (e.g. createKubePullSecretSource()). */
+  readonly pullSecrets?: PullSecretSource;
+  readonly transport?: RegistryTransport;
+  /** Name resolution for the default transport (tests map names to chosen addresses). */
+  readonly resolve?: AddressResolver;
+  readonly now?: () => number;
+  /** One call per container looked up, for metrics. Holds no secrets. */
+  readonly onLookup?: (event: LookupEvent) => void;
+}
+
+export interface EntrypointResolver {
+  /**
+   * Resolves containers (init and regular) that have no `command`; `only` narrows to the names
+   * the mutation will wrap. Never throws, never rejects the pod, never outlives the budget.
+   */
+  resolvePod(
+    pod: Pod,
+    namespace: string,
+    only?: ReadonlySet<string>,
+  ): Promise<EntrypointResolution>;
+}
+
+export type ResolverCreation =
+  | { readonly ok: true; readonly resolver: EntrypointResolver }
+  | { readonly ok: false; readonly message: string };
+
+/** Pull secrets are re-read at most this often per name. */
+const PULL_SECRET_TTL_MS = 10_000;
+
+function needsLookup(container: Container, only: ReadonlySet<string> | undefined): boolean {
+  return !isSet(container.command) && (only === undefined || only.has(container.name));
+}
+
+/** Reads the CA file (a start-up error value if unreadable) and wires the client. */
+export async function createEntrypointResolver(
+  settings: RegistrySettings,
+  deps: EntrypointResolverDeps = {},
+): Promise<ResolverCreation> {
+  let ca: string | undefined;
+  if (settings.caFile !== null) {
+    try {
+      ca = await readFile(settings.caFile, "utf8");
+    } catch (thrown) {
+      const code = (thrown as { code?: unknown }).code;
+      const reason = typeof code === "string" ? code : "unreadable";
+      return {
+        ok: false,
+        message: `--registry-ca: cannot read ${settings.caFile} (${reason})`,
+      };
+    }
+  }
+  if (settings.pullSecrets && deps.pullSecrets === undefined) {
+    return { ok: false, message: "--pull-secrets=true needs access to the Kubernetes API" };
+  }
+  const transport =
+    deps.transport ??
+    createRegistryTransport({
+      ca,
+      ...(deps.resolve === undefined ? {} : { resolve: deps.resolve }),
+    });
+  const client = createRegistryClient({
+    transport,
+    platform: settings.platform,
+    insecureRegistries: settings.insecureRegistries,
+    mirrors: settings.mirrors,
+    digestCacheSize: settings.digestCacheSize,
+    tagTtlMs: settings.tagTtlMs,
+    lookupTimeoutMs: settings.lookupTimeoutMs,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  });
+  const secrets =
+    settings.pullSecrets && deps.pullSecrets !== undefined
+      ? cachedPullSecretSource(deps.pullSecrets, PULL_SECRET_TTL_MS, deps.now)
+      : null;
+  return { ok: true, resolver: buildResolver(settings, client, secrets, deps.onLookup) };
+}
+
+function buildResolver(
+  settings: RegistrySettings,
+  client: RegistryClient,
+  secrets: PullSecretSource | null,
+  onLookup: ((event: LookupEvent) => void) | undefined,
+): EntrypointResolver {
+  const noCredentials: PullCredentials = { credentials: [], warnings: [] };
+  return {
+    async resolvePod(pod, namespace, only) {
+      const spec = pod.spec;
+      const containers = [...(spec.initContainers ?? []), ...spec.containers].filter(c =>
+        needsLookup(c, only),
+      );
+      const resolved = new Map<string, ImageEntrypoint>();
+      const failures = new Map<string, LookupFailure>();
+      const digests = new Map<string, string>();
+      const warnings: string[] = [];
+      if (containers.length === 0) return { resolved, failures, warnings, digests };
+      const signal = AbortSignal.timeout(settings.lookupTimeoutMs);
+      const annotations = pod.metadata?.annotations;
+      const fromRegistry: Container[] = [];
+      for (const container of containers) {
+        const explicit = entrypointFromAnnotation(annotations, container.name);
+        if (explicit === null) fromRegistry.push(container);
+        else record(container, explicit, null, null);
+      }
+      let pull = noCredentials;
+      if (secrets !== null && fromRegistry.length > 0) {
+        const refs = spec as PodPullSecretRefs;
+        // On timeout the lookup goes on anonymously rather than spending the whole budget here.
+        pull = await settleByDeadline(
+          collectPullCredentials(secrets, namespace, refs),
+          signal,
+          () => noCredentials,
+        );
+        warnings.push(...pull.warnings);
+      }
+      await Promise.all(
+        fromRegistry.map(async container => {
+          const reference = parseImageReference(container.image ?? "");
+          if (isLookupFailure(reference)) return record(container, reference, null, null);
+          const result = await client.lookup(reference, pull.credentials, signal);
+          record(container, result, reference.registry, isLookupFailure(result) ? null : result);
+        }),
+      );
+      return { resolved, failures, warnings: [...new Set(warnings)], digests };
+
+      function record(
+        container: Container,
+        result: ImageEntrypoint | LookupFailure,
+        registry: string | null,
+        lookup: ImageLookup | null,
+      ): void {
+        let outcome: ImageEntrypoint | LookupFailure = result;
+        if (!isLookupFailure(result) && !hasSomethingToRun(container, result)) {
+          outcome = lookupFailure(
+            "ERR_NOTHING_TO_RUN",
+            `image ${container.image ?? "?"} has neither ENTRYPOINT nor CMD and the container sets no args`,
+          );
+        }
+        if (isLookupFailure(outcome)) {
+          failures.set(container.name, outcome);
+          warnings.push(
+            `container ${container.name}: no podinit, its image's entrypoint is unknown (${outcome.code}: ${outcome.message})`,
+          );
+        } else {
+          resolved.set(container.name, { entrypoint: outcome.entrypoint, cmd: outcome.cmd });
+          if (lookup !== null) {
+            digests.set(container.name, lookup.digest);
+            warnings.push(...lookup.warnings.map(w => `container ${container.name}: ${w}`));
+          }
+        }
+        onLookup?.({
+          outcome: isLookupFailure(outcome)
+            ? "failed"
+            : lookup === null
+              ? "annotation"
+              : "resolved",
+          registry,
+          code: isLookupFailure(outcome) ? outcome.code : null,
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// Parses an image reference and normalises it exactly as the container runtimes do (distribution/reference).
+
+import { lookupFailure, type LookupFailure } from "./lookup-failure.js";
+
+/** The registry a reference names when its first component is not a host: a spec constant. */
+export const DEFAULT_REGISTRY = "docker.io";
+const LEGACY_DEFAULT_REGISTRY = "index.docker.io";
+const OFFICIAL_REPOSITORY_PREFIX = "library/";
+export const DEFAULT_TAG = "latest";
+
+export interface ImageReference {
+  /** Host and optional port, as written (lower-cased defaults): `docker.io`, `127.0.0.1:5000`. */
+  readonly registry: string;
+  /** Path inside the registry: `library/nginx`. */
+  readonly repository: string;
+  /** null only when a digest is given without a tag. */
+  readonly tag: string | null;
+  /** `algorithm:hex`; when present it decides what is pulled, whatever the tag says. */
+  readonly digest: string | null;
+  /** The fully qualified form: `docker.io/library/nginx:latest`. */
+  readonly canonical: string;
+}
+
+const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
+const PATH = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
+const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const DOMAIN = new RegExp(
+  `^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`,
+);
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
+const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
+const HEX_ID = /^[a-f0-9]{64}$/;
+const NAME_TOTAL_MAX = 255;
+
+function invalid(text: string, why: string): LookupFailure {
+  return lookupFailure("ERR_REFERENCE_INVALID", `image '${text}' is not a valid reference: ${why}`);
+}
+
+/** True when the first path component names a registry host rather than a Docker Hub user. */
+function isRegistryHost(component: string): boolean {
+  return (
+    component.includes(".") ||
+    component.includes(":") ||
+    component === "localhost" ||
+    component.toLowerCase() !== component
+  );
+}
+
+/** Splits `name[:tag][@digest]`; the tag colon is the last one after the last slash. */
+function splitTagAndDigest(text: string): {
+  name: string;
+  tag: string | null;
+  digest: string | null;
+} {
+  const at = text.indexOf("@");
+  const digest = at === -1 ? null : text.slice(at + 1);
+  const rest = at === -1 ? text : text.slice(0, at);
+  const colon = rest.lastIndexOf(":");
+  if (colon > rest.lastIndexOf("/")) {
+    return { name: rest.slice(0, colon), tag: rest.slice(colon + 1), digest };
+  }
+  return { name: rest, tag: null, digest };
+}
+
+/**
+ * `nginx` → docker.io/library/nginx:latest; `host:5000/a/b@sha256:…` keeps the digest and adds no
+ * tag; `name:tag@sha256:…` keeps both (the digest wins when pulling).
+ */
+export function parseImageReference(text: string): ImageReference | LookupFailure {
+  if (text === "") return invalid(text, "it is empty");
+  if (HEX_ID.test(text))
+    return invalid(text, "a 64-character hex string is an image ID, not a name");
+  const { name, tag, digest } = splitTagAndDigest(text);
+  if (tag !== null && !TAG.test(tag)) return invalid(text, `tag '${tag}' is not allowed`);
+  if (digest !== null && !DIGEST.test(digest))
+    return invalid(text, `digest '${digest}' is malformed`);
+  if (digest !== null && digest.startsWith("sha256:") && !SHA256_DIGEST.test(digest)) {
+    return invalid(text, "a sha256 digest is 64 lower-case hex characters");
+  }
+  if (name.length > NAME_TOTAL_MAX)
+    return invalid(text, `the name is over ${NAME_TOTAL_MAX} characters`);
+  const slash = name.indexOf("/");
+  const first = slash === -1 ? "" : name.slice(0, slash);
+  let registry = DEFAULT_REGISTRY;
+  let repository = name;
+  if (slash !== -1 && isRegistryHost(first)) {
+    if (!DOMAIN.test(first)) return invalid(text, `'${first}' is not a registry host`);
+    registry = first === LEGACY_DEFAULT_REGISTRY ? DEFAULT_REGISTRY : first;
+    repository = name.slice(slash + 1);
+  }
+  if (repository !== repository.toLowerCase()) {
+    return invalid(text, "repository names must be lower case");
+  }
+  if (!PATH.test(repository)) return invalid(text, `'${repository}' is not a repository path`);
+  if (registry === DEFAULT_REGISTRY && !repository.includes("/")) {
+    repository = OFFICIAL_REPOSITORY_PREFIX + repository;
+  }
+  const finalTag = tag ?? (digest === null ? DEFAULT_TAG : null);
+  const canonical =
+    `${registry}/${repository}` +
+    (finalTag === null ? "" : `:${finalTag}`) +
+    (digest === null ? "" : `@${digest}`);
+  return { registry, repository, tag: finalTag, digest, canonical };
+}

@@ -1,0 +1,66 @@
+// The lookup's memory: results by digest (bounded LRU), tag → digest for a TTL, and one flight per key.
+
+/** Least recently used entries go first once `capacity` is reached (Map keeps insertion order). */
+export class BoundedLru<K, V> {
+  readonly #entries = new Map<K, V>();
+  constructor(readonly capacity: number) {}
+
+  get(key: K): V | undefined {
+    const value = this.#entries.get(key);
+    if (value === undefined) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.capacity) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/** Values that expire at a time each entry carries; bounded like the LRU. */
+export class ExpiringLru<K, V> {
+  readonly #entries: BoundedLru<K, { value: V; expiresAt: number }>;
+  constructor(
+    capacity: number,
+    private readonly now: () => number,
+  ) {
+    this.#entries = new BoundedLru(capacity);
+  }
+
+  get(key: K): V | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.expiresAt <= this.now()) return undefined;
+    return entry.value;
+  }
+
+  set(key: K, value: V, ttlMs: number): void {
+    if (ttlMs > 0) this.#entries.set(key, { value, expiresAt: this.now() + ttlMs });
+  }
+}
+
+/** Concurrent callers for one key share the first caller's promise until it settles. */
+export class SingleFlight<K, V> {
+  readonly #flights = new Map<K, Promise<V>>();
+
+  run(key: K, work: () => Promise<V>): Promise<V> {
+    const running = this.#flights.get(key);
+    if (running !== undefined) return running;
+    const flight = work().finally(() => this.#flights.delete(key));
+    this.#flights.set(key, flight);
+    return flight;
+  }
+
+  get size(): number {
+    return this.#flights.size;
+  }
+}

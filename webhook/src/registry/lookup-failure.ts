@@ -1,0 +1,36 @@
+// Every way an image lookup can fail, as a value with a stable code and a message saying what to do.
+
+export type LookupFailureCode =
+  | "ERR_REFERENCE_INVALID"
+  | "ERR_REGISTRY_UNREACHABLE"
+  | "ERR_ADDRESS_FORBIDDEN"
+  | "ERR_LOOKUP_TIMEOUT"
+  | "ERR_REGISTRY_UNAUTHORIZED"
+  | "ERR_TOKEN_FAILED"
+  | "ERR_IMAGE_NOT_FOUND"
+  | "ERR_MANIFEST_INVALID"
+  | "ERR_IMAGE_CONFIG_INVALID"
+  | "ERR_PLATFORM_NOT_FOUND"
+  | "ERR_REGISTRY_RESPONSE"
+  | "ERR_NOTHING_TO_RUN"
+  | "ERR_ENTRYPOINT_ANNOTATION_INVALID";
+
+export interface LookupFailure {
+  readonly ok: false;
+  readonly code: LookupFailureCode;
+  /** Safe to log and to show in an admission warning: never holds credentials or tokens. */
+  readonly message: string;
+}
+
+export function lookupFailure(code: LookupFailureCode, message: string): LookupFailure {
+  return { ok: false, code, message };
+}
+
+export function isLookupFailure(value: unknown): value is LookupFailure {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { ok?: unknown }).ok === false &&
+    typeof (value as { code?: unknown }).code === "string"
+  );
+}

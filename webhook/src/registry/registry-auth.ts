@@ -1,0 +1,231 @@
+// Adds credentials to registry requests: remembers each registry's challenge, fetches and caches bearer tokens.
+
+import { createHash } from "node:crypto";
+import { parseAuthChallenge, type AuthChallenge } from "./auth-challenge.js";
+import type { RegistryCredential } from "./docker-config.js";
+import { ExpiringLru } from "./lookup-cache.js";
+import { isLookupFailure, lookupFailure, type LookupFailure } from "./lookup-failure.js";
+import type {
+  RegistryTransport,
+  TransportRequest,
+  TransportResponse,
+} from "./registry-transport.js";
+
+/** The spec's default when a token response gives no `expires_in`. */
+const DEFAULT_TOKEN_SECONDS = 60;
+/** Tokens are dropped a little early so one never expires between the cache and the registry. */
+const TOKEN_EXPIRY_SHARE = 0.9;
+const TOKEN_MAX_BYTES = 64 * 1024;
+const TOKEN_CACHE_SIZE = 1024;
+
+export interface AuthScope {
+  /** `host[:port]` of the registry endpoint the request goes to. */
+  readonly endpoint: string;
+  readonly repository: string;
+  /** Credentials that a pull secret names for exactly this endpoint; tried in order. */
+  readonly credentials: readonly RegistryCredential[];
+  /** True when the registry itself is reached over plain HTTP (--registry-insecure). */
+  readonly plainHttp: boolean;
+}
+
+function basicHeader(credential: RegistryCredential): string {
+  return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString("base64")}`;
+}
+
+/** A stable key for a credential that never holds the secret itself. */
+function credentialIdentity(credential: RegistryCredential | null): string {
+  if (credential === null) return "anonymous";
+  return createHash("sha256")
+    .update(`${credential.username}\0${credential.password}`)
+    .digest("hex")
+    .slice(0, 32);
+}
+
+function tokenFromResponse(body: Buffer): { token: string; seconds: number } | null {
+  try {
+    const parsed = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+    const token = parsed["token"] ?? parsed["access_token"];
+    const expires = parsed["expires_in"];
+    if (typeof token !== "string" || token === "") return null;
+    const seconds = typeof expires === "number" && expires > 0 ? expires : DEFAULT_TOKEN_SECONDS;
+    return { token, seconds };
+  } catch {
+    return null;
+  }
+}
+
+export class RegistryAuth {
+  /** The last challenge per endpoint, so later requests authenticate without a 401 round trip. */
+  readonly #challenges = new Map<string, AuthChallenge>();
+  readonly #tokens: ExpiringLru<string, string>;
+
+  constructor(
+    private readonly transport: RegistryTransport,
+    now: () => number,
+  ) {
+    this.#tokens = new ExpiringLru(TOKEN_CACHE_SIZE, now);
+  }
+
+  /**
+   * Sends `request` to the registry, authenticating as its challenge asks. Credentials are only
+   * used for `scope.endpoint`; a token realm on another host is asked anonymously.
+   */
+  async send(
+    request: TransportRequest,
+    scope: AuthScope,
+  ): Promise<TransportResponse | LookupFailure> {
+    const candidates: (RegistryCredential | null)[] =
+      scope.credentials.length === 0 ? [null] : [...scope.credentials];
+    let last: TransportResponse | LookupFailure = lookupFailure(
+      "ERR_REGISTRY_UNAUTHORIZED",
+      `${scope.endpoint} refused access`,
+    );
+    for (const credential of candidates) {
+      const known = this.#challenges.get(scope.endpoint);
+      let authorization =
+        known === undefined ? null : this.#cachedAuthorization(known, scope, credential);
+      let response = await this.transport(withAuthorization(request, authorization));
+      if (isLookupFailure(response) || response.status !== 401) return response;
+      const challenge = parseAuthChallenge(firstHeader(response.headers["www-authenticate"]));
+      if (challenge === null) return response;
+      this.#challenges.set(scope.endpoint, challenge);
+      const fresh = await this.#authorize(challenge, scope, credential, request.signal);
+      if (isLookupFailure(fresh)) return fresh;
+      if (fresh === null || fresh === authorization) {
+        last = response;
+        continue;
+      }
+      authorization = fresh;
+      response = await this.transport(withAuthorization(request, authorization));
+      if (isLookupFailure(response) || response.status !== 401) return response;
+      last = response;
+    }
+    return last;
+  }
+
+  #tokenKey(
+    challenge: AuthChallenge & { scheme: "bearer" },
+    scope: AuthScope,
+    credential: RegistryCredential | null,
+  ): string {
+    return [
+      challenge.realm,
+      challenge.service ?? "",
+      scopeFor(scope),
+      credentialIdentity(credential),
+    ].join("|");
+  }
+
+  #cachedAuthorization(
+    challenge: AuthChallenge,
+    scope: AuthScope,
+    credential: RegistryCredential | null,
+  ): string | null {
+    if (challenge.scheme === "basic") return credential === null ? null : basicHeader(credential);
+    const token = this.#tokens.get(
+      this.#tokenKey(challenge, scope, realmCredential(challenge, scope, credential)),
+    );
+    return token === undefined ? null : `Bearer ${token}`;
+  }
+
+  async #authorize(
+    challenge: AuthChallenge,
+    scope: AuthScope,
+    credential: RegistryCredential | null,
+    signal: AbortSignal,
+  ): Promise<string | null | LookupFailure> {
+    if (challenge.scheme === "basic") return credential === null ? null : basicHeader(credential);
+    const realmUser = realmCredential(challenge, scope, credential);
+    const key = this.#tokenKey(challenge, scope, realmUser);
+    const cached = this.#tokens.get(key);
+    if (cached !== undefined) return `Bearer ${cached}`;
+    const url = tokenUrl(challenge, scope);
+    if (isLookupFailure(url)) return url;
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (realmUser !== null) headers["authorization"] = basicHeader(realmUser);
+    const response = await this.transport({
+      method: "GET",
+      url,
+      headers,
+      signal,
+      maxBytes: TOKEN_MAX_BYTES,
+    });
+    if (isLookupFailure(response)) return response;
+    if (response.status === 401 || response.status === 403) {
+      return lookupFailure(
+        "ERR_REGISTRY_UNAUTHORIZED",
+        `the token service of ${scope.endpoint} refused ${realmUser === null ? "anonymous access" : `the credentials of ${realmUser.source}`} to ${scope.repository}`,
+      );
+    }
+    const token = response.status === 200 ? tokenFromResponse(response.body) : null;
+    if (token === null) {
+      return lookupFailure(
+        "ERR_TOKEN_FAILED",
+        `the token service of ${scope.endpoint} (${url.host}) answered ${response.status} without a usable token`,
+      );
+    }
+    this.#tokens.set(key, token.token, token.seconds * 1000 * TOKEN_EXPIRY_SHARE);
+    return `Bearer ${token.token}`;
+  }
+}
+
+function scopeFor(scope: AuthScope): string {
+  return `repository:${scope.repository}:pull`;
+}
+
+/**
+ * Credentials go to a token realm only on the registry's own host name (ports may differ) and
+ * never in clear text to a realm while the registry itself is reached over TLS.
+ */
+function realmCredential(
+  challenge: AuthChallenge & { scheme: "bearer" },
+  scope: AuthScope,
+  credential: RegistryCredential | null,
+): RegistryCredential | null {
+  if (credential === null) return null;
+  let realm: URL;
+  try {
+    realm = new URL(challenge.realm);
+  } catch {
+    return null;
+  }
+  const registryHost = new URL(`http://${scope.endpoint}`).hostname;
+  if (realm.hostname !== registryHost) return null;
+  return realm.protocol === "https:" || scope.plainHttp ? credential : null;
+}
+
+function tokenUrl(
+  challenge: AuthChallenge & { scheme: "bearer" },
+  scope: AuthScope,
+): URL | LookupFailure {
+  let url: URL;
+  try {
+    url = new URL(challenge.realm);
+  } catch {
+    return lookupFailure(
+      "ERR_TOKEN_FAILED",
+      `${scope.endpoint} names a token realm that is not a URL`,
+    );
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    return lookupFailure(
+      "ERR_TOKEN_FAILED",
+      `${scope.endpoint} names a token realm that is not HTTP(S)`,
+    );
+  }
+  if (challenge.service !== null) url.searchParams.set("service", challenge.service);
+  url.searchParams.set("scope", scopeFor(scope));
+  return url;
+}
+
+function withAuthorization(
+  request: TransportRequest,
+  authorization: string | null,
+): TransportRequest {
+  if (authorization === null) return request;
+  return { ...request, headers: { ...request.headers, authorization } };
+}
+
+export function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,381 @@
+// Looks up an image's ENTRYPOINT and CMD: tag → digest with HEAD, manifest or index, config blob; cached and shared.
+
+import { matchesDigest, sha256Digest } from "./content-digest.js";
+import { credentialsForImage, type RegistryCredential } from "./docker-config.js";
+import { parseImageConfig, type ImageConfig } from "./image-config.js";
+import type { ImageReference } from "./image-reference.js";
+import { BoundedLru, ExpiringLru, SingleFlight } from "./lookup-cache.js";
+import { isLookupFailure, lookupFailure, type LookupFailure } from "./lookup-failure.js";
+import {
+  parseManifest,
+  runnableEntries,
+  selectPlatformManifest,
+  type Descriptor,
+  type ImageIndex,
+  type ImageManifest,
+} from "./manifest.js";
+import { MANIFEST_ACCEPT } from "./media-types.js";
+import { formatPlatform, type Platform } from "./platform.js";
+import { firstHeader, RegistryAuth, type AuthScope } from "./registry-auth.js";
+import type { RegistryTransport, TransportResponse } from "./registry-transport.js";
+import { settleByDeadline } from "./settle-by-deadline.js";
+
+export interface ImageLookup {
+  readonly ok: true;
+  readonly entrypoint: readonly string[];
+  readonly cmd: readonly string[];
+  /** The digest the reference resolves to (an index or a manifest): pin the image to it. */
+  readonly digest: string;
+  /** Not fatal: e.g. the platforms of an index disagree on ENTRYPOINT/CMD. */
+  readonly warnings: readonly string[];
+}
+
+export interface RegistryClientOptions {
+  readonly transport: RegistryTransport;
+  readonly platform: Platform;
+  /** `host` or `host:port` reached over plain HTTP. */
+  readonly insecureRegistries: readonly string[];
+  /** Registry → mirror endpoints tried before it, in order. */
+  readonly mirrors: ReadonlyMap<string, readonly string[]>;
+  readonly digestCacheSize: number;
+  readonly tagTtlMs: number;
+  /** Upper bound of one shared lookup, whoever waits for it. */
+  readonly lookupTimeoutMs: number;
+  readonly now?: () => number;
+}
+
+const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
+const CONFIG_MAX_BYTES = 8 * 1024 * 1024;
+const MAX_BLOB_REDIRECTS = 3;
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+interface Endpoint {
+  readonly host: string;
+  readonly plainHttp: boolean;
+}
+
+/** One registry endpoint and repository, with the credentials that may go there. */
+interface Target extends AuthScope {
+  readonly base: string;
+}
+
+export interface RegistryClient {
+  /** Never throws and never outlives `signal` (nor the lookup timeout). */
+  lookup(
+    reference: ImageReference,
+    credentials: readonly RegistryCredential[],
+    signal: AbortSignal,
+  ): Promise<ImageLookup | LookupFailure>;
+}
+
+export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
+  const now = options.now ?? Date.now;
+  const auth = new RegistryAuth(options.transport, now);
+  const byDigest = new BoundedLru<string, ImageLookup>(options.digestCacheSize);
+  const tagDigests = new ExpiringLru<string, string>(options.digestCacheSize, now);
+  const flights = new SingleFlight<string, ImageLookup | LookupFailure>();
+  const platformKey = formatPlatform(options.platform);
+
+  const endpointsFor = (registry: string): Endpoint[] =>
+    [...(options.mirrors.get(registry) ?? []), registry].map(host => ({
+      host,
+      plainHttp: isInsecure(host, options.insecureRegistries),
+    }));
+
+  async function lookupAt(
+    reference: ImageReference,
+    target: Target,
+    signal: AbortSignal,
+  ): Promise<ImageLookup | LookupFailure> {
+    const tagKey = `${target.endpoint}/${reference.repository}:${reference.tag ?? ""}`;
+    let digest = reference.digest ?? tagDigests.get(tagKey) ?? null;
+    let prefetched: TransportResponse | null = null;
+    if (digest === null) {
+      const resolved = await resolveTag(target, reference, signal);
+      if (isLookupFailure(resolved)) return resolved;
+      digest = resolved.digest;
+      prefetched = resolved.body;
+      tagDigests.set(tagKey, digest, options.tagTtlMs);
+    }
+    const digestKey = `${target.endpoint}/${reference.repository}@${digest}|${platformKey}`;
+    const cached = byDigest.get(digestKey);
+    if (cached !== undefined) return cached;
+    const result = await lookupDigest(target, reference, digest, prefetched, signal);
+    if (!isLookupFailure(result)) byDigest.set(digestKey, result);
+    return result;
+  }
+
+  async function lookupDigest(
+    target: Target,
+    reference: ImageReference,
+    digest: string,
+    prefetched: TransportResponse | null,
+    signal: AbortSignal,
+  ): Promise<ImageLookup | LookupFailure> {
+    const where = reference.canonical;
+    const top = await fetchManifest(target, digest, where, prefetched, signal);
+    if (isLookupFailure(top)) return top;
+    if (top.kind === "manifest") {
+      const config = await fetchConfig(target, top.config, where, signal);
+      if (isLookupFailure(config)) return config;
+      return { ok: true, entrypoint: config.entrypoint, cmd: config.cmd, digest, warnings: [] };
+    }
+    const chosen = selectPlatformManifest(top, options.platform, where);
+    if (isLookupFailure(chosen)) return chosen;
+    const configs = await Promise.all(
+      runnableEntries(top).map(async entry => ({
+        entry,
+        config: await fetchPlatformConfig(target, entry, where, signal),
+      })),
+    );
+    const mine = configs.find(c => c.entry === chosen)?.config;
+    if (mine === undefined || isLookupFailure(mine)) {
+      return mine ?? lookupFailure("ERR_MANIFEST_INVALID", `${where}: platform entry vanished`);
+    }
+    return {
+      ok: true,
+      entrypoint: mine.entrypoint,
+      cmd: mine.cmd,
+      digest,
+      warnings: disagreementWarnings(where, platformKey, mine, configs),
+    };
+  }
+
+  async function fetchPlatformConfig(
+    target: Target,
+    entry: Descriptor,
+    where: string,
+    signal: AbortSignal,
+  ): Promise<ImageConfig | LookupFailure> {
+    const manifest = await fetchManifest(target, entry.digest, where, null, signal);
+    if (isLookupFailure(manifest)) return manifest;
+    if (manifest.kind !== "manifest") {
+      return lookupFailure("ERR_MANIFEST_INVALID", `${where}: an index entry is itself an index`);
+    }
+    return fetchConfig(target, manifest.config, where, signal);
+  }
+
+  async function resolveTag(
+    target: Target,
+    reference: ImageReference,
+    signal: AbortSignal,
+  ): Promise<{ digest: string; body: TransportResponse | null } | LookupFailure> {
+    const url = new URL(`${target.base}/manifests/${reference.tag ?? ""}`);
+    // HEAD: Docker Hub counts a manifest GET as a pull for its rate limit, a HEAD not.
+    const head = await auth.send(
+      { method: "HEAD", url, headers: { accept: MANIFEST_ACCEPT }, signal, maxBytes: 0 },
+      target,
+    );
+    if (isLookupFailure(head)) return head;
+    if (head.status !== 200)
+      return statusFailure(head.status, reference.canonical, target.endpoint);
+    const digest = firstHeader(head.headers["docker-content-digest"]);
+    if (digest !== undefined && /^[a-z0-9]+:[a-f0-9]+$/.test(digest)) return { digest, body: null };
+    // Some registries omit the header on HEAD: fetch once and hash what we got.
+    const get = await auth.send(
+      {
+        method: "GET",
+        url,
+        headers: { accept: MANIFEST_ACCEPT },
+        signal,
+        maxBytes: MANIFEST_MAX_BYTES,
+      },
+      target,
+    );
+    if (isLookupFailure(get)) return get;
+    if (get.status !== 200) return statusFailure(get.status, reference.canonical, target.endpoint);
+    return { digest: sha256Digest(get.body), body: get };
+  }
+
+  async function fetchManifest(
+    target: Target,
+    digest: string,
+    where: string,
+    prefetched: TransportResponse | null,
+    signal: AbortSignal,
+  ): Promise<ImageIndex | ImageManifest | LookupFailure> {
+    const response =
+      prefetched ??
+      (await auth.send(
+        {
+          method: "GET",
+          url: new URL(`${target.base}/manifests/${digest}`),
+          headers: { accept: MANIFEST_ACCEPT },
+          signal,
+          maxBytes: MANIFEST_MAX_BYTES,
+        },
+        target,
+      ));
+    if (isLookupFailure(response)) return response;
+    if (REDIRECTS.has(response.status)) {
+      return lookupFailure(
+        "ERR_REGISTRY_RESPONSE",
+        `${target.endpoint} redirected a manifest request; redirects are only followed for blobs`,
+      );
+    }
+    if (response.status !== 200) return statusFailure(response.status, where, target.endpoint);
+    if (!matchesDigest(response.body, digest)) {
+      return lookupFailure(
+        "ERR_MANIFEST_INVALID",
+        `the manifest ${target.endpoint} sent for ${where} does not match digest ${digest}`,
+      );
+    }
+    return parseManifest(response.body, firstHeader(response.headers["content-type"]), where);
+  }
+
+  async function fetchConfig(
+    target: Target,
+    config: Descriptor,
+    where: string,
+    signal: AbortSignal,
+  ): Promise<ImageConfig | LookupFailure> {
+    const response = await fetchBlob(target, config.digest, signal);
+    if (isLookupFailure(response)) return response;
+    if (response.status !== 200) return statusFailure(response.status, where, target.endpoint);
+    if (!matchesDigest(response.body, config.digest)) {
+      return lookupFailure(
+        "ERR_IMAGE_CONFIG_INVALID",
+        `the config blob of ${where} does not match digest ${config.digest}`,
+      );
+    }
+    return parseImageConfig(response.body, where);
+  }
+
+  /** Blob GETs may be redirected to storage: followed a few times, never with credentials. */
+  async function fetchBlob(
+    target: Target,
+    digest: string,
+    signal: AbortSignal,
+  ): Promise<TransportResponse | LookupFailure> {
+    let url = new URL(`${target.base}/blobs/${digest}`);
+    let response = await auth.send(
+      { method: "GET", url, headers: {}, signal, maxBytes: CONFIG_MAX_BYTES },
+      target,
+    );
+    for (let hop = 0; !isLookupFailure(response) && REDIRECTS.has(response.status); hop++) {
+      const location = firstHeader(response.headers["location"]);
+      if (hop >= MAX_BLOB_REDIRECTS || location === undefined) {
+        return lookupFailure(
+          "ERR_REGISTRY_RESPONSE",
+          `${target.endpoint}: too many or empty blob redirects`,
+        );
+      }
+      url = new URL(location, url);
+      if (url.protocol !== "https:" && !(url.protocol === "http:" && target.plainHttp)) {
+        return lookupFailure(
+          "ERR_REGISTRY_RESPONSE",
+          `${target.endpoint} redirected a blob to ${url.protocol} storage; only HTTPS is followed`,
+        );
+      }
+      response = await options.transport({
+        method: "GET",
+        url,
+        headers: {},
+        signal,
+        maxBytes: CONFIG_MAX_BYTES,
+      });
+    }
+    return response;
+  }
+
+  async function lookupShared(
+    reference: ImageReference,
+    credentials: readonly RegistryCredential[],
+  ): Promise<ImageLookup | LookupFailure> {
+    const signal = AbortSignal.timeout(options.lookupTimeoutMs);
+    let failure: LookupFailure | null = null;
+    for (const endpoint of endpointsFor(reference.registry)) {
+      const target: Target = {
+        endpoint: endpoint.host,
+        base: `${endpoint.plainHttp ? "http" : "https"}://${endpoint.host}/v2/${reference.repository}`,
+        repository: reference.repository,
+        credentials: credentialsForImage(credentials, endpoint.host, reference.repository),
+        plainHttp: endpoint.plainHttp,
+      };
+      const result = await lookupAt(reference, target, signal);
+      if (!isLookupFailure(result) || !canTryNextEndpoint(result)) return result;
+      failure ??= result;
+      if (signal.aborted) break;
+    }
+    return (
+      failure ?? lookupFailure("ERR_REGISTRY_UNREACHABLE", `no endpoint for ${reference.registry}`)
+    );
+  }
+
+  return {
+    lookup(reference, credentials, signal) {
+      const identity = credentials.map(c => `${c.source}/${c.key}`).join(",");
+      const shared = flights.run(`${reference.canonical}|${platformKey}|${identity}`, () =>
+        lookupShared(reference, credentials),
+      );
+      return settleByDeadline(shared, signal, () =>
+        lookupFailure(
+          "ERR_LOOKUP_TIMEOUT",
+          `the lookup of ${reference.canonical} did not finish within --lookup-timeout`,
+        ),
+      );
+    },
+  };
+}
+
+/** A mirror that is down or lacks the image does not end the lookup; the next endpoint is tried. */
+function canTryNextEndpoint(failure: LookupFailure): boolean {
+  return (
+    failure.code === "ERR_REGISTRY_UNREACHABLE" ||
+    failure.code === "ERR_IMAGE_NOT_FOUND" ||
+    failure.code === "ERR_REGISTRY_RESPONSE"
+  );
+}
+
+function isInsecure(host: string, insecure: readonly string[]): boolean {
+  const hostname = host.replace(/:[0-9]+$/, "");
+  return insecure.some(entry => entry === host || entry === hostname);
+}
+
+function statusFailure(status: number, where: string, host: string): LookupFailure {
+  if (status === 401 || status === 403) {
+    return lookupFailure(
+      "ERR_REGISTRY_UNAUTHORIZED",
+      `${host} refused access to ${where} (${status}); give the pod an imagePullSecret for ${host} ` +
+        "or set podinit.dev/entrypoint.<container>",
+    );
+  }
+  if (status === 404) {
+    return lookupFailure(
+      "ERR_IMAGE_NOT_FOUND",
+      `${host} has no ${where} (404); check the image name and tag`,
+    );
+  }
+  if (status === 429) {
+    return lookupFailure(
+      "ERR_REGISTRY_RESPONSE",
+      `${host} rate-limited the lookup of ${where} (429)`,
+    );
+  }
+  return lookupFailure("ERR_REGISTRY_RESPONSE", `${host} answered ${status} for ${where}`);
+}
+
+function sameWords(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((w, i) => w === b[i]);
+}
+
+function disagreementWarnings(
+  where: string,
+  chosenPlatform: string,
+  mine: ImageConfig,
+  configs: readonly { entry: { platform: Platform | null }; config: ImageConfig | LookupFailure }[],
+): string[] {
+  const differing = configs.filter(
+    ({ config }) =>
+      !isLookupFailure(config) &&
+      (!sameWords(config.entrypoint, mine.entrypoint) || !sameWords(config.cmd, mine.cmd)),
+  );
+  if (differing.length === 0) return [];
+  const others = differing
+    .map(({ entry }) => (entry.platform === null ? "?" : formatPlatform(entry.platform)))
+    .join(", ");
+  return [
+    `the platforms of ${where} disagree on ENTRYPOINT/CMD (${others} differ from ${chosenPlatform}); ` +
+      `the ${chosenPlatform} command was used: pin the pod to ${chosenPlatform} nodes or set podinit.dev/entrypoint.<container>`,
+  ];
+}

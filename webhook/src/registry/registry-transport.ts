@@ -1,0 +1,160 @@
+// The only code that talks to the network: one HTTP(S) request, no redirects, forbidden addresses refused after DNS.
+
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from "node:dns";
+import http from "node:http";
+import https from "node:https";
+import { isIP, type LookupFunction } from "node:net";
+import { isForbiddenAddress } from "./address-policy.js";
+import { lookupFailure, type LookupFailure } from "./lookup-failure.js";
+
+export interface TransportRequest {
+  readonly method: "GET" | "HEAD";
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly signal: AbortSignal;
+  /** Bodies larger than this are refused (a manifest is a few KB; a huge body is an attack). */
+  readonly maxBytes: number;
+}
+
+export interface TransportResponse {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export type RegistryTransport = (
+  request: TransportRequest,
+) => Promise<TransportResponse | LookupFailure>;
+
+/** Resolves names like dns.lookup with `all: true`; tests substitute their own answers. */
+export type AddressResolver = (
+  hostname: string,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+export interface TransportOptions {
+  /** Extra trusted CAs (PEM) on top of Node's bundled ones. */
+  readonly ca?: string | undefined;
+  readonly resolve?: AddressResolver;
+}
+
+const ALL: LookupAllOptions = { all: true };
+
+const systemResolver: AddressResolver = (hostname, callback) => dnsLookup(hostname, ALL, callback);
+
+class ForbiddenAddressError extends Error {
+  constructor(readonly address: string) {
+    super(`address ${address} is link-local or a metadata endpoint`);
+  }
+}
+
+/**
+ * A `lookup` for http.request that checks every resolved address, so a name that points at a
+ * metadata endpoint (or is rebound to one) is refused before any connection is made.
+ */
+function guardedLookup(resolve: AddressResolver): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, (error, addresses) => {
+      if (error !== null) return callback(error, "", 0);
+      const wanted = options.family === 4 || options.family === 6 ? options.family : 0;
+      const usable = addresses.filter(a => wanted === 0 || a.family === wanted);
+      const forbidden = usable.find(a => isForbiddenAddress(a.address));
+      if (forbidden !== undefined)
+        return callback(new ForbiddenAddressError(forbidden.address), "", 0);
+      if (options.all === true)
+        return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, usable);
+      const first = usable[0];
+      if (first === undefined) {
+        return callback(
+          Object.assign(new Error(`no address for ${hostname}`), { code: "ENOTFOUND" }),
+          "",
+          0,
+        );
+      }
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+function failureFor(error: unknown, url: URL, signal: AbortSignal): LookupFailure {
+  const where = url.host;
+  if (signal.aborted) {
+    return lookupFailure(
+      "ERR_LOOKUP_TIMEOUT",
+      `the lookup ran out of time while waiting for ${where}`,
+    );
+  }
+  if (error instanceof ForbiddenAddressError) {
+    return lookupFailure(
+      "ERR_ADDRESS_FORBIDDEN",
+      `${where} resolves to ${error.address}, a link-local or metadata address the webhook never contacts`,
+    );
+  }
+  const code = (error as { code?: unknown }).code;
+  const detail = typeof code === "string" ? code : error instanceof Error ? error.message : "error";
+  return lookupFailure(
+    "ERR_REGISTRY_UNREACHABLE",
+    `cannot reach ${where} (${detail}); check the registry host, --registry-insecure and --registry-ca`,
+  );
+}
+
+/** Keep-alive agents shared by every lookup; a new TLS handshake per request would dominate cold lookups. */
+export function createRegistryTransport(options: TransportOptions = {}): RegistryTransport {
+  const lookup = guardedLookup(options.resolve ?? systemResolver);
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const httpsAgent = new https.Agent({
+    keepAlive: true,
+    maxSockets: 16,
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+  });
+  return request =>
+    new Promise(resolve => {
+      const { url, signal } = request;
+      const hostname = url.hostname.replace(/^\[|\]$/g, "");
+      if (isIP(hostname) !== 0 && isForbiddenAddress(hostname)) {
+        resolve(failureFor(new ForbiddenAddressError(hostname), url, signal));
+        return;
+      }
+      if (signal.aborted) {
+        resolve(failureFor(signal.reason, url, signal));
+        return;
+      }
+      const secure = url.protocol === "https:";
+      const client = secure ? https : http;
+      const req = client.request(url, {
+        method: request.method,
+        headers: request.headers,
+        agent: secure ? httpsAgent : httpAgent,
+        lookup,
+        signal,
+      });
+      req.on("error", error => resolve(failureFor(error, url, signal)));
+      req.on("response", response => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > request.maxBytes) {
+            response.destroy();
+            resolve(
+              lookupFailure(
+                "ERR_REGISTRY_RESPONSE",
+                `${url.host} sent more than ${request.maxBytes} bytes for ${url.pathname}`,
+              ),
+            );
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on("error", error => resolve(failureFor(error, url, signal)));
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks),
+          }),
+        );
+      });
+      req.end();
+    });
+}
