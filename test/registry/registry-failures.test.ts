@@ -1,0 +1,174 @@
+// Registry down, slow, refusing, missing or garbling: every lookup ends as an error value with a code, never a hang.
+
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { sha256Digest } from "../../webhook/src/registry/content-digest.js";
+import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
+import { budget, reference, testClient } from "./lookup-fixtures.js";
+import { freePort, startRegistry } from "./registry-process.js";
+import { startTestRegistries, type TestRegistries } from "./test-registries.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+let registries: TestRegistries;
+let proxy: CountingProxy;
+beforeAll(async () => {
+  registries = await startTestRegistries();
+  proxy = await startCountingProxy(registries.open.host);
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await registries?.stop();
+});
+beforeEach(() => proxy.reset());
+
+const isManifest = (r: { path: string }): boolean => r.path.includes("/manifests/");
+
+describe("failures", () => {
+  it("registry down (nothing listens): ERR_REGISTRY_UNREACHABLE", async () => {
+    const port = await freePort();
+    const result = await testClient().lookup(reference(`127.0.0.1:${port}/apps/x:1`), [], budget());
+    expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_UNREACHABLE" });
+  });
+
+  it("registry stopped after a successful lookup: cached digests still answer, new tags fail cleanly", async () => {
+    const storage = mkdtempSync(join(tmpdir(), "podinit-registry-down-"));
+    const registry = await startRegistry(storage);
+    try {
+      const { pushImage, buildImage } = await import("./oci-images.js");
+      await pushImage(registry.host, "apps/a", buildImage({ entrypoint: ["/a"] }), "1");
+      const client = testClient();
+      expect(
+        await client.lookup(reference(`${registry.host}/apps/a:1`), [], budget()),
+      ).toMatchObject({ ok: true });
+      await registry.stop();
+      expect(
+        await client.lookup(reference(`${registry.host}/apps/a:1`), [], budget()),
+      ).toMatchObject({ ok: true });
+      expect(
+        await client.lookup(reference(`${registry.host}/apps/a:2`), [], budget()),
+      ).toMatchObject({
+        ok: false,
+        code: "ERR_REGISTRY_UNREACHABLE",
+      });
+    } finally {
+      await registry.stop();
+      rmSync(storage, { recursive: true, force: true });
+    }
+  });
+
+  it("slow registry beyond the budget: ERR_LOOKUP_TIMEOUT while the registry is still answering", async () => {
+    proxy.setFault(isManifest, { kind: "hang" });
+    const result = await testClient({ lookupTimeoutMs: 10_000 }).lookup(
+      reference(`${proxy.host}/apps/entry-only:1`),
+      [],
+      AbortSignal.timeout(300),
+    );
+    expect(result).toMatchObject({ ok: false, code: "ERR_LOOKUP_TIMEOUT" });
+    expect(proxy.pending()).toBe(1);
+  });
+
+  it("a shared lookup is bounded by the lookup timeout even if its caller's budget is longer", async () => {
+    proxy.setFault(isManifest, { kind: "hang" });
+    const result = await testClient({ lookupTimeoutMs: 300 }).lookup(
+      reference(`${proxy.host}/apps/cmd-only:1`),
+      [],
+      AbortSignal.timeout(20_000),
+    );
+    expect(result).toMatchObject({ ok: false, code: "ERR_LOOKUP_TIMEOUT" });
+  });
+
+  it("401 without a challenge: ERR_REGISTRY_UNAUTHORIZED", async () => {
+    proxy.setFault(isManifest, { kind: "status", status: 401 });
+    const result = await testClient().lookup(
+      reference(`${proxy.host}/apps/entry-only:1`),
+      [],
+      budget(),
+    );
+    expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_UNAUTHORIZED" });
+  });
+
+  it("500: ERR_REGISTRY_RESPONSE", async () => {
+    proxy.setFault(isManifest, { kind: "status", status: 500 });
+    const result = await testClient().lookup(
+      reference(`${proxy.host}/apps/entry-only:1`),
+      [],
+      budget(),
+    );
+    expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_RESPONSE" });
+  });
+
+  it("a manifest whose bytes do not match the digest: ERR_MANIFEST_INVALID", async () => {
+    proxy.setFault(r => r.method === "GET" && isManifest(r), {
+      kind: "body",
+      body: "{}",
+      headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
+    });
+    const result = await testClient().lookup(
+      reference(`${proxy.host}/apps/entry-only:1`),
+      [],
+      budget(),
+    );
+    expect(result).toMatchObject({ ok: false, code: "ERR_MANIFEST_INVALID" });
+    expect(!result.ok && result.message).toContain("does not match digest");
+  });
+
+  it.each([
+    ["not JSON", "<html>oops</html>", /is not JSON/],
+    ["schema 1", JSON.stringify({ schemaVersion: 1, name: "x" }), /schema version 2/],
+    [
+      "no config",
+      JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json" }),
+      /config descriptor/,
+    ],
+    [
+      "a helm chart",
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: {
+          mediaType: "application/vnd.cncf.helm.config.v1+json",
+          digest: `sha256:${"a".repeat(64)}`,
+          size: 1,
+        },
+      }),
+      /not a container image/,
+    ],
+  ])(
+    "a malformed manifest (%s) with a matching digest: ERR_MANIFEST_INVALID",
+    async (_name, body, message) => {
+      proxy.setFault(r => r.method === "GET" && isManifest(r), {
+        kind: "body",
+        body,
+        headers: { "content-type": "application/json" },
+      });
+      const result = await testClient().lookup(
+        reference(`${proxy.host}/apps/entry-only@${sha256Digest(Buffer.from(body))}`),
+        [],
+        budget(),
+      );
+      expect(result).toMatchObject({ ok: false, code: "ERR_MANIFEST_INVALID" });
+      expect(!result.ok && result.message).toMatch(message);
+    },
+  );
+
+  it("a manifest redirect is not followed: ERR_REGISTRY_RESPONSE, and the target is never asked", async () => {
+    const target = await startCountingProxy(registries.open.host);
+    try {
+      proxy.setFault(r => r.method === "GET" && isManifest(r), {
+        kind: "status",
+        status: 307,
+        headers: { location: `http://${target.host}/v2/apps/entry-only/manifests/1` },
+      });
+      const result = await testClient().lookup(
+        reference(`${proxy.host}/apps/entry-only:1`),
+        [],
+        budget(),
+      );
+      expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_RESPONSE" });
+      expect(target.seen).toEqual([]);
+    } finally {
+      await target.stop();
+    }
+  });
+});
