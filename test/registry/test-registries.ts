@@ -25,6 +25,8 @@ export const IMAGES = {
 } satisfies Record<string, TestImage>;
 
 export interface TestRegistries {
+  /** The storage every registry here serves; start more registries on it to share the images. */
+  readonly storage: string;
   readonly open: RunningRegistry;
   readonly basic: RunningRegistry | null;
   readonly token: RunningRegistry | null;
@@ -82,7 +84,7 @@ export async function startTestRegistries(
       });
       started.push(token);
     }
-    return { open, basic, token, tokenServer, multiIndexDigest, stop };
+    return { storage, open, basic, token, tokenServer, multiIndexDigest, stop };
   } catch (error) {
     await stop();
     throw error;

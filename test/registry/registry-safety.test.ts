@@ -1,0 +1,181 @@
+// Where credentials may go and which addresses may be contacted: secrets stay with their host, metadata endpoints are never reached.
+
+import type { LookupAddress } from "node:dns";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  createRegistryTransport,
+  type AddressResolver,
+} from "../../webhook/src/registry/registry-transport.js";
+import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
+import { budget, credential, reference, testClient } from "./lookup-fixtures.js";
+import { startRegistry, type RunningRegistry } from "./registry-process.js";
+import { PASSWORD, USER, startTestRegistries, type TestRegistries } from "./test-registries.js";
+
+let registries: TestRegistries;
+let basicProxy: CountingProxy;
+let openProxy: CountingProxy;
+let blobStore: CountingProxy;
+let foreignRealmRegistry: RunningRegistry;
+
+/** Test names: `*.test` → loopback, `metadata.test` → the cloud metadata address. */
+const testResolver: AddressResolver = (hostname, callback) => {
+  const table: Record<string, LookupAddress[]> = {
+    "metadata.test": [{ address: "169.254.169.254", family: 4 }],
+    "rebound.test": [
+      { address: "127.0.0.1", family: 4 },
+      { address: "fd00:ec2::254", family: 6 },
+    ],
+  };
+  callback(null, table[hostname] ?? [{ address: "127.0.0.1", family: 4 }]);
+};
+const transport = createRegistryTransport({ resolve: testResolver });
+const insecure = [
+  "127.0.0.1",
+  "localhost",
+  "tokens.test",
+  "blobs.test",
+  "metadata.test",
+  "rebound.test",
+  "169.254.169.254",
+  "[fd00:ec2::254]",
+];
+const client = () => testClient({ transport, insecureRegistries: insecure });
+
+beforeAll(async () => {
+  registries = await startTestRegistries({ basic: true, token: true });
+  basicProxy = await startCountingProxy(registries.basic?.host ?? "");
+  openProxy = await startCountingProxy(registries.open.host);
+  blobStore = await startCountingProxy(registries.open.host);
+  const tokens = registries.tokenServer;
+  if (tokens === null) throw new Error("no token server");
+  // Same storage and key, but its realm names another host than the registry's.
+  foreignRealmRegistry = await startRegistry(registries.storage, {
+    kind: "token",
+    realm: tokens.realmOn("tokens.test"),
+    service: tokens.service,
+    issuer: tokens.issuer,
+    certFile: tokens.certFile,
+  });
+});
+afterAll(async () => {
+  await foreignRealmRegistry?.stop();
+  for (const proxy of [basicProxy, openProxy, blobStore]) await proxy?.stop();
+  await registries?.stop();
+});
+beforeEach(() => {
+  for (const proxy of [basicProxy, openProxy, blobStore]) proxy.reset();
+});
+
+describe("credentials", () => {
+  it("go only to the registry host their secret names", async () => {
+    const creds = [
+      credential("elsewhere.test", USER, PASSWORD),
+      credential(`${basicProxy.host}0`, USER, PASSWORD),
+    ];
+    const result = await client().lookup(
+      reference(`${basicProxy.host}/apps/entry-only:1`),
+      creds,
+      budget(),
+    );
+    expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_UNAUTHORIZED" });
+    expect(basicProxy.seen.length).toBeGreaterThan(0);
+    expect(basicProxy.seen.filter(r => r.authorization !== null)).toEqual([]);
+  });
+
+  it("are sent to the host they name", async () => {
+    const creds = [credential(basicProxy.host, USER, PASSWORD)];
+    const result = await client().lookup(
+      reference(`${basicProxy.host}/apps/entry-only:1`),
+      creds,
+      budget(),
+    );
+    expect(result).toMatchObject({ ok: true });
+    expect(basicProxy.seen.some(r => r.authorization?.startsWith("Basic ") === true)).toBe(true);
+  });
+
+  it("are not sent to a token realm on another host (the token is asked for anonymously)", async () => {
+    const tokens = registries.tokenServer;
+    const before = tokens?.requests.length ?? 0;
+    const host = foreignRealmRegistry.host;
+    const result = await client().lookup(
+      reference(`${host}/private/app:1`),
+      [credential(host, USER, PASSWORD)],
+      budget(),
+    );
+    expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_UNAUTHORIZED" });
+    const asked = tokens?.requests.slice(before) ?? [];
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every(r => r.user === null)).toBe(true);
+    // A public repository still works there with an anonymous token.
+    expect(await client().lookup(reference(`${host}/public/tool:1`), [], budget())).toMatchObject({
+      ok: true,
+    });
+  });
+});
+
+describe("forbidden addresses", () => {
+  it.each([
+    "169.254.169.254/apps/x:1",
+    "[fd00:ec2::254]:5000/apps/x:1",
+    "metadata.test:5000/apps/x:1",
+    "rebound.test:5000/apps/x:1",
+  ])("%s is refused before connecting", async image => {
+    const result = await client().lookup(reference(image), [], budget());
+    expect(result).toMatchObject({ ok: false, code: "ERR_ADDRESS_FORBIDDEN" });
+  });
+
+  it("a token realm on a metadata address is refused", async () => {
+    openProxy.setFault(r => r.path.includes("/manifests/"), {
+      kind: "status",
+      status: 401,
+      headers: {
+        "www-authenticate": 'Bearer realm="http://169.254.169.254/latest/meta-data/",service="x"',
+      },
+    });
+    const result = await client().lookup(
+      reference(`${openProxy.host}/apps/entry-only:1`),
+      [],
+      budget(),
+    );
+    expect(result).toMatchObject({ ok: false, code: "ERR_ADDRESS_FORBIDDEN" });
+  });
+});
+
+describe("redirects", () => {
+  const redirectBlobsTo = (base: string): void =>
+    basicProxy.setFault(r => r.method === "GET" && r.path.includes("/blobs/"), {
+      kind: "status",
+      status: 307,
+      headers: { location: `${base}` },
+    });
+
+  it("a blob redirect is followed to storage without the credentials", async () => {
+    const { IMAGES } = await import("./test-registries.js");
+    redirectBlobsTo(
+      `http://blobs.test:${blobStore.host.split(":")[1]}/v2/apps/entry-only/blobs/${IMAGES.entryOnly.config.digest}`,
+    );
+    const creds = [credential(basicProxy.host, USER, PASSWORD)];
+    const result = await client().lookup(
+      reference(`${basicProxy.host}/apps/entry-only:1`),
+      creds,
+      budget(),
+    );
+    expect(result).toMatchObject({ ok: true, entrypoint: ["/docker-entrypoint.sh"] });
+    expect(blobStore.seen).toHaveLength(1);
+    expect(blobStore.seen[0]?.authorization).toBeNull();
+    expect(basicProxy.seen.some(r => r.path.includes("/blobs/") && r.authorization !== null)).toBe(
+      true,
+    );
+  });
+
+  it("a blob redirect to a metadata address is refused", async () => {
+    redirectBlobsTo("http://169.254.169.254/latest/meta-data/");
+    const creds = [credential(basicProxy.host, USER, PASSWORD)];
+    const result = await client().lookup(
+      reference(`${basicProxy.host}/apps/cmd-only:1`),
+      creds,
+      budget(),
+    );
+    expect(result).toMatchObject({ ok: false, code: "ERR_ADDRESS_FORBIDDEN" });
+  });
+});
