@@ -2,6 +2,7 @@
 
 import { applyPatch, deepClone, type Operation } from "fast-json-patch";
 import { request as httpsRequest, Agent } from "node:https";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { connect } from "node:tls";
@@ -133,6 +134,12 @@ describe("webhook over HTTPS", () => {
     const kept = new Agent({ ca: pki.caPem, keepAlive: true, maxSockets: 1 });
     const before = await call(port, kept, "GET", "/healthz");
     expect(before.serial).toBe("01");
+
+    // A key that does not match the certificate (a writer halfway through) must not be used.
+    const beforeBadKey = webhook.logs.length;
+    writeFileSync(keyFile, readFileSync(join(pki.dir, "ca.key")));
+    await webhook.waitForLog("tls reload failed; keeping the current pair", beforeBadKey);
+    expect((await call(port, new Agent({ ca: pki.caPem }), "GET", "/healthz")).serial).toBe("01");
 
     const logCount = webhook.logs.length;
     const serial = pki.issue(certFile, keyFile, 2);
