@@ -50,8 +50,7 @@ describe("$-escaping of image strings", () => {
   });
 });
 
-const OPTIONS_OF = ["command", "args"] as const;
-const VARIANTS: Record<(typeof OPTIONS_OF)[number], (readonly string[] | undefined)[]> = {
+const VARIANTS: Record<"command" | "args", (readonly string[] | undefined)[]> = {
   command: [undefined, [], ["/pod/cmd", "$(HOME)", "$$HOME", "$1"]],
   args: [undefined, [], ["--port=$(PORT)", "$$1", "plain"]],
 };

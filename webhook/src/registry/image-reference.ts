@@ -63,23 +63,28 @@ function splitTagAndDigest(text: string): {
   return { name: rest, tag: null, digest };
 }
 
+/** Why the text, its tag or its digest is malformed; null when they are fine. */
+function referenceProblem(text: string): string | null {
+  if (text === "") return "it is empty";
+  if (HEX_ID.test(text)) return "a 64-character hex string is an image ID, not a name";
+  const { name, tag, digest } = splitTagAndDigest(text);
+  if (tag !== null && !TAG.test(tag)) return `tag '${tag}' is not allowed`;
+  if (digest !== null && !DIGEST.test(digest)) return `digest '${digest}' is malformed`;
+  if (digest !== null && digest.startsWith("sha256:") && !SHA256_DIGEST.test(digest)) {
+    return "a sha256 digest is 64 lower-case hex characters";
+  }
+  if (name.length > NAME_TOTAL_MAX) return `the name is over ${NAME_TOTAL_MAX} characters`;
+  return null;
+}
+
 /**
  * `nginx` → docker.io/library/nginx:latest; `host:5000/a/b@sha256:…` keeps the digest and adds no
  * tag; `name:tag@sha256:…` keeps both (the digest wins when pulling).
  */
 export function parseImageReference(text: string): ImageReference | LookupFailure {
-  if (text === "") return invalid(text, "it is empty");
-  if (HEX_ID.test(text))
-    return invalid(text, "a 64-character hex string is an image ID, not a name");
+  const problem = referenceProblem(text);
+  if (problem !== null) return invalid(text, problem);
   const { name, tag, digest } = splitTagAndDigest(text);
-  if (tag !== null && !TAG.test(tag)) return invalid(text, `tag '${tag}' is not allowed`);
-  if (digest !== null && !DIGEST.test(digest))
-    return invalid(text, `digest '${digest}' is malformed`);
-  if (digest !== null && digest.startsWith("sha256:") && !SHA256_DIGEST.test(digest)) {
-    return invalid(text, "a sha256 digest is 64 lower-case hex characters");
-  }
-  if (name.length > NAME_TOTAL_MAX)
-    return invalid(text, `the name is over ${NAME_TOTAL_MAX} characters`);
   const slash = name.indexOf("/");
   const first = slash === -1 ? "" : name.slice(0, slash);
   let registry = DEFAULT_REGISTRY;

@@ -87,27 +87,40 @@ export function parseManifest(
   const declared = document["mediaType"];
   const mediaType =
     typeof declared === "string" ? declared : ((contentType ?? "").split(";")[0]?.trim() ?? "");
-  const looksLikeIndex = Array.isArray(document["manifests"]);
-  if (INDEX_TYPES.has(mediaType) || (mediaType === "" && looksLikeIndex)) {
-    const raw = document["manifests"];
-    if (!Array.isArray(raw)) return bad("is an index without a manifests list");
-    const entries: IndexEntry[] = [];
-    for (const item of raw as unknown[]) {
-      const entry = readIndexEntry(item);
-      if (entry === null) return bad("lists a manifest without mediaType, digest or size");
-      entries.push(entry);
-    }
-    return { kind: "index", entries };
+  if (INDEX_TYPES.has(mediaType) || (mediaType === "" && Array.isArray(document["manifests"]))) {
+    return readIndex(document, bad);
   }
   if (MANIFEST_TYPES.has(mediaType) || (mediaType === "" && isObject(document["config"]))) {
-    const config = readDescriptor(document["config"]);
-    if (config === null) return bad("has no valid config descriptor");
-    if (!CONFIG_TYPES.has(config.mediaType)) {
-      return bad(`has a config of type '${config.mediaType}', which is not a container image`);
-    }
-    return { kind: "manifest", config };
+    return readImageManifest(document, bad);
   }
   return bad(`has media type '${mediaType || "none"}', which is not an image manifest or index`);
+}
+
+function readIndex(
+  document: Json,
+  bad: (why: string) => LookupFailure,
+): ImageIndex | LookupFailure {
+  const raw = document["manifests"];
+  if (!Array.isArray(raw)) return bad("is an index without a manifests list");
+  const entries: IndexEntry[] = [];
+  for (const item of raw as unknown[]) {
+    const entry = readIndexEntry(item);
+    if (entry === null) return bad("lists a manifest without mediaType, digest or size");
+    entries.push(entry);
+  }
+  return { kind: "index", entries };
+}
+
+function readImageManifest(
+  document: Json,
+  bad: (why: string) => LookupFailure,
+): ImageManifest | LookupFailure {
+  const config = readDescriptor(document["config"]);
+  if (config === null) return bad("has no valid config descriptor");
+  if (!CONFIG_TYPES.has(config.mediaType)) {
+    return bad(`has a config of type '${config.mediaType}', which is not a container image`);
+  }
+  return { kind: "manifest", config };
 }
 
 /** Index entries that are runnable images with a known platform (attestations left out). */

@@ -33,7 +33,7 @@ function basicHeader(credential: RegistryCredential): string {
 }
 
 /** A stable key for a credential that never holds the secret itself. */
-function credentialIdentity(credential: RegistryCredential | null): string {
+export function credentialIdentity(credential: RegistryCredential | null): string {
   if (credential === null) return "anonymous";
   return createHash("sha256")
     .update(`${credential.username}\0${credential.password}`)

@@ -16,7 +16,7 @@ import {
 } from "./manifest.js";
 import { MANIFEST_ACCEPT } from "./media-types.js";
 import { formatPlatform, type Platform } from "./platform.js";
-import { firstHeader, RegistryAuth, type AuthScope } from "./registry-auth.js";
+import { credentialIdentity, firstHeader, RegistryAuth, type AuthScope } from "./registry-auth.js";
 import type { RegistryTransport, TransportResponse } from "./registry-transport.js";
 import { settleByDeadline } from "./settle-by-deadline.js";
 
@@ -87,7 +87,10 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     target: Target,
     signal: AbortSignal,
   ): Promise<ImageLookup | LookupFailure> {
-    const tagKey = `${target.endpoint}/${reference.repository}:${reference.tag ?? ""}`;
+    // Keyed by who asks too: a pod without access must not learn a private image's entrypoint
+    // from another pod's lookup. Pods of one Deployment share credentials, so they share entries.
+    const who = target.credentials.map(credentialIdentity).join(",") || credentialIdentity(null);
+    const tagKey = `${who}|${target.endpoint}/${reference.repository}:${reference.tag ?? ""}`;
     let digest = reference.digest ?? tagDigests.get(tagKey) ?? null;
     let prefetched: TransportResponse | null = null;
     if (digest === null) {
@@ -97,7 +100,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       prefetched = resolved.body;
       tagDigests.set(tagKey, digest, options.tagTtlMs);
     }
-    const digestKey = `${target.endpoint}/${reference.repository}@${digest}|${platformKey}`;
+    const digestKey = `${who}|${target.endpoint}/${reference.repository}@${digest}|${platformKey}`;
     const cached = byDigest.get(digestKey);
     if (cached !== undefined) return cached;
     const result = await lookupDigest(target, reference, digest, prefetched, signal);
@@ -304,7 +307,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 
   return {
     lookup(reference, credentials, signal) {
-      const identity = credentials.map(c => `${c.source}/${c.key}`).join(",");
+      const identity = credentials.map(credentialIdentity).join(",");
       const shared = flights.run(`${reference.canonical}|${platformKey}|${identity}`, () =>
         lookupShared(reference, credentials),
       );

@@ -1,0 +1,91 @@
+// Registry flags: defaults, every accepted form, and an error naming the flag for each bad value.
+
+import { describe, expect, it } from "vitest";
+import {
+  parseRegistrySettings,
+  REGISTRY_FLAGS,
+} from "../../webhook/src/registry/registry-settings.js";
+
+describe("parseRegistrySettings", () => {
+  it("has defaults for everything", () => {
+    const result = parseRegistrySettings({});
+    expect(result).toEqual({
+      ok: true,
+      settings: {
+        insecureRegistries: [],
+        caFile: null,
+        platform: { os: "linux", architecture: "amd64", variant: null },
+        lookupTimeoutMs: 3000,
+        pullSecrets: true,
+        mirrors: new Map(),
+        tagTtlMs: 60_000,
+        digestCacheSize: 1024,
+      },
+    });
+  });
+
+  it("reads every flag", () => {
+    const result = parseRegistrySettings({
+      "registry-insecure": "Registry.Test:5000, 10.0.0.1 ,[fd00::1]:80",
+      "registry-ca": "/etc/podinit/ca.pem",
+      "registry-mirror": "docker.io=mirror.test:5000;mirror2.test,quay.test=m.test",
+      platform: "linux/arm64/v8",
+      "lookup-timeout": "1500ms",
+      "pull-secrets": "false",
+      "registry-tag-ttl": "0",
+      "registry-cache-size": "10",
+    });
+    expect(result).toEqual({
+      ok: true,
+      settings: {
+        insecureRegistries: ["registry.test:5000", "10.0.0.1", "[fd00::1]:80"],
+        caFile: "/etc/podinit/ca.pem",
+        platform: { os: "linux", architecture: "arm64", variant: "v8" },
+        lookupTimeoutMs: 1500,
+        pullSecrets: false,
+        mirrors: new Map([
+          ["docker.io", ["mirror.test:5000", "mirror2.test"]],
+          ["quay.test", ["m.test"]],
+        ]),
+        tagTtlMs: 0,
+        digestCacheSize: 10,
+      },
+    });
+  });
+
+  it("reports every bad value, each naming its flag", () => {
+    const result = parseRegistrySettings({
+      "registry-insecure": "http://x.test",
+      "registry-mirror": "docker.io",
+      platform: "amd64",
+      "lookup-timeout": "0s",
+      "pull-secrets": "yes",
+      "registry-tag-ttl": "soon",
+      "registry-cache-size": "0",
+    });
+    expect(result.ok).toBe(false);
+    const errors = result.ok ? [] : result.errors;
+    for (const flag of [
+      "registry-insecure",
+      "registry-mirror",
+      "platform",
+      "lookup-timeout",
+      "pull-secrets",
+      "registry-tag-ttl",
+      "registry-cache-size",
+    ]) {
+      expect(errors.filter(e => e.startsWith(`--${flag}:`))).toHaveLength(1);
+    }
+    expect(errors).toHaveLength(7);
+  });
+
+  it("refuses a lookup budget beyond the webhook's 30 s maximum", () => {
+    expect(parseRegistrySettings({ "lookup-timeout": "31s" }).ok).toBe(false);
+  });
+
+  it("lists each flag once with a default the parser accepts", () => {
+    expect(new Set(REGISTRY_FLAGS.map(f => f.flag)).size).toBe(REGISTRY_FLAGS.length);
+    const defaults = Object.fromEntries(REGISTRY_FLAGS.map(f => [f.flag, f.fallback]));
+    expect(parseRegistrySettings(defaults)).toEqual(parseRegistrySettings({}));
+  });
+});
