@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { isSet, type ImageEntrypoint } from "../mutation/entrypoint.js";
 import type { Container, Pod } from "../mutation/pod-types.js";
 import { entrypointFromAnnotation } from "./entrypoint-annotation.js";
-import { parseImageReference } from "./image-reference.js";
+import { parseImageReference, type ImageReference } from "./image-reference.js";
 import { isLookupFailure, lookupFailure, type LookupFailure } from "./lookup-failure.js";
 import {
   cachedPullSecretSource,
@@ -117,7 +117,10 @@ export async function createEntrypointResolver(
     settings.pullSecrets && deps.pullSecrets !== undefined
       ? cachedPullSecretSource(deps.pullSecrets, PULL_SECRET_TTL_MS, deps.now)
       : null;
-  return { ok: true, resolver: buildResolver(settings, client, secrets, deps.onLookup) };
+  return {
+    ok: true,
+    resolver: buildResolver(settings, client, secrets, deps.onLookup, deps.now ?? Date.now),
+  };
 }
 
 function buildResolver(
@@ -125,6 +128,7 @@ function buildResolver(
   client: RegistryClient,
   secrets: PullSecretSource | null,
   onLookup: ((event: LookupEvent) => void) | undefined,
+  now: () => number,
 ): EntrypointResolver {
   const noCredentials: PullCredentials = { credentials: [], warnings: [] };
   return {
@@ -138,7 +142,10 @@ function buildResolver(
       const digests = new Map<string, string>();
       const warnings: string[] = [];
       if (containers.length === 0) return { resolved, failures, warnings, digests };
-      const signal = AbortSignal.timeout(settings.lookupTimeoutMs);
+      const started = now();
+      let budget: AbortSignal | null = null;
+      const signal = (): AbortSignal =>
+        (budget ??= AbortSignal.timeout(Math.max(0, settings.lookupTimeoutMs - (now() - started))));
       const annotations = pod.metadata?.annotations;
       const fromRegistry: Container[] = [];
       for (const container of containers) {
@@ -152,19 +159,31 @@ function buildResolver(
         // On timeout the lookup goes on anonymously rather than spending the whole budget here.
         pull = await settleByDeadline(
           collectPullCredentials(secrets, namespace, refs),
-          signal,
+          signal(),
           () => noCredentials,
         );
         warnings.push(...pull.warnings);
       }
-      await Promise.all(
-        fromRegistry.map(async container => {
-          const reference = parseImageReference(container.image ?? "");
-          if (isLookupFailure(reference)) return record(container, reference, null, null);
-          const result = await client.lookup(reference, pull.credentials, signal);
-          record(container, result, reference.registry, isLookupFailure(result) ? null : result);
-        }),
-      );
+      // Cached images cost no timer, promise or I/O; the budget's timer starts only for misses.
+      const misses: { container: Container; reference: ImageReference }[] = [];
+      for (const container of fromRegistry) {
+        const reference = parseImageReference(container.image ?? "");
+        if (isLookupFailure(reference)) record(container, reference, null, null);
+        else {
+          const hit = client.cached(reference, pull.credentials);
+          if (hit === undefined) misses.push({ container, reference });
+          else record(container, hit, reference.registry, hit);
+        }
+      }
+      if (misses.length > 0) {
+        const remaining = signal();
+        await Promise.all(
+          misses.map(async ({ container, reference }) => {
+            const result = await client.lookup(reference, pull.credentials, remaining);
+            record(container, result, reference.registry, isLookupFailure(result) ? null : result);
+          }),
+        );
+      }
       return { resolved, failures, warnings: [...new Set(warnings)], digests };
 
       function record(

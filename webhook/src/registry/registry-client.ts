@@ -59,7 +59,23 @@ interface Target extends AuthScope {
   readonly base: string;
 }
 
+/** Hashing a credential per review would dominate a cached lookup: remember it per object. */
+const identities = new WeakMap<RegistryCredential, string>();
+function identityOf(credential: RegistryCredential): string {
+  let identity = identities.get(credential);
+  if (identity === undefined) {
+    identity = credentialIdentity(credential);
+    identities.set(credential, identity);
+  }
+  return identity;
+}
+
 export interface RegistryClient {
+  /** A cached answer for exactly these credentials, or undefined; synchronous and cheap. */
+  cached(
+    reference: ImageReference,
+    credentials: readonly RegistryCredential[],
+  ): ImageLookup | undefined;
   /** Never throws and never outlives `signal` (nor the lookup timeout). */
   lookup(
     reference: ImageReference,
@@ -87,10 +103,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     target: Target,
     signal: AbortSignal,
   ): Promise<ImageLookup | LookupFailure> {
-    // Keyed by who asks too: a pod without access must not learn a private image's entrypoint
-    // from another pod's lookup. Pods of one Deployment share credentials, so they share entries.
-    const who = target.credentials.map(credentialIdentity).join(",") || credentialIdentity(null);
-    const tagKey = `${who}|${target.endpoint}/${reference.repository}:${reference.tag ?? ""}`;
+    const { who, tagKey } = cacheKeys(reference, target);
     let digest = reference.digest ?? tagDigests.get(tagKey) ?? null;
     let prefetched: TransportResponse | null = null;
     if (digest === null) {
@@ -281,6 +294,50 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     return response;
   }
 
+  function targetFor(
+    reference: ImageReference,
+    endpoint: Endpoint,
+    credentials: readonly RegistryCredential[],
+  ): Target {
+    return {
+      endpoint: endpoint.host,
+      base: `${endpoint.plainHttp ? "http" : "https"}://${endpoint.host}/v2/${reference.repository}`,
+      repository: reference.repository,
+      credentials: credentialsForImage(credentials, endpoint.host, reference.repository),
+      plainHttp: endpoint.plainHttp,
+    };
+  }
+
+  /**
+   * Keyed by who asks too: a pod without access must not learn a private image's entrypoint from
+   * another pod's lookup. Pods of one Deployment share credentials, so they share entries.
+   */
+  function cacheKeys(reference: ImageReference, target: Target): { who: string; tagKey: string } {
+    const who = target.credentials.map(identityOf).join(",") || "anonymous";
+    return {
+      who,
+      tagKey: `${who}|${target.endpoint}/${reference.repository}:${reference.tag ?? ""}`,
+    };
+  }
+
+  /** The cached answer, without any I/O, timer or promise: the hot path of a review. */
+  function cached(
+    reference: ImageReference,
+    credentials: readonly RegistryCredential[],
+  ): ImageLookup | undefined {
+    for (const endpoint of endpointsFor(reference.registry)) {
+      const target = targetFor(reference, endpoint, credentials);
+      const { who, tagKey } = cacheKeys(reference, target);
+      const digest = reference.digest ?? tagDigests.get(tagKey);
+      if (digest === undefined) continue;
+      const hit = byDigest.get(
+        `${who}|${target.endpoint}/${reference.repository}@${digest}|${platformKey}`,
+      );
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  }
+
   async function lookupShared(
     reference: ImageReference,
     credentials: readonly RegistryCredential[],
@@ -288,13 +345,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     const signal = AbortSignal.timeout(options.lookupTimeoutMs);
     let failure: LookupFailure | null = null;
     for (const endpoint of endpointsFor(reference.registry)) {
-      const target: Target = {
-        endpoint: endpoint.host,
-        base: `${endpoint.plainHttp ? "http" : "https"}://${endpoint.host}/v2/${reference.repository}`,
-        repository: reference.repository,
-        credentials: credentialsForImage(credentials, endpoint.host, reference.repository),
-        plainHttp: endpoint.plainHttp,
-      };
+      const target = targetFor(reference, endpoint, credentials);
       const result = await lookupAt(reference, target, signal);
       if (!isLookupFailure(result) || !canTryNextEndpoint(result)) return result;
       failure ??= result;
@@ -306,8 +357,11 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   }
 
   return {
+    cached,
     lookup(reference, credentials, signal) {
-      const identity = credentials.map(credentialIdentity).join(",");
+      const hit = cached(reference, credentials);
+      if (hit !== undefined) return Promise.resolve(hit);
+      const identity = credentials.map(identityOf).join(",");
       const shared = flights.run(`${reference.canonical}|${platformKey}|${identity}`, () =>
         lookupShared(reference, credentials),
       );
