@@ -1,7 +1,6 @@
 // Builds AdmissionReview answers: always allowed, with a patch only when there is something to do.
 
 import type { Operation } from "fast-json-patch";
-import { serializePatch } from "../mutation/patch.js";
 import {
   REVIEW_API_VERSION,
   REVIEW_KIND,
@@ -24,7 +23,7 @@ export function allowResponse(
       ? {}
       : {
           patchType: "JSONPatch" as const,
-          patch: Buffer.from(serializePatch(patch)).toString("base64"),
+          patch: Buffer.from(JSON.stringify(patch)).toString("base64"),
         }),
     ...(warnings.length === 0 ? {} : { warnings: warnings.map(w => WARNING_PREFIX + w) }),
   };

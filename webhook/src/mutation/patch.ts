@@ -93,24 +93,3 @@ function isPlainObject(value: unknown): value is Readonly<Record<string, unknown
 function isScalar(value: unknown): boolean {
   return value === null || typeof value !== "object";
 }
-
-const FROZEN_JSON = new WeakMap<object, string>();
-
-/**
- * The JSON text of a patch. A value that is frozen (the install container, built once per
- * settings) cannot change, so its text is computed once and reused for every pod.
- */
-export function serializePatch(operations: readonly Operation[]): string {
-  const parts: string[] = [];
-  for (const operation of operations) {
-    const value: unknown = "value" in operation ? operation.value : undefined;
-    if (typeof value !== "object" || value === null || !Object.isFrozen(value)) {
-      parts.push(JSON.stringify(operation));
-      continue;
-    }
-    let text = FROZEN_JSON.get(value);
-    if (text === undefined) FROZEN_JSON.set(value, (text = JSON.stringify(value)));
-    parts.push(`{"op":"${operation.op}","path":${JSON.stringify(operation.path)},"value":${text}}`);
-  }
-  return `[${parts.join(",")}]`;
-}
