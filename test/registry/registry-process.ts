@@ -2,6 +2,8 @@
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,20 +71,30 @@ function authSection(dir: string, auth: RegistryAuthConfig): Record<string, unkn
   return undefined;
 }
 
+/** Any HTTP answer at all means it listens (TLS is not verified here: only readiness is). */
+function answers(host: string, tls: boolean): Promise<boolean> {
+  return new Promise(resolve => {
+    const request = (tls ? https : http).get(
+      `${tls ? "https" : "http"}://${host}/v2/`,
+      { rejectUnauthorized: false },
+      response => {
+        response.resume();
+        resolve(response.statusCode === 200 || response.statusCode === 401);
+      },
+    );
+    request.on("error", () => resolve(false));
+  });
+}
+
 async function waitUntilServing(
   host: string,
+  tls: boolean,
   child: ChildProcess,
   log: () => string,
 ): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited: ${log()}`);
-    try {
-      const response = await fetch(`http://${host}/v2/`);
-      await response.arrayBuffer();
-      if (response.status === 200 || response.status === 401) return;
-    } catch {
-      // not listening yet
-    }
+    if (await answers(host, tls)) return;
     await new Promise(resolve => setTimeout(resolve, 25));
   }
   throw new Error(`docker-registry on ${host} did not start: ${log()}`);
@@ -92,6 +104,7 @@ async function waitUntilServing(
 export async function startRegistry(
   storageDir: string,
   auth: RegistryAuthConfig = { kind: "open" },
+  tls: { readonly certFile: string; readonly keyFile: string } | null = null,
 ): Promise<RunningRegistry> {
   const dir = mkdtempSync(join(tmpdir(), "podinit-registry-"));
   const port = await freePort();
@@ -100,7 +113,11 @@ export async function startRegistry(
     version: 0.1,
     log: { level: "error", accesslog: { disabled: true } },
     storage: { filesystem: { rootdirectory: storageDir }, cache: {} },
-    http: { addr: host, secret: "registry-test-secret" },
+    http: {
+      addr: host,
+      secret: "registry-test-secret",
+      ...(tls === null ? {} : { tls: { certificate: tls.certFile, key: tls.keyFile } }),
+    },
   };
   const section = authSection(dir, auth);
   if (section !== undefined) config["auth"] = section;
@@ -122,7 +139,7 @@ export async function startRegistry(
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitUntilServing(host, child, () => stderr);
+    await waitUntilServing(host, tls !== null, child, () => stderr);
   } catch (error) {
     await stop();
     throw error;
