@@ -24,7 +24,7 @@ INIT_CFLAGS := -Os -fwrapv -fno-strict-aliasing -ffunction-sections -fdata-secti
 
 # Debian packages the build, the tests, the benchmarks and the demo use.
 APT_PACKAGES := build-essential musl-tools xz-utils file procps time util-linux bsdutils python3 openssl \
-	podman runc netavark skopeo docker-registry busybox-static debootstrap \
+	podman runc netavark skopeo docker-registry apache2-utils busybox-static debootstrap \
 	tini dumb-init catatonit hyperfine nghttp2-client
 
 .PHONY: deps deps-system deps-node build init webhook typecheck lint test test-unit e2e e2e-kind chart-lint images bench demo clean distclean
