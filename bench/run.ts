@@ -3,11 +3,15 @@ import { cpus, totalmem } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { benchInit } from "./init.js";
+import { benchRegistry } from "./registry.js";
+import { benchWebhook } from "./webhook.js";
 import { renderReport, type BenchSection } from "./report.js";
 
 const quick = process.argv.includes("--quick");
 const sections: BenchSection[] = [];
 sections.push(await benchInit(quick));
+sections.push(await benchWebhook(quick));
+sections.push(await benchRegistry(quick));
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const report = renderReport(

@@ -1,8 +1,8 @@
 // Webhook benchmark: /mutate versus a plain Fastify echo of the same body, side by side, as ratios.
-// Prints a markdown fragment on stdout. Usage: npx tsx bench/webhook.ts [--quick]
+// Part of `make bench` (bench/run.ts); alone: npx tsx bench/webhook.ts [--quick]
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,13 +10,23 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { loadPodFixture } from "../test/fixtures/load.js";
 import { reviewOf } from "../test/webhook/helpers/app.js";
 import { makeTestPki } from "../test/webhook/helpers/pki.js";
+import { pathToFileURL } from "node:url";
+import type { BenchSection, Check } from "./report.js";
 
-const QUICK = process.argv.includes("--quick");
-const SECONDS = QUICK ? 4 : 10;
-const ROUNDS = QUICK ? 1 : 5;
+let QUICK = false;
+let SECONDS = 10;
+let ROUNDS = 5;
 const CONNECTIONS = 16;
-const SMALL_REQUESTS = QUICK ? 8000 : 30_000;
-const LARGE_REQUESTS = QUICK ? 1000 : 4000;
+let SMALL_REQUESTS = 30_000;
+let LARGE_REQUESTS = 4000;
+
+function configure(quick: boolean): void {
+  QUICK = quick;
+  SECONDS = quick ? 4 : 10;
+  ROUNDS = quick ? 1 : 5;
+  SMALL_REQUESTS = quick ? 8000 : 30_000;
+  LARGE_REQUESTS = quick ? 1000 : 4000;
+}
 const ROOT = new URL("..", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "podinit-bench-"));
 
@@ -195,7 +205,8 @@ function rssMb(child: ChildProcess): number {
   return Number(/VmRSS:\s+([0-9]+) kB/.exec(status)?.[1] ?? NaN) / 1024;
 }
 
-async function main(): Promise<void> {
+export async function benchWebhook(quick: boolean): Promise<BenchSection> {
+  configure(quick);
   const pki = makeTestPki();
   const cert = join(pki.dir, "tls.crt");
   const key = join(pki.dir, "tls.key");
@@ -283,13 +294,51 @@ async function main(): Promise<void> {
       "",
       `RSS of a fresh webhook: ${rssBefore.toFixed(0)} MB after 10,000 reviews and **${rssAfter.toFixed(0)} MB after ${QUICK ? "20,000" : "100,000"} more** (target ≤ 120 MB, no growth).`,
       "",
-      "Command: `make webhook && npx tsx bench/webhook.ts`",
+      "Command: `make bench` (this section alone: `make webhook && npx tsx bench/webhook.ts`)",
     ];
-    process.stdout.write(lines.join("\n") + "\n");
+    const ratio = (key: "Small" | "Large"): number =>
+      (c[`mutate${key}`] ?? NaN) / (c[`echo${key}`] ?? NaN);
+    const worstP99 = Math.max(p1["p99"] ?? Infinity, p16["p99"] ?? Infinity);
+    const checks: Check[] = [
+      {
+        name: "webhook throughput, ~8 KB pod",
+        target: "≥ 0.75 × echo (per CPU-second)",
+        measured: `${ratio("Small").toFixed(2)} ×`,
+        pass: ratio("Small") >= 0.75,
+      },
+      {
+        name: "webhook throughput, 130 KB pod",
+        target: "≥ 0.5 × echo (per CPU-second)",
+        measured: `${ratio("Large").toFixed(2)} ×`,
+        pass: ratio("Large") >= 0.5,
+      },
+      {
+        name: "webhook p99 at a paced 1,000 reviews/s",
+        target: "≤ 5 ms (1 and 16 connections)",
+        measured: `${(p1["p99"] ?? NaN).toFixed(2)} ms / ${(p16["p99"] ?? NaN).toFixed(2)} ms`,
+        pass: worstP99 <= 5,
+      },
+      {
+        name: "webhook RSS after 100,000 reviews",
+        target: "≤ 120 MB, no growth",
+        measured: `${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB`,
+        pass: rssAfter <= 120 && rssAfter - rssBefore <= 10,
+      },
+    ];
+    return { title: "The admission webhook", markdown: lines.slice(2).join("\n"), checks };
   } finally {
     webhook.child.kill("SIGTERM");
     echo.child.kill("SIGTERM");
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
-await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const section = await benchWebhook(process.argv.includes("--quick"));
+  console.log(`## ${section.title}\n\n${section.markdown}\n`);
+  for (const check of section.checks) {
+    console.log(
+      `${check.pass ? "pass" : "FAIL"}  ${check.name}: ${check.measured} (target ${check.target})`,
+    );
+  }
+}
