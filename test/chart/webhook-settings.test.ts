@@ -5,11 +5,7 @@ import { describe, expect, it } from "vitest";
 import { configHelp, loadConfig, type Config } from "../../webhook/src/config.js";
 import { findObject, NAMESPACE, renderChart, type KubeObject, type Values } from "./helm-chart.js";
 
-/**
- * Settings of the registry lookup (issue 4) that the webhook does not read yet. The chart passes
- * them as variables, which today's webhook ignores; once it knows them, the loader checks them
- * below like every other setting.
- */
+/** Settings of the registry lookup, checked by the webhook's loader like every other setting. */
 const REGISTRY_VARIABLES = [
   "PODINIT_PULL_SECRETS",
   "PODINIT_PLATFORM",
@@ -70,12 +66,14 @@ const CUSTOM: Values = {
 };
 
 describe("values → webhook settings", () => {
-  it("every variable is one the webhook reads, or one of the registry settings still to come", async () => {
-    const names = Object.keys(await webhookEnv(CUSTOM));
-    expect(
-      names.filter(name => !KNOWN_VARIABLES.has(name) && !REGISTRY_VARIABLES.includes(name)),
-    ).toEqual([]);
-    expect(names).toEqual(expect.arrayContaining(REGISTRY_VARIABLES));
+  it("every variable is one the webhook reads", async () => {
+    for (const values of [{}, CUSTOM]) {
+      const names = Object.keys(await webhookEnv(values));
+      expect(names.filter(name => !KNOWN_VARIABLES.has(name))).toEqual([]);
+    }
+    expect(Object.keys(await webhookEnv(CUSTOM))).toEqual(
+      expect.arrayContaining(REGISTRY_VARIABLES),
+    );
   });
 
   it("the defaults load, and match the webhook's own defaults except for the release namespace", async () => {
@@ -126,8 +124,15 @@ describe("values → webhook settings", () => {
     });
   });
 
-  it("the registry settings carry the values in the form issue 4's flags take", async () => {
+  it("the registry settings carry the values in the form the webhook's flags take", async () => {
     const env = await webhookEnv(CUSTOM);
+    expect(loadFromEnv(env).registry).toMatchObject({
+      pullSecrets: false,
+      platform: { os: "linux", architecture: "arm64", variant: null },
+      lookupTimeoutMs: 2000,
+      insecureRegistries: ["registry.internal:5000", "mirror.internal"],
+      caFile: "/etc/podinit/registry-ca/bundle.pem",
+    });
     expect(Object.fromEntries(REGISTRY_VARIABLES.map(name => [name, env[name]]))).toEqual({
       PODINIT_PULL_SECRETS: "false",
       PODINIT_PLATFORM: "linux/arm64",

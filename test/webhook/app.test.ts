@@ -179,7 +179,8 @@ describe("bad input", () => {
 
   it("fails open when the mutation throws: allowed, no patch, an error log and a metric", async () => {
     const t = await start({ resolveEntrypoints: () => Promise.reject(new Error("boom inside")) });
-    const res = await post(t, reviewOf(loadPodFixture("nginx-deployment")));
+    // A container without command, so the (broken) lookup is asked.
+    const res = await post(t, reviewOf(loadPodFixture("nginx-chart-no-command")));
     expect(res.statusCode).toBe(200);
     const { answer, patch } = decodeAnswer(res.body);
     expect(answer.response.allowed).toBe(true);

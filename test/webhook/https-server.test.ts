@@ -1,52 +1,16 @@
 // The started webhook over real HTTPS, with a CA made for the test.
 
 import { applyPatch, deepClone, type Operation } from "fast-json-patch";
-import { request as httpsRequest, Agent } from "node:https";
+import { Agent } from "node:https";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TLSSocket } from "node:tls";
 import { connect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPodFixture } from "../fixtures/load.js";
 import { decodeAnswer, reviewOf } from "./helpers/app.js";
+import { call } from "./helpers/https-call.js";
 import { makeTestPki, type TestPki } from "./helpers/pki.js";
 import { startWebhook, type WebhookProcess } from "./helpers/webhook-process.js";
-
-interface Reply {
-  status: number;
-  body: string;
-  serial: string;
-}
-
-function call(
-  port: number,
-  agent: Agent,
-  method: string,
-  path: string,
-  body?: string,
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      {
-        host: "127.0.0.1",
-        port,
-        method,
-        path,
-        agent,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
-      },
-      res => {
-        // Read now: with keep-alive the socket goes back to the pool once the body ends.
-        const serial = (res.socket as TLSSocket).getPeerCertificate().serialNumber;
-        let text = "";
-        res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, serial }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 let pki: TestPki;
 let certFile: string;

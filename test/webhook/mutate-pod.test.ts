@@ -282,6 +282,28 @@ describe("which containers", () => {
       "annotation podinit.dev/containers.app: podinit.dev/containers applies to the whole pod only",
     ]);
   });
+
+  it("knows podinit.dev/entrypoint.<container>, and wants the container name", () => {
+    const annotations = {
+      "podinit.dev/entrypoint.app": '["/bin/app"]',
+      "podinit.dev/entrypoint": '["/bin/app"]',
+    };
+    expect(mutate(podWith([app()], { annotations })).warnings).toEqual([
+      "annotation podinit.dev/entrypoint needs a container name: podinit.dev/entrypoint.<container>",
+    ]);
+  });
+
+  it("skips a container whose image lookup failed as image-lookup-failed, others as no-command", () => {
+    const pod = podWith([
+      app("failed", { command: undefined }),
+      app("unknown", { command: undefined }),
+    ]);
+    const result = mutatePod(pod, "apps", TEST_SETTINGS, undefined, new Set(["failed"]));
+    expect(result.skippedContainers).toEqual({
+      failed: "image-lookup-failed",
+      unknown: "no-command",
+    });
+  });
 });
 
 describe("pods that are skipped", () => {

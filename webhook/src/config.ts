@@ -8,6 +8,11 @@ import {
   DEFAULT_PID1_ENTRYPOINTS,
   type MutationSettings,
 } from "./mutation/settings.js";
+import {
+  parseRegistrySettings,
+  REGISTRY_FLAGS,
+  type RegistrySettings,
+} from "./registry/registry-settings.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -24,6 +29,7 @@ export interface Config {
   /** After SIGTERM, how long /readyz reports not-ready before the server stops accepting. */
   readonly shutdownDelayMs: number;
   readonly mutation: MutationSettings;
+  readonly registry: RegistrySettings;
 }
 
 export type ConfigResult =
@@ -187,7 +193,11 @@ const SPECS: readonly SettingSpec[] = [
     fallback: "3s",
     parse: duration,
   },
+  // Checked together by parseRegistrySettings once every text is known.
+  ...REGISTRY_FLAGS.map(f => ({ ...f, parse: (text: string) => ({ value: text }) })),
 ];
+
+const REGISTRY_FLAG_NAMES: ReadonlySet<string> = new Set(REGISTRY_FLAGS.map(f => f.flag));
 
 const SPEC_BY_FLAG: ReadonlyMap<string, SettingSpec> = new Map(SPECS.map(s => [s.flag, s]));
 
@@ -237,6 +247,7 @@ export function loadConfig(
   const errors: WebhookError[] = [];
   const notices: string[] = [];
   const values = new Map<string, Value>();
+  const sources = new Map<string, string>();
   for (const spec of SPECS) {
     const variable = envName(spec.flag);
     let text = flags.get(spec.flag);
@@ -253,6 +264,7 @@ export function loadConfig(
       }
     }
     text ??= spec.fallback;
+    sources.set(spec.flag, source);
     if (text === undefined) {
       errors.push(
         webhookError(
@@ -267,11 +279,26 @@ export function loadConfig(
       errors.push(webhookError("ERR_CONFIG_INVALID", `${source}: ${parsed}`));
     else values.set(spec.flag, parsed.value);
   }
-  if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, config: buildConfig(values, version), notices };
+  const registry = parseRegistrySettings(
+    Object.fromEntries([...REGISTRY_FLAG_NAMES].map(flag => [flag, values.get(flag) as string])),
+  );
+  if (!registry.ok) errors.push(...registry.errors.map(m => namingSource(m, sources)));
+  if (errors.length > 0 || !registry.ok) return { ok: false, errors };
+  return { ok: true, config: buildConfig(values, registry.settings, version), notices };
 }
 
-function buildConfig(values: ReadonlyMap<string, Value>, version: string): Config {
+/** parseRegistrySettings names flags; name the variable instead when the value came from one. */
+function namingSource(message: string, sources: ReadonlyMap<string, string>): WebhookError {
+  const flag = /^--([a-z0-9-]+):/.exec(message)?.[1] ?? "";
+  const source = sources.get(flag) ?? `--${flag}`;
+  return webhookError("ERR_CONFIG_INVALID", source + message.slice(flag.length + 2));
+}
+
+function buildConfig(
+  values: ReadonlyMap<string, Value>,
+  registry: RegistrySettings,
+  version: string,
+): Config {
   const get = <T extends Value>(flag: string): T => values.get(flag) as T;
   const mutation: MutationSettings = Object.freeze({
     version,
@@ -295,6 +322,7 @@ function buildConfig(values: ReadonlyMap<string, Value>, version: string): Confi
     logLevel: get<LogLevel>("log-level"),
     shutdownDelayMs: get<number>("shutdown-delay"),
     mutation,
+    registry,
   });
 }
 
@@ -306,5 +334,8 @@ export function describeConfig(config: Config): Record<string, string | number> 
     mountPath: config.mutation.mountPath,
     excludedNamespaces: config.mutation.excludedNamespaces.join(","),
     graceMargin: formatDuration(config.mutation.graceMarginMs),
+    registryInsecure: config.registry.insecureRegistries.join(","),
+    lookupTimeout: formatDuration(config.registry.lookupTimeoutMs),
+    pullSecrets: String(config.registry.pullSecrets),
   };
 }

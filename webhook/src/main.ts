@@ -6,7 +6,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { configHelp, describeConfig, loadConfig } from "./config.js";
-import { createWebhookMetrics } from "./metrics.js";
+import { createWebhookMetrics, type WebhookMetrics } from "./metrics.js";
+import {
+  createEntrypointResolver,
+  type EntrypointResolver,
+  type LookupEvent,
+} from "./registry/entrypoint-resolver.js";
+import { pullSecretAccess } from "./registry/pull-secret-access.js";
 import type { Lifecycle } from "./routes/health.js";
 import { isKeyPair, readKeyPair, watchKeyPair } from "./tls.js";
 import { VERSION } from "./version.js";
@@ -37,6 +43,18 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const lifecycle: Lifecycle = { ready: false };
   const metrics = createWebhookMetrics(VERSION);
+  const access = pullSecretAccess(config.registry.pullSecrets, process.env);
+  if (access.notice !== null) logger.warn({ notice: access.notice }, "configuration notice");
+  // Created once: its caches and single-flight only help if every review shares them.
+  const created = await createEntrypointResolver(config.registry, {
+    ...(access.source === undefined ? {} : { pullSecrets: access.source }),
+    onLookup: event => countLookup(metrics, event),
+  });
+  if (!created.ok) {
+    process.stderr.write(`podinit-webhook: ERR_CONFIG_INVALID: ${created.message}\n`);
+    return 2;
+  }
+  const resolver: EntrypointResolver = created.resolver;
   const app = await buildApp({
     settings: config.mutation,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -44,6 +62,7 @@ async function main(argv: readonly string[]): Promise<number> {
     metrics,
     lifecycle,
     tls: pair,
+    resolveEntrypoints: (pod, namespace, only) => resolver.resolvePod(pod, namespace, only),
   });
   await app.listen({ port: config.port, host: config.host });
   const server = app.server as HttpsServer;
@@ -83,6 +102,11 @@ async function main(argv: readonly string[]): Promise<number> {
   logger.info("stopped");
   destination.flushSync();
   return 0;
+}
+
+function countLookup(metrics: WebhookMetrics, event: LookupEvent): void {
+  metrics.imageLookups.inc({ outcome: event.outcome, registry: event.registry ?? "none" });
+  if (event.code !== null) metrics.imageLookupFailures.inc({ code: event.code });
 }
 
 process.on("unhandledRejection", reason => {

@@ -102,6 +102,8 @@ export interface WebhookMetrics {
   readonly errors: Counter;
   readonly failOpen: Counter;
   readonly tlsReloads: Counter;
+  readonly imageLookups: Counter;
+  readonly imageLookupFailures: Counter;
   render(): string;
 }
 
@@ -139,6 +141,14 @@ export function createWebhookMetrics(version: string): WebhookMetrics {
       "Pods admitted unchanged because the webhook itself failed on them.",
     ),
     tlsReloads: new Counter(`${p}tls_reloads_total`, "Certificate reloads, by result."),
+    imageLookups: new Counter(
+      `${p}image_lookups_total`,
+      "ENTRYPOINT/CMD lookups per container, by outcome (resolved, annotation, failed) and registry.",
+    ),
+    imageLookupFailures: new Counter(
+      `${p}image_lookup_failures_total`,
+      "Failed ENTRYPOINT/CMD lookups, by error code.",
+    ),
   };
   const all: Metric[] = [buildInfo, ...Object.values(metrics)];
   return { ...metrics, render: () => all.flatMap(m => m.render()).join("\n") + "\n" };

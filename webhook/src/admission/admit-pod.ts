@@ -3,21 +3,40 @@
 import type { Operation } from "fast-json-patch";
 import { describeThrown } from "../errors.js";
 import { NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "../mutation/entrypoint.js";
-import { mutatePod, type MutationResult } from "../mutation/mutate-pod.js";
+import { containersNeedingLookup, mutatePod, type MutationResult } from "../mutation/mutate-pod.js";
 import { diffPod } from "../mutation/patch.js";
 import type { Pod } from "../mutation/pod-types.js";
 import { readPod } from "../mutation/read-pod.js";
 import type { MutationSettings } from "../mutation/settings.js";
 import type { AdmissionRequest } from "./types.js";
 
-/**
- * Looks up image entrypoints for containers without a command. Runs before the pure mutation;
- * the default knows none, so such containers are skipped with reason `no-command`.
- */
-export type EntrypointResolver = (pod: Pod, namespace: string) => Promise<ResolvedEntrypoints>;
+/** What the registry lookup learnt about a review's containers without a command. */
+export interface EntrypointLookup {
+  /** Container name → ENTRYPOINT/CMD, unescaped (wrapContainer escapes `$`). */
+  readonly resolved: ResolvedEntrypoints;
+  /** Containers whose lookup failed: left unwrapped with reason `image-lookup-failed`. */
+  readonly failures: ReadonlyMap<string, { readonly code: string; readonly message: string }>;
+  readonly warnings: readonly string[];
+}
 
-export const noEntrypointResolver: EntrypointResolver = () =>
-  Promise.resolve(NO_RESOLVED_ENTRYPOINTS);
+/**
+ * Looks up image entrypoints for the containers named in `only` (those the mutation would wrap).
+ * Runs before the pure mutation; must not throw and must keep within its own time budget.
+ * The default knows none, so such containers are skipped with reason `no-command`.
+ */
+export type EntrypointResolver = (
+  pod: Pod,
+  namespace: string,
+  only: ReadonlySet<string>,
+) => Promise<EntrypointLookup>;
+
+const NO_LOOKUP: EntrypointLookup = Object.freeze({
+  resolved: NO_RESOLVED_ENTRYPOINTS,
+  failures: new Map<string, never>(),
+  warnings: Object.freeze([]),
+});
+
+export const noEntrypointResolver: EntrypointResolver = () => Promise.resolve(NO_LOOKUP);
 
 export type Decision = "injected" | "skipped" | "ignored" | "failed-open";
 
@@ -69,14 +88,17 @@ export async function admitPod(
   }
   const namespace = request.namespace ?? pod.metadata?.namespace ?? "";
   try {
-    const resolved = await resolveEntrypoints(pod, namespace);
-    const mutation = mutatePod(pod, namespace, settings, resolved);
+    const only = containersNeedingLookup(pod, namespace, settings);
+    // Most pods set every command: they cost no promise or lookup here.
+    const lookup = only.size === 0 ? NO_LOOKUP : await resolveEntrypoints(pod, namespace, only);
+    const failed = lookup.failures.size === 0 ? undefined : new Set<string>(lookup.failures.keys());
+    const mutation = mutatePod(pod, namespace, settings, lookup.resolved, failed);
     const patch = diffPod(pod, mutation.pod);
-    return outcome(mutation.decision, mutation.reason, {
-      patch,
-      warnings: mutation.warnings,
-      mutation,
-    });
+    const warnings =
+      lookup.warnings.length === 0
+        ? mutation.warnings
+        : [...new Set([...lookup.warnings, ...mutation.warnings])];
+    return outcome(mutation.decision, mutation.reason, { patch, warnings, mutation });
   } catch (thrown) {
     return outcome("failed-open", "internal-error", {
       warnings: [FAIL_OPEN_WARNING],

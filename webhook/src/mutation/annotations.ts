@@ -13,6 +13,7 @@ export const ANNOTATION_KEYS = [
   "containers",
   "exclude-containers",
   "init-containers",
+  "entrypoint",
 ] as const;
 
 export type AnnotationKey = (typeof ANNOTATION_KEYS)[number];
@@ -23,6 +24,9 @@ const POD_ONLY_KEYS: ReadonlySet<string> = new Set([
   "exclude-containers",
   "init-containers",
 ]);
+
+/** Keys that describe one container's image: `entrypoint.<container>` (read by the registry lookup). */
+const CONTAINER_ONLY_KEYS: ReadonlySet<string> = new Set(["entrypoint"]);
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set(ANNOTATION_KEYS);
 
@@ -109,6 +113,10 @@ export function unknownAnnotationWarnings(
       warnings.push(`annotation ${name} is not a podinit setting and is ignored`);
     } else if (dot !== -1 && POD_ONLY_KEYS.has(key)) {
       warnings.push(`annotation ${name}: ${ANNOTATION_PREFIX}${key} applies to the whole pod only`);
+    } else if (dot === -1 && CONTAINER_ONLY_KEYS.has(key)) {
+      warnings.push(
+        `annotation ${name} needs a container name: ${ANNOTATION_PREFIX}${key}.<container>`,
+      );
     } else if (dot !== -1 && !containerNames.has(rest.slice(dot + 1))) {
       warnings.push(`annotation ${name} names no container of this pod and is ignored`);
     }

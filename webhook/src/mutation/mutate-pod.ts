@@ -2,7 +2,7 @@
 
 import { indexAnnotations, STATUS_ANNOTATION, unknownAnnotationWarnings } from "./annotations.js";
 import { containerOptions, terminationGraceMs } from "./container-options.js";
-import { NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "./entrypoint.js";
+import { isSet, NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "./entrypoint.js";
 import { installContainer, installVolume, pickVolumeName } from "./install-container.js";
 import {
   allContainers,
@@ -12,6 +12,7 @@ import {
 } from "./pod-skip.js";
 import type { Container, Pod } from "./pod-types.js";
 import {
+  lookupCandidates,
   planContainers,
   type ContainerPlan,
   type ContainerSkipReason,
@@ -33,13 +34,15 @@ export interface MutationResult {
 
 /**
  * Injects podinit into `pod`, created in `namespace`. Never modifies its input. `resolved` holds
- * image entrypoints for containers without a command (from a registry lookup done beforehand).
+ * image entrypoints for containers without a command (from a registry lookup done beforehand);
+ * `lookupFailed` names those whose lookup failed, skipped as `image-lookup-failed`.
  */
 export function mutatePod(
   pod: Pod,
   namespace: string,
   settings: MutationSettings,
   resolved: ResolvedEntrypoints = NO_RESOLVED_ENTRYPOINTS,
+  lookupFailed: ReadonlySet<string> = NO_NAMES,
 ): MutationResult {
   const annotations = indexAnnotations(pod.metadata?.annotations);
   const podReason = podSkipReason(pod, namespace, annotations, settings);
@@ -67,6 +70,7 @@ export function mutatePod(
     annotations,
     settings,
     resolved,
+    lookupFailed,
   );
   warnings.push(...selection.warnings);
   const skipped = skippedByName(selection.plans);
@@ -111,6 +115,24 @@ export function mutatePod(
     skippedContainers: skipped,
     warnings: unique(warnings),
   };
+}
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/**
+ * The containers a registry lookup should resolve before `mutatePod` runs: none when the pod is
+ * skipped as a whole or every container sets `command` (the common, cheap case).
+ */
+export function containersNeedingLookup(
+  pod: Pod,
+  namespace: string,
+  settings: MutationSettings,
+): ReadonlySet<string> {
+  const spec = pod.spec;
+  if (allContainers(pod).every(c => isSet(c.command))) return NO_NAMES;
+  const annotations = indexAnnotations(pod.metadata?.annotations);
+  if (podSkipReason(pod, namespace, annotations, settings) !== null) return NO_NAMES;
+  return lookupCandidates(spec.initContainers ?? [], spec.containers, annotations, settings);
 }
 
 function skippedByName(plans: readonly ContainerPlan[]): Record<string, ContainerSkipReason> {

@@ -1,7 +1,7 @@
 // Decides, container by container, which ones run under podinit and why the others don't.
 
 import { annotationFor, parseNameList, podAnnotation, type Annotations } from "./annotations.js";
-import { effectiveProgram, type ResolvedEntrypoints } from "./entrypoint.js";
+import { effectiveProgram, isSet, type ResolvedEntrypoints } from "./entrypoint.js";
 import type { Container } from "./pod-types.js";
 import type { MutationSettings } from "./settings.js";
 
@@ -14,6 +14,7 @@ export type ContainerSkipReason =
   | "init-container"
   | "injector-container"
   | "no-command"
+  | "image-lookup-failed"
   | "must-be-pid-1"
   | "mount-path-conflict";
 
@@ -41,12 +42,15 @@ export function planContainers(
   annotations: Annotations,
   settings: MutationSettings,
   resolved: ResolvedEntrypoints,
+  lookupFailed: ReadonlySet<string>,
 ): Plans {
   const { selection, warnings } = readSelection(annotations, [...initContainers, ...containers]);
   const plan = (container: Container, kind: ContainerKind): ContainerPlan => ({
     container,
     kind,
-    skip: skipReason(container, kind, annotations, selection, settings, resolved),
+    skip:
+      chosenByUser(container.name, kind, annotations, selection, settings) ??
+      technicalReason(container, settings, resolved, lookupFailed),
   });
   const plans = [
     ...initContainers.map(c =>
@@ -88,18 +92,27 @@ function readSelection(
   return { selection: { only, exclude, initContainers: initValue === "true" }, warnings };
 }
 
-function skipReason(
-  container: Container,
-  kind: ContainerKind,
+/**
+ * Names of the containers that would be wrapped if their image's ENTRYPOINT/CMD were known: the
+ * ones the registry lookup should resolve (and no others, so it warns about nothing we ignore).
+ */
+export function lookupCandidates(
+  initContainers: readonly Container[],
+  containers: readonly Container[],
   annotations: Annotations,
-  selection: Selection,
   settings: MutationSettings,
-  resolved: ResolvedEntrypoints,
-): ContainerSkipReason | null {
-  return (
-    chosenByUser(container.name, kind, annotations, selection, settings) ??
-    technicalReason(container, settings, resolved)
-  );
+): Set<string> {
+  const { selection } = readSelection(annotations, [...initContainers, ...containers]);
+  const names = new Set<string>();
+  const consider = (container: Container, kind: ContainerKind): void => {
+    if (isSet(container.command)) return;
+    if (chosenByUser(container.name, kind, annotations, selection, settings) === null)
+      names.add(container.name);
+  };
+  for (const c of initContainers)
+    consider(c, c.restartPolicy === "Always" ? "native-sidecar" : "init-container");
+  for (const c of containers) consider(c, "container");
+  return names;
 }
 
 /** What the annotations and the injector list say about this container. */
@@ -126,9 +139,12 @@ function technicalReason(
   container: Container,
   settings: MutationSettings,
   resolved: ResolvedEntrypoints,
+  lookupFailed: ReadonlySet<string>,
 ): ContainerSkipReason | null {
   const program = effectiveProgram(container, resolved.get(container.name));
-  if (program === null) return "no-command";
+  // Without a command the image decides what runs; a failed lookup is reported as such.
+  if (program === null)
+    return lookupFailed.has(container.name) ? "image-lookup-failed" : "no-command";
   if (settings.pid1Entrypoints.includes(program)) return "must-be-pid-1";
   if ((container.volumeMounts ?? []).some(m => m.mountPath === settings.mountPath)) {
     return "mount-path-conflict";

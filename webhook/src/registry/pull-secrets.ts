@@ -60,7 +60,13 @@ export function credentialsFromSecret(
     : { credentials: [], warning: parsed.message };
 }
 
+/** Thrown by a source that has no Kubernetes API to ask; its message is shown as is. */
+export class PullSecretsUnavailable extends Error {
+  override readonly name = "PullSecretsUnavailable";
+}
+
 function describeError(thrown: unknown): string {
+  if (thrown instanceof PullSecretsUnavailable) return thrown.message;
   const code = (thrown as { code?: unknown }).code;
   if (code === 403)
     return "forbidden (does the webhook's RBAC allow get on secrets and serviceaccounts?)";
