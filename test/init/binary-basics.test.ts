@@ -1,12 +1,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTempDir, PODINIT, requirePodinit, runPodinit } from "../helpers/podinit-process.js";
+import { describe, expect, it } from "vitest";
+import { PODINIT, runPodinit, taggedEnv, useBinaryWorkspace } from "../helpers/podinit-process.js";
 
-const dir = makeTempDir("basics");
-beforeAll(requirePodinit);
-afterAll(() => dir.remove());
+const { dir } = useBinaryWorkspace("basics");
 
 describe("podinit binary: build", () => {
   it("is one static executable", () => {
@@ -44,9 +42,12 @@ describe("podinit binary: exit codes", () => {
   });
 
   it("passes stdin through to the child", () => {
+    // spawnSync blocks the event loop, so vitest's own timeout could never end a hang here.
     const result = spawnSync(PODINIT, ["--", "sh"], {
       input: "echo from-stdin; exit 7\n",
       encoding: "utf8",
+      env: taggedEnv(),
+      timeout: 10_000,
     });
     expect(result.stdout).toBe("from-stdin\n");
     expect(result.status).toBe(7);
@@ -69,7 +70,7 @@ describe("podinit binary: commands that cannot run", () => {
   });
 
   it("exits 126 when the file is not executable", async () => {
-    const file = join(dir.path, "not-executable");
+    const file = join(dir, "not-executable");
     writeFileSync(file, "#!/bin/sh\necho hi\n");
     chmodSync(file, 0o644);
     const result = await runPodinit(["--", file]);
@@ -78,11 +79,11 @@ describe("podinit binary: commands that cannot run", () => {
   });
 
   it("exits 126 for a directory", async () => {
-    expect((await runPodinit(["--", dir.path])).code).toBe(126);
+    expect((await runPodinit(["--", dir])).code).toBe(126);
   });
 
   it("finds commands through the PATH it was given", async () => {
-    const bin = join(dir.path, "bin");
+    const bin = join(dir, "bin");
     execFileSync("mkdir", ["-p", bin]);
     writeFileSync(join(bin, "my-app"), "#!/bin/sh\nexit 42\n", { mode: 0o755 });
     const result = await runPodinit(["my-app"], { env: { PATH: `${bin}:/usr/bin:/bin` } });

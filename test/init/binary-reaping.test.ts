@@ -1,22 +1,15 @@
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   descendants,
-  makeTempDir,
   processTable,
-  requirePodinit,
-  startPodinit,
+  startTracked,
+  useBinaryWorkspace,
   waitFor,
   zombiesBelow,
 } from "../helpers/podinit-process.js";
 
-const dir = makeTempDir("reaping");
-beforeAll(requirePodinit);
-afterAll(() => dir.remove());
-
-let counter = 0;
+const workspace = useBinaryWorkspace("reaping");
 
 /**
  * A main process that never reaps anything: it makes `count` orphans (each subshell exits at once,
@@ -24,9 +17,8 @@ let counter = 0;
  * all at once through a FIFO, then execs a `sleep` that never calls wait().
  */
 function orphanStorm(count: number): { script: string; go: string } {
-  counter++;
-  const fifo = join(dir.path, `fifo-${counter}`);
-  const go = join(dir.path, `go-${counter}`);
+  const fifo = workspace.file("fifo");
+  const go = workspace.file("go");
   const script = [
     `mkfifo ${fifo}`,
     `i=0; while [ $i -lt ${count} ]; do (cat ${fifo} > /dev/null &); i=$((i+1)); done`,
@@ -47,21 +39,17 @@ function catsBelow(init: number): number {
 
 async function expectStormReaped(count: number, namespace: boolean): Promise<void> {
   const { script, go } = orphanStorm(count);
-  const run = await startPodinit(["--", "sh", "-c", script], { namespace });
-  try {
-    await waitFor(
-      () => adoptedCats(run.pid) === count,
-      `${count} orphans adopted by podinit`,
-      60_000,
-    );
-    writeFileSync(go, "");
-    await waitFor(() => catsBelow(run.pid) === 0, "every orphan to exit and be reaped", 20_000);
-    expect(zombiesBelow(run.pid)).toEqual([]);
-    run.signal("SIGTERM");
-    expect((await run.finished).code).toBe(143);
-  } finally {
-    run.process.kill("SIGKILL");
-  }
+  const run = await workspace.start(["--", "sh", "-c", script], { namespace });
+  await waitFor(
+    () => adoptedCats(run.pid) === count,
+    `${count} orphans adopted by podinit`,
+    60_000,
+  );
+  writeFileSync(go, "");
+  await waitFor(() => catsBelow(run.pid) === 0, "every orphan to exit and be reaped", 20_000);
+  expect(zombiesBelow(run.pid)).toEqual([]);
+  run.signal("SIGTERM");
+  expect((await run.finished).code).toBe(143);
 }
 
 describe("podinit binary: zombie reaping", () => {
@@ -85,25 +73,22 @@ describe("podinit binary: zombie reaping", () => {
 
   it("control: under a PID 1 that never reaps, the same orphans stay zombies", async () => {
     const { script, go } = orphanStorm(20);
-    const child = spawn(
+    const unshare = startTracked([
       "unshare",
-      ["--pid", "--fork", "--mount-proc", "--kill-child", "sh", "-c", script],
-      { stdio: "ignore" },
+      "--pid",
+      "--fork",
+      "--mount-proc",
+      "--kill-child",
+      "sh",
+      "-c",
+      script,
+    ]).process.pid;
+    const init = await waitFor(
+      () => processTable().find(p => p.ppid === unshare)?.pid,
+      "the namespace's PID 1",
     );
-    try {
-      const init = await waitFor(
-        () => processTable().find(p => p.ppid === child.pid)?.pid,
-        "the namespace's PID 1",
-      );
-      await waitFor(() => adoptedCats(init) === 20, "20 orphans adopted by the shell", 30_000);
-      writeFileSync(go, "");
-      await waitFor(
-        () => zombiesBelow(init).length >= 10,
-        "zombies under a PID 1 that never reaps",
-        10_000,
-      );
-    } finally {
-      child.kill("SIGKILL");
-    }
+    await waitFor(() => adoptedCats(init) === 20, "20 orphans adopted by the shell", 30_000);
+    writeFileSync(go, "");
+    await waitFor(() => zombiesBelow(init).length >= 10, "zombies under a PID 1 that never reaps");
   }, 60_000);
 });

@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
+  killLeftovers,
+  processTable,
   runPodinit,
   useBinaryWorkspace,
+  waitFor,
   waitForFile,
   type RunningPodinit,
 } from "../helpers/podinit-process.js";
@@ -126,4 +129,28 @@ describe("podinit binary: stopping the whole container", () => {
       }
     },
   );
+});
+
+describe("test harness: nothing a test starts outlives it", () => {
+  const parentOf = (pid: number) =>
+    processTable().find(p => p.pid === pid && p.state !== "Z")?.ppid;
+
+  it("kills a daemon that a SIGKILLed podinit (not PID 1) left behind, re-parented to the host", async () => {
+    const { marker, ready } = paths();
+    const daemon = `setsid sh -c 'trap "" TERM; echo $$ > ${marker}; echo > ${ready}; while :; do sleep 0.05; done'`;
+    // The main shell exits so podinit adopts the daemon; the long cleanup timeout keeps it waiting.
+    const run = await start(
+      ["--cleanup-timeout=10m", "--", "sh", "-c", `${daemon} & ${awaitFile(ready)}; exit 0`],
+      false,
+    );
+    await waitForFile(ready);
+    const daemonPid = Number(readFileSync(marker, "utf8"));
+    await waitFor(() => parentOf(daemonPid) === run.pid, "podinit to adopt the daemon");
+    // What a crashed or timed-out test leaves: no parent link leads from anything tracked to it.
+    run.signal("SIGKILL");
+    await waitFor(() => parentOf(daemonPid) !== run.pid, "the daemon to be re-parented");
+    expect(parentOf(daemonPid)).toBeDefined();
+    await killLeftovers();
+    expect(parentOf(daemonPid)).toBeUndefined();
+  });
 });
