@@ -56,6 +56,8 @@ static size_t *header_of(const void *ptr)
 
 static void *alloc_large(size_t size)
 {
+    if (size > SIZE_MAX - HEADER - 4096)
+        return NULL; /* the rounding below would wrap to a tiny mapping */
     size_t total = (size + HEADER + 4095) & ~(size_t)4095;
     unsigned char *mem = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED)

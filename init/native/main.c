@@ -14,26 +14,46 @@ extern const uint32_t podinit_bytecode_size;
 
 JSModuleDef *js_init_module_podinit_native(JSContext *ctx, const char *module_name);
 void podinit_native_set_args(int argc, char **argv);
+void podinit_native_block_signals(void);
 
 /* Exit code when podinit itself fails (EX_SOFTWARE): never one a child could have produced by signal. */
 #define INTERNAL_ERROR_EXIT 70
 
+/* QuickJS decides when to collect cycles from malloc_size, which its own allocator keeps; a custom
+ * allocator must keep it too, or the collector never runs and a long-lived PID 1 slowly grows. */
 static void *rt_malloc(JSMallocState *s, size_t size)
 {
-    (void)s;
-    return arena_malloc(size);
+    void *ptr = arena_malloc(size);
+    if (ptr) {
+        s->malloc_count++;
+        s->malloc_size += arena_usable_size(ptr);
+    }
+    return ptr;
 }
 
 static void rt_free(JSMallocState *s, void *ptr)
 {
-    (void)s;
+    if (!ptr)
+        return;
+    s->malloc_count--;
+    s->malloc_size -= arena_usable_size(ptr);
     arena_free(ptr);
 }
 
 static void *rt_realloc(JSMallocState *s, void *ptr, size_t size)
 {
-    (void)s;
-    return arena_realloc(ptr, size);
+    size_t before = ptr ? arena_usable_size(ptr) : 0;
+    void *moved = arena_realloc(ptr, size);
+    if (!ptr && moved) {
+        s->malloc_count++;
+        s->malloc_size += arena_usable_size(moved);
+    } else if (ptr && size == 0) {
+        s->malloc_count--;
+        s->malloc_size -= before;
+    } else if (moved) {
+        s->malloc_size += arena_usable_size(moved) - before;
+    }
+    return moved;
 }
 
 static const JSMallocFunctions arena_functions = { rt_malloc, rt_free, rt_realloc, arena_usable_size };
@@ -53,6 +73,7 @@ static void report(JSContext *ctx, JSValueConst error)
 
 int main(int argc, char **argv)
 {
+    podinit_native_block_signals();
     podinit_native_set_args(argc, argv);
     JSRuntime *rt = JS_NewRuntime2(&arena_functions, NULL);
     if (!rt) {

@@ -39,16 +39,29 @@ static int fill_all_signals(sigset_t *set)
     return 0;
 }
 
-/* blockSignals(): block every signal so that none is acted on by default (PID 1 would otherwise
- * ignore them) and all of them queue for waitSignal(). Returns 0 or an errno. */
-static JSValue js_block_signals(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+/* Blocks every signal so that none is acted on by default (PID 1 would otherwise ignore them) and
+ * all of them queue for waitSignal(). main() calls it before anything else: a SIGTERM that arrived
+ * while the runtime starts must wait in the queue, not be lost (as PID 1) or kill podinit. */
+static int block_errno = -1;
+
+void podinit_native_block_signals(void)
 {
     sigset_t all;
     fill_all_signals(&all);
-    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &inherited_mask, _NSIG / 8) != 0)
-        return JS_NewInt32(ctx, errno);
+    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &inherited_mask, _NSIG / 8) != 0) {
+        block_errno = errno;
+        return;
+    }
+    block_errno = 0;
     signals_blocked = 1;
-    return JS_NewInt32(ctx, 0);
+}
+
+/* blockSignals(): the outcome of the block main() did: 0 or an errno. */
+static JSValue js_block_signals(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    if (block_errno < 0)
+        podinit_native_block_signals();
+    return JS_NewInt32(ctx, block_errno);
 }
 
 /* waitSignal(timeoutMs): the next pending signal's number, or 0 when the timeout passed first. */
@@ -62,7 +75,12 @@ static JSValue js_wait_signal(JSContext *ctx, JSValueConst this_val, int argc, J
     sigset_t all;
     fill_all_signals(&all);
     struct timespec ts = { .tv_sec = timeout_ms / 1000, .tv_nsec = (timeout_ms % 1000) * 1000000L };
-    int sig = (int)syscall(SYS_rt_sigtimedwait, &all, NULL, &ts, _NSIG / 8);
+    siginfo_t info;
+    int sig = (int)syscall(SYS_rt_sigtimedwait, &all, &info, &ts, _NSIG / 8);
+    /* podinit's own doing, such as the SIGPIPE of a write to a closed stderr: not the app's business.
+     * Reported as a timeout so the caller recomputes its deadlines. */
+    if (sig > 0 && info.si_code <= 0 && info.si_pid == getpid())
+        return JS_NewInt32(ctx, 0);
     if (sig > 0)
         return JS_NewInt32(ctx, sig);
     if (errno == EAGAIN || errno == EINTR)
@@ -112,12 +130,27 @@ static char **to_c_argv(JSContext *ctx, JSValueConst array, int *count)
     return out;
 }
 
+/* How the child gets stdin's terminal (spawn's second argument). */
+enum { TERMINAL_NONE = 0, TERMINAL_SESSION = 1, TERMINAL_FOREGROUND_GROUP = 2 };
+
+/* The foreground process group before a TERMINAL_FOREGROUND_GROUP child took the terminal; exit()
+ * gives the terminal back to it so the shell that started podinit finds its terminal as it left it. */
+static pid_t saved_foreground = -1;
+
 /* The child's side of spawn: only async-signal-safe calls between fork and exec. */
-static void exec_child(char **argv, int take_terminal, int report_fd)
+static void exec_child(char **argv, int terminal, int report_fd)
 {
-    setsid();
-    if (take_terminal)
-        ioctl(STDIN_FILENO, TIOCSCTTY, 0); /* not a tty, or someone else's: run without one */
+    if (terminal == TERMINAL_FOREGROUND_GROUP) {
+        /* podinit is not the session leader, so the terminal cannot move to a new session: the child
+         * leads a process group in podinit's session and becomes the terminal's foreground. SIGTTOU
+         * is still blocked here, so tcsetpgrp works from the background. */
+        setpgid(0, 0);
+        tcsetpgrp(STDIN_FILENO, getpid());
+    } else {
+        setsid();
+        if (terminal == TERMINAL_SESSION)
+            ioctl(STDIN_FILENO, TIOCSCTTY, 0); /* not a tty, or someone else's: run without one */
+    }
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &inherited_mask, NULL, _NSIG / 8);
     execvp(argv[0], argv);
     int err = errno;
@@ -126,33 +159,45 @@ static void exec_child(char **argv, int take_terminal, int report_fd)
     _exit(127);
 }
 
-/* spawn(argv, takeTerminal): runs argv[0] (PATH lookup) in a new session with podinit's inherited
- * signal mask. Returns the child's pid, or -errno when it could not be executed (the failed child
- * has then already been reaped). */
+/* Added to the errno when podinit could not even fork: the command was never tried. */
+#define SPAWN_FORK_FAILED 4096
+
+/* spawn(argv, terminal): runs argv[0] (PATH lookup) in a new session (or, for
+ * TERMINAL_FOREGROUND_GROUP, a new process group) with podinit's inherited signal mask. Returns the
+ * child's pid; -errno when it could not be executed (the failed child has then already been
+ * reaped); -(SPAWN_FORK_FAILED + errno) when the pipe or the fork failed. */
 static JSValue js_spawn(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     int count = 0;
     char **child_argv = to_c_argv(ctx, argv[0], &count);
     if (!child_argv)
         return JS_EXCEPTION;
-    int take_terminal = JS_ToBool(ctx, argv[1]);
+    int32_t terminal;
+    if (JS_ToInt32(ctx, &terminal, argv[1])) {
+        free_c_argv(child_argv, count);
+        return JS_EXCEPTION;
+    }
     int report[2];
     if (pipe2(report, O_CLOEXEC) != 0) {
         int err = errno;
         free_c_argv(child_argv, count);
-        return JS_NewInt32(ctx, -err);
+        return JS_NewInt32(ctx, -(SPAWN_FORK_FAILED + err));
     }
+    if (terminal == TERMINAL_FOREGROUND_GROUP)
+        saved_foreground = tcgetpgrp(STDIN_FILENO);
     pid_t pid = fork();
     if (pid == 0) {
         close(report[0]);
-        exec_child(child_argv, take_terminal, report[1]);
+        exec_child(child_argv, terminal, report[1]);
     }
+    if (pid > 0 && terminal == TERMINAL_FOREGROUND_GROUP)
+        setpgid(pid, pid); /* also from this side, so the group exists before spawn returns */
     int fork_errno = errno;
     close(report[1]);
     free_c_argv(child_argv, count);
     if (pid < 0) {
         close(report[0]);
-        return JS_NewInt32(ctx, -fork_errno);
+        return JS_NewInt32(ctx, -(SPAWN_FORK_FAILED + fork_errno));
     }
     /* The pipe closes on a successful exec; otherwise it carries the exec errno. */
     int exec_errno = 0;
@@ -224,6 +269,12 @@ static JSValue js_set_subreaper(JSContext *ctx, JSValueConst this_val, int argc,
 static JSValue js_getpid(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     return JS_NewInt32(ctx, getpid());
+}
+
+/* isSessionLeader(): only a session leader can hand its terminal over to a new session. */
+static JSValue js_is_session_leader(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    return JS_NewBool(ctx, getsid(0) == getpid());
 }
 
 /* detachTerminal(): give up stdin as controlling terminal so the child's new session can take it.
@@ -432,6 +483,8 @@ static JSValue js_exit(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
     int32_t code;
     if (JS_ToInt32(ctx, &code, argv[0]))
         code = 70;
+    if (saved_foreground > 0)
+        tcsetpgrp(STDIN_FILENO, saved_foreground);
     fflush(NULL);
     _exit(code);
     return JS_UNDEFINED;
@@ -541,6 +594,7 @@ static const JSCFunctionListEntry native_functions[] = {
     JS_CFUNC_DEF("kill", 2, js_kill),
     JS_CFUNC_DEF("setSubreaper", 0, js_set_subreaper),
     JS_CFUNC_DEF("getpid", 0, js_getpid),
+    JS_CFUNC_DEF("isSessionLeader", 0, js_is_session_leader),
     JS_CFUNC_DEF("detachTerminal", 0, js_detach_terminal),
     JS_CFUNC_DEF("isatty", 1, js_isatty),
     JS_CFUNC_DEF("monotonicMs", 0, js_monotonic_ms),

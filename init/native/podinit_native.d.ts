@@ -14,12 +14,16 @@ declare module "podinit_native" {
   export function unlink(path: string): number;
   /** 0 or an errno */
   export function rename(from: string, to: string): number;
-  /** Blocks every signal, remembering the inherited mask for children. 0 or an errno. */
+  /** Whether blocking every signal (done first thing in main(), remembering the inherited mask for children) worked: 0 or an errno. */
   export function blockSignals(): number;
-  /** The next pending signal, or 0 when timeoutMs passed first. */
+  /** The next pending signal, or 0 when timeoutMs passed first or the signal was podinit's own (a SIGPIPE of its writes). */
   export function waitSignal(timeoutMs: number): number;
-  /** Runs argv[0] (PATH lookup) in a new session; returns its pid, or -errno if exec failed. */
-  export function spawn(argv: readonly string[], takeTerminal: boolean): number;
+  /**
+   * Runs argv[0] (PATH lookup) in a new session (terminal 0: no terminal, 1: stdin's terminal as
+   * controlling terminal) or, for terminal 2, a new process group made the terminal's foreground.
+   * Returns its pid; -errno if exec failed; -(4096 + errno) if the pipe or fork failed.
+   */
+  export function spawn(argv: readonly string[], terminal: 0 | 1 | 2): number;
   /**
    * waitpid(-1, WNOHANG) until no exited child is left: [others, state, exitCode, signal] where
    * `others` counts reaped children other than `watch`; state bit 1: `watch` was reaped (its exit
@@ -31,6 +35,7 @@ declare module "podinit_native" {
   /** prctl(PR_SET_CHILD_SUBREAPER): 0 or an errno. */
   export function setSubreaper(): number;
   export function getpid(): number;
+  export function isSessionLeader(): boolean;
   /** Gives up stdin as controlling terminal, swallowing the SIGHUP/SIGCONT that causes. 0 or an errno. */
   export function detachTerminal(): number;
   export function isatty(fd: number): boolean;

@@ -2,11 +2,9 @@
 import * as native from "podinit_native";
 import { runPodinit } from "./podinit.js";
 import { createQuickJsPlatform } from "./quickjs-platform.js";
+import { INTERNAL_ERROR_EXIT } from "./supervisor.js";
 
 declare const PODINIT_VERSION: string;
-
-/** podinit's own failure: EX_SOFTWARE, a code no child produces by being killed. */
-const INTERNAL_ERROR_EXIT = 70;
 
 let code = INTERNAL_ERROR_EXIT;
 try {

@@ -59,9 +59,22 @@ export interface OptionError {
   readonly message: string;
 }
 
+/** `warnings` name the PODINIT_* variables podinit ignored, for the caller to log. */
 export type ParseResult =
-  | { readonly ok: true; readonly invocation: Invocation }
+  | { readonly ok: true; readonly invocation: Invocation; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly error: OptionError };
+
+type Failure = { readonly ok: false; readonly error: OptionError };
+/** What the parsing steps return before parseArgs adds the warnings. */
+type StepResult = { readonly ok: true; readonly invocation: Invocation } | Failure;
+
+/**
+ * Kubernetes gives every container variables for each Service of its namespace (a Service named
+ * `podinit` or `podinit-webhook` yields PODINIT_SERVICE_HOST, PODINIT_WEBHOOK_PORT_443_TCP…):
+ * they share podinit's prefix without being meant for it.
+ */
+const SERVICE_LINK =
+  /_SERVICE_HOST$|_SERVICE_PORT(_[A-Z0-9_]+)?$|_PORT$|_PORT_[0-9]+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?$/;
 
 type Draft = { -readonly [K in keyof InitOptions]: InitOptions[K] };
 
@@ -245,11 +258,11 @@ const SPECS: readonly OptionSpec[] = [
 const SPEC_BY_FLAG: ReadonlyMap<string, OptionSpec> = new Map(SPECS.map(s => [s.flag, s]));
 const SPEC_BY_ENV: ReadonlyMap<string, OptionSpec> = new Map(SPECS.map(s => [s.env, s]));
 
-function fail(code: OptionErrorCode, message: string): ParseResult {
+function fail(code: OptionErrorCode, message: string): Failure {
   return { ok: false, error: { code, message } };
 }
 
-function invalid(source: string, reason: string): ParseResult {
+function invalid(source: string, reason: string): Failure {
   return fail("ERR_OPTION_INVALID", `${source}: ${reason}`);
 }
 
@@ -257,30 +270,33 @@ function raiseLevel(level: LogLevel): LogLevel {
   return LOG_LEVELS[Math.min(LOG_LEVELS.indexOf(level) + 1, LOG_LEVELS.length - 1)] ?? level;
 }
 
+/** Applies the PODINIT_* variables to `draft`: a problem, or the names of the variables it ignored. */
 function applyEnv(
   draft: Draft,
   env: Readonly<Record<string, string | undefined>>,
-): ParseResult | null {
+): { readonly problem: Failure } | { readonly warnings: string[] } {
+  const warnings: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith("PODINIT_") || value === undefined) continue;
     const spec = SPEC_BY_ENV.get(name);
     if (spec === undefined) {
-      const known = SPECS.map(s => s.env).join(", ");
-      return fail(
-        "ERR_OPTION_UNKNOWN",
-        `unknown environment variable ${name} (podinit reads ${known})`,
-      );
+      // Not fatal: a variable from other tooling must not stop the container from starting.
+      if (!SERVICE_LINK.test(name)) {
+        const known = SPECS.map(s => s.env).join(", ");
+        warnings.push(`ignoring unknown environment variable ${name} (podinit reads ${known})`);
+      }
+      continue;
     }
     const values = spec.repeatable ? value.split(",").filter(v => v.trim() !== "") : [value];
     for (const one of values) {
       const reason = spec.apply(draft, one);
-      if (reason !== null) return invalid(name, reason);
+      if (reason !== null) return { problem: invalid(name, reason) };
     }
   }
-  return null;
+  return { warnings };
 }
 
-function checkConsistency(draft: Draft): ParseResult | null {
+function checkConsistency(draft: Draft): StepResult | null {
   if (draft.stopSignal !== null && draft.rewrites.some(r => r.from === SIGTERM)) {
     return fail(
       "ERR_OPTION_INVALID",
@@ -306,7 +322,7 @@ function applyFlag(
   index: number,
   draft: Draft,
   listsFromFlags: Set<string>,
-): number | ParseResult {
+): number | StepResult {
   const arg = argv[index] ?? "";
   const equals = arg.indexOf("=");
   const flag = equals === -1 ? arg : arg.slice(0, equals);
@@ -327,7 +343,7 @@ function applyFlag(
   return equals === -1 ? 2 : 1;
 }
 
-function scanFlags(argv: readonly string[], draft: Draft): ScannedFlags | ParseResult {
+function scanFlags(argv: readonly string[], draft: Draft): ScannedFlags | StepResult {
   const listsFromFlags = new Set<string>();
   let index = 0;
   while (index < argv.length) {
@@ -349,7 +365,7 @@ function scanFlags(argv: readonly string[], draft: Draft): ScannedFlags | ParseR
   return { rest: argv.slice(index), separated: false };
 }
 
-function invocationFor(scanned: ScannedFlags, options: InitOptions): ParseResult {
+function invocationFor(scanned: ScannedFlags, options: InitOptions): StepResult {
   const { rest, separated } = scanned;
   if (rest[0] === "install" && !separated) {
     const destination = rest[1];
@@ -374,13 +390,14 @@ export function parseArgs(
   env: Readonly<Record<string, string | undefined>> = {},
 ): ParseResult {
   const draft: Draft = { ...DEFAULT_OPTIONS };
-  const envProblem = applyEnv(draft, env);
-  if (envProblem !== null) return envProblem;
+  const fromEnv = applyEnv(draft, env);
+  if ("problem" in fromEnv) return fromEnv.problem;
   const scanned = scanFlags(argv, draft);
-  if ("ok" in scanned) return scanned;
-  const consistency = checkConsistency(draft);
-  if (consistency !== null) return consistency;
-  return invocationFor(scanned, Object.freeze(draft));
+  const result: StepResult =
+    "ok" in scanned
+      ? scanned
+      : (checkConsistency(draft) ?? invocationFor(scanned, Object.freeze(draft)));
+  return result.ok ? { ...result, warnings: fromEnv.warnings } : result;
 }
 
 /** The flags that make podinit run with `options`, shortest form, without the `--` that follows. */

@@ -1,9 +1,9 @@
 // What the podinit binary does with its arguments: help, version, install, or run a command as PID 1.
 import { installSelf } from "./install.js";
-import { createLog } from "./log.js";
+import { createLog, type Log } from "./log.js";
 import { helpText, parseArgs } from "./options.js";
 import { supervise } from "./supervisor.js";
-import type { Platform } from "./sys.js";
+import type { Platform, TerminalMode } from "./sys.js";
 
 /** Exit code for a bad command line, like most Unix tools. */
 export const USAGE_EXIT_CODE = 2;
@@ -34,6 +34,7 @@ export function runPodinit(
   }
 
   const log = createLog(invocation.options.logLevel, line => platform.writeStderr(line));
+  for (const warning of parsed.warnings) log.warn(warning);
   // Before anything else can arrive: every signal is queued for the loop, none acted on by default.
   const blockErrno = platform.blockSignals();
   if (blockErrno !== 0)
@@ -48,16 +49,26 @@ export function runPodinit(
       );
     }
   }
-  const takeTerminal = platform.isatty(0);
-  if (takeTerminal) {
-    const errno = platform.detachTerminal();
-    if (errno !== 0)
-      log.debug(`stdin stays podinit's terminal (${platform.describeErrno(errno).name})`);
-  }
+  const terminal = chooseTerminalMode(platform, log);
   return supervise(platform, log, {
     options: invocation.options,
     command: invocation.command,
     isPid1,
-    takeTerminal,
+    terminal,
   });
+}
+
+/**
+ * A session leader (PID 1 of a container started with a tty) gives its terminal up so the child's
+ * new session can take it. Started from an interactive shell, podinit is not a session leader and
+ * the terminal cannot change sessions: the child becomes the foreground group of podinit's own
+ * session instead, so Ctrl-C, /dev/tty and full-screen programs still work.
+ */
+function chooseTerminalMode(platform: Platform, log: Log): TerminalMode {
+  if (!platform.isatty(0)) return "none";
+  if (!platform.isSessionLeader()) return "foreground-group";
+  const errno = platform.detachTerminal();
+  if (errno !== 0)
+    log.debug(`stdin stays podinit's terminal (${platform.describeErrno(errno).name})`);
+  return "session";
 }

@@ -1,6 +1,17 @@
 // The real Platform inside the podinit binary, over podinit's C module.
 import * as native from "podinit_native";
-import type { Platform, ProcessEntry, Reaped } from "./sys.js";
+import type { Platform, ProcessEntry, Reaped, SpawnResult, TerminalMode } from "./sys.js";
+
+/** spawn's encoding of a failed pipe or fork: -(SPAWN_FORK_FAILED + errno), see podinit_native.c. */
+const SPAWN_FORK_FAILED = 4096;
+const TERMINAL_CODES = { none: 0, session: 1, "foreground-group": 2 } as const;
+
+function spawn(command: readonly string[], terminal: TerminalMode): SpawnResult {
+  const result = native.spawn(command, TERMINAL_CODES[terminal]);
+  if (result >= 0) return { pid: result };
+  if (result <= -SPAWN_FORK_FAILED) return { failed: "fork", errno: -result - SPAWN_FORK_FAILED };
+  return { failed: "exec", errno: -result };
+}
 
 function readProcessTable(): ProcessEntry[] | null {
   const names = native.readdir("/proc");
@@ -24,7 +35,7 @@ function readProcessTable(): ProcessEntry[] | null {
 
 export function createQuickJsPlatform(): Platform {
   return {
-    spawn: (command, takeTerminal) => native.spawn(command, takeTerminal),
+    spawn,
     releaseResources: () => {
       native.chdir("/");
       native.closeInheritedFds();
@@ -46,6 +57,7 @@ export function createQuickJsPlatform(): Platform {
     blockSignals: () => native.blockSignals(),
     setSubreaper: () => native.setSubreaper(),
     isatty: fd => native.isatty(fd),
+    isSessionLeader: () => native.isSessionLeader(),
     detachTerminal: () => native.detachTerminal(),
     copySelf: path => native.copySelf(path),
     rename: (from, to) => native.rename(from, to),

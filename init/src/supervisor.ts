@@ -12,20 +12,22 @@ import {
   SIGSTOP,
   SIGTERM,
 } from "./signals.js";
-import { descendantsOf, type ExitStatus, type Sys } from "./sys.js";
+import { descendantsOf, type ExitStatus, type Sys, type TerminalMode } from "./sys.js";
 
 /** Even with no signal, wake up this often to reap: a lost SIGCHLD must not leave zombies behind. */
 export const PERIODIC_REAP_MS = 1000;
-/** After SIGKILL, how long podinit waits for the kernel to tear processes down before giving up. */
+/** After SIGKILL, how long podinit waits for the kernel to tear processes down before giving up (or, while the main process is still there, before killing again). */
 export const KILL_SETTLE_MS = 2000;
+/** podinit's own failure: EX_SOFTWARE, a code no child produces by being killed. */
+export const INTERNAL_ERROR_EXIT = 70;
 
 export interface SupervisorSettings {
   readonly options: InitOptions;
   readonly command: readonly string[];
   /** PID 1 of its namespace: may signal every process in it with kill(-1). */
   readonly isPid1: boolean;
-  /** stdin is a terminal the child should own. */
-  readonly takeTerminal: boolean;
+  /** Whether and how the child gets stdin's terminal. */
+  readonly terminal: TerminalMode;
 }
 
 interface Deadline {
@@ -53,6 +55,7 @@ class Supervisor {
   private settleDeadline: number | null = null;
   private cleanupStarted = false;
   private orphansReaped = 0;
+  private killRepeats = 0;
 
   constructor(
     private readonly sys: Sys,
@@ -63,8 +66,9 @@ class Supervisor {
   }
 
   run(): number {
-    const pid = this.sys.spawn(this.settings.command, this.settings.takeTerminal);
-    if (pid < 0) return this.execFailure(-pid);
+    const started = this.sys.spawn(this.settings.command, this.settings.terminal);
+    if ("failed" in started) return this.spawnFailure(started.failed, started.errno);
+    const { pid } = started;
     this.mainPid = pid;
     this.sys.releaseResources();
     this.log.debug(`started ${JSON.stringify(this.settings.command)} as pid ${pid}`);
@@ -76,9 +80,12 @@ class Supervisor {
         if (!this.cleanupStarted) this.startCleanup();
       }
       const now = this.sys.now();
-      if (this.settleDeadline !== null && now >= this.settleDeadline && this.mainStatus !== null) {
-        this.log.warn("processes still exist after SIGKILL; exiting without them");
-        return this.exitCode(this.mainStatus);
+      if (this.settleDeadline !== null && now >= this.settleDeadline) {
+        if (this.mainStatus !== null) {
+          this.log.warn("processes still exist after SIGKILL; exiting without them");
+          return this.exitCode(this.mainStatus);
+        }
+        this.killAgain(now);
       }
       this.fireTimers(now);
       const signal = this.sys.waitSignal(this.nextTimeout(now));
@@ -114,6 +121,9 @@ class Supervisor {
       const grace = this.options.gracePeriodMs;
       if (grace !== null)
         this.setKillDeadline(now + grace, `grace period of ${formatDuration(grace)} expired`);
+      // The cleanup after the main process already asked everyone to stop: asking twice could make
+      // an app that takes a second SIGTERM as "hurry up" skip its shutdown work.
+      if (this.cleanupStarted && this.stopReachedAll) return;
       if (this.mainStatus === null && this.options.stopDelayMs > 0) {
         this.heldStop = { signal, until: now + this.options.stopDelayMs };
         this.log.info(
@@ -163,26 +173,31 @@ class Supervisor {
     const rewrite = this.options.rewrites.find(r => r.from === signal);
     if (rewrite !== undefined) return rewrite.to;
     if (signal === SIGTERM && this.options.stopSignal !== null) return this.options.stopSignal;
-    // A group in its own session is orphaned: the kernel ignores the default stop of these three.
-    if (isJobControl(signal) && this.options.forward === "group") return SIGSTOP;
+    // The child leads its own session, so its group is orphaned and the kernel ignores the default
+    // stop of these three, whether they go to the group or to the child alone.
+    if (isJobControl(signal)) return SIGSTOP;
     return signal;
   }
 
   /** The main process is gone but others remain: ask them to stop, then kill them after the timeout. */
   private startCleanup(): void {
     this.cleanupStarted = true;
+    // A stop signal still held back by --stop-delay is the one the container was asked to stop with.
+    const asked = this.heldStop?.signal ?? SIGTERM;
     this.heldStop = null;
     const remaining = this.remainingProcesses();
     const count = remaining === null ? "the remaining" : String(remaining.length);
     if (!this.stopReachedAll || this.options.forward === "child") {
-      const stop = this.translate(SIGTERM) || SIGTERM;
+      const stop = this.translate(asked) || SIGTERM;
       this.log.info(
         `main process exited; sending SIG${signalName(stop)} to ${count} remaining process(es)`,
       );
       this.signalEveryone(stop);
       this.stopReachedAll = true;
     }
-    if (!this.stopRequested || this.options.gracePeriodMs === null) {
+    // After a stop request the remaining processes are finishing their shutdown: only the grace
+    // period (podinit's or the kubelet's) may cut that short, never the cleanup timeout.
+    if (!this.stopRequested) {
       const timeout = this.options.cleanupTimeoutMs;
       this.setKillDeadline(
         this.sys.now() + timeout,
@@ -208,7 +223,8 @@ class Supervisor {
     let next = now + PERIODIC_REAP_MS;
     if (this.heldStop !== null) next = Math.min(next, this.heldStop.until);
     if (this.killDeadline !== null) next = Math.min(next, this.killDeadline.at);
-    if (this.settleDeadline !== null) next = Math.min(next, this.settleDeadline);
+    if (this.settleDeadline !== null && this.settleDeadline > now)
+      next = Math.min(next, this.settleDeadline);
     return Math.max(0, Math.ceil(next - now));
   }
 
@@ -222,6 +238,21 @@ class Supervisor {
     const count =
       remaining === null ? "every remaining process" : `${remaining.length} remaining process(es)`;
     this.log.warn(`${reason}: killing ${count} with SIGKILL`);
+    this.signalEveryone(SIGKILL, remaining);
+    this.settleDeadline = now + KILL_SETTLE_MS;
+  }
+
+  /**
+   * The main process outlived SIGKILL (stuck in the kernel, or, when podinit is not PID 1, a process
+   * that appeared after the one snapshot): kill again and keep waiting, since exiting now would hide
+   * the main process's exit code.
+   */
+  private killAgain(now: number): void {
+    const remaining = this.remainingProcesses();
+    const message = `main process ${this.mainPid} still exists ${formatDuration(KILL_SETTLE_MS)} after SIGKILL; killing again`;
+    // Once is news; every 2 s after that would drown the app's own lines.
+    if (this.killRepeats++ === 0) this.log.warn(message);
+    else this.log.debug(message);
     this.signalEveryone(SIGKILL, remaining);
     this.settleDeadline = now + KILL_SETTLE_MS;
   }
@@ -275,9 +306,13 @@ class Supervisor {
     return code;
   }
 
-  private execFailure(errno: number): number {
+  private spawnFailure(stage: "exec" | "fork", errno: number): number {
     const program = this.settings.command[0] ?? "";
     const { name, text } = this.sys.describeErrno(errno);
+    if (stage === "fork") {
+      this.log.error(`cannot start '${program}': fork failed: ${text} (${name})`);
+      return INTERNAL_ERROR_EXIT;
+    }
     const notFound = errno === ENOENT || errno === ENOTDIR;
     const where = notFound && !program.includes("/") ? " in PATH" : "";
     this.log.error(`cannot run '${program}': ${text}${where} (${name})`);

@@ -25,9 +25,21 @@ export interface ProcessEntry {
   readonly state: string;
 }
 
+/**
+ * How the child gets stdin's terminal: "session" makes it the controlling terminal of the child's
+ * new session (podinit leads its own session and gave the terminal up); "foreground-group" keeps
+ * the child in podinit's session as the terminal's foreground process group (podinit was started
+ * from a shell and cannot hand the terminal to another session).
+ */
+export type TerminalMode = "none" | "session" | "foreground-group";
+
+/** What starting the command gave: its pid, or why it never ran (exec: the command; fork: podinit). */
+export type SpawnResult =
+  { readonly pid: number } | { readonly failed: "exec" | "fork"; readonly errno: number };
+
 export interface Sys {
-  /** Runs command[0] (PATH lookup) in a new session: its pid, or -errno when it could not run. */
-  spawn(command: readonly string[], takeTerminal: boolean): number;
+  /** Runs command[0] (PATH lookup) in a new session or, for "foreground-group", a new process group. */
+  spawn(command: readonly string[], terminal: TerminalMode): SpawnResult;
   /** After a successful spawn: podinit itself lets go of its working directory and descriptors. */
   releaseResources(): void;
   /** Reaps every child that has exited (waitpid(-1, WNOHANG) until none is ready), noting `watch`'s status. */
@@ -49,6 +61,7 @@ export interface Platform extends Sys {
   blockSignals(): number;
   setSubreaper(): number;
   isatty(fd: number): boolean;
+  isSessionLeader(): boolean;
   detachTerminal(): number;
   copySelf(path: string): number;
   /** 0 or an errno */

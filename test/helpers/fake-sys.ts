@@ -1,5 +1,12 @@
 // A simulated process table with virtual time, implementing podinit's Sys for tests of the pure supervisor logic.
-import type { ExitStatus, ProcessEntry, Reaped, Sys } from "../../init/src/sys.js";
+import type {
+  ExitStatus,
+  ProcessEntry,
+  Reaped,
+  SpawnResult,
+  Sys,
+  TerminalMode,
+} from "../../init/src/sys.js";
 
 const ESRCH = 3;
 const SIGKILL = 9;
@@ -53,8 +60,8 @@ interface Event {
 
 export interface FakeSysOptions {
   readonly podinitPid?: number;
-  /** The main program, or an exec errno (2 for ENOENT) when it cannot run. */
-  readonly main: ProcessSpec | { readonly execErrno: number };
+  /** The main program, or an exec errno (2 for ENOENT) when it cannot run, or a fork errno (11 for EAGAIN) when podinit cannot even fork. */
+  readonly main: ProcessSpec | { readonly execErrno: number } | { readonly forkErrno: number };
   /** Signals sent to podinit, at virtual times. */
   readonly incoming?: readonly { readonly at: number; readonly signal: number }[];
   /** Model a lost SIGCHLD: the kernel coalesces them, and podinit must not depend on each one. */
@@ -63,10 +70,13 @@ export interface FakeSysOptions {
 
 /** Virtual time never goes past this: a supervisor that would wait forever fails the test instead. */
 const TIME_LIMIT_MS = 3_600_000;
+/** Waits that return at once without time passing, in a row: beyond this the supervisor is spinning. */
+const SPIN_LIMIT = 1000;
 
 export class FakeSys implements Sys {
   readonly sent: SentSignal[] = [];
   readonly spawned: (readonly string[])[] = [];
+  readonly terminals: TerminalMode[] = [];
   released = false;
   private clock = 0;
   private seq = 0;
@@ -75,6 +85,7 @@ export class FakeSys implements Sys {
   private readonly events: Event[] = [];
   private readonly pending: number[] = [];
   private readonly podinitPid: number;
+  private idleWaits = 0;
 
   constructor(private readonly options: FakeSysOptions) {
     this.podinitPid = options.podinitPid ?? 1;
@@ -84,11 +95,13 @@ export class FakeSys implements Sys {
     }
   }
 
-  spawn(command: readonly string[]): number {
+  spawn(command: readonly string[], terminal: TerminalMode): SpawnResult {
     this.spawned.push(command);
+    this.terminals.push(terminal);
     const main = this.options.main;
-    if ("execErrno" in main) return -main.execErrno;
-    return this.start(main, this.podinitPid, null);
+    if ("execErrno" in main) return { failed: "exec", errno: main.execErrno };
+    if ("forkErrno" in main) return { failed: "fork", errno: main.forkErrno };
+    return { pid: this.start(main, this.podinitPid, null) };
   }
 
   releaseResources(): void {
@@ -125,14 +138,20 @@ export class FakeSys implements Sys {
 
   waitSignal(timeoutMs: number): number {
     const until = this.clock + timeoutMs;
+    let eventsRun = 0;
     for (;;) {
       const signal = this.pending.shift();
-      if (signal !== undefined) return signal;
+      if (signal !== undefined) {
+        this.idleWaits = 0;
+        return signal;
+      }
       const next = this.events[0];
       if (next === undefined || next.at > until) {
+        this.countIdleWait(timeoutMs === 0 && eventsRun === 0);
         this.advanceTo(until);
         return 0;
       }
+      eventsRun++;
       this.events.shift();
       this.advanceTo(next.at);
       next.run();
@@ -173,6 +192,15 @@ export class FakeSys implements Sys {
 
   signalsTo(pid: number): number[] {
     return this.sent.filter(s => s.pid === pid).map(s => s.signal);
+  }
+
+  /** A real supervisor that spun here would burn a CPU forever; in a test it fails instead. */
+  private countIdleWait(idle: boolean): void {
+    this.idleWaits = idle ? this.idleWaits + 1 : 0;
+    if (this.idleWaits > SPIN_LIMIT)
+      throw new Error(
+        `the supervisor waited ${SPIN_LIMIT} times at ${this.clock} ms without time passing`,
+      );
   }
 
   private start(spec: ProcessSpec, parent: number, group: number | null): number {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   cwdOf,
@@ -80,8 +80,14 @@ describe("podinit binary: the child starts as if podinit were not there", () => 
         const children = readFileSync(`/proc/${run.pid}/task/${run.pid}/children`, "utf8").trim();
         return children === "" ? undefined : Number(children);
       }, "podinit's child");
+      // podinit lets go only once exec succeeded; until then it is expected to hold both.
+      const released = () => cwdOf(run.pid) === "/" && fdsOf(run.pid).join() === "0,1,2";
+      await waitFor(released, "podinit to move to / and close its inherited descriptors").catch(
+        () => undefined,
+      );
       expect(cwdOf(run.pid)).toBe("/");
       expect(fdsOf(run.pid)).toEqual([0, 1, 2]);
+      await waitFor(() => readlinkSync(`/proc/${child}/exe`).endsWith("/sleep"), "the exec");
       expect(cwdOf(child)).toBe(dir.path);
       expect(fdsOf(child)).toContain(7);
     } finally {
@@ -91,15 +97,21 @@ describe("podinit binary: the child starts as if podinit were not there", () => 
 });
 
 describe("podinit binary: terminals", () => {
-  /** Runs podinit on a fresh pseudo-terminal (util-linux `script`), typing `input` once `waitFor` is printed. */
+  /**
+   * Runs `line` through /bin/sh on a fresh pseudo-terminal (util-linux `script`), typing `input`
+   * once `typeAfter` is printed. `script` makes that shell the session leader of the terminal, so
+   * `exec podinit` runs podinit as a container runtime does (session leader: PID 1 with a tty),
+   * and a plain `podinit` runs it as an interactive shell does (a process group of the shell's session).
+   */
   function onTerminal(
-    args: string,
+    line: string,
     typeAfter: string,
     input: string,
   ): Promise<{ code: number | null; output: string }> {
     return new Promise(resolve => {
-      const child = spawn("script", ["-qfec", `${PODINIT} ${args}`, "/dev/null"], {
+      const child = spawn("script", ["-qfec", line, "/dev/null"], {
         stdio: ["pipe", "pipe", "inherit"],
+        env: { ...process.env, SHELL: "/bin/sh" },
       });
       let output = "";
       let typed = false;
@@ -114,27 +126,51 @@ describe("podinit binary: terminals", () => {
     });
   }
 
-  it("gives the child the terminal as its controlling tty, in the foreground", async () => {
-    const { output } = await onTerminal(
-      `-- sh -c 'echo STAT $(cat /proc/$$/stat); echo PID $$'`,
-      "never",
-      "",
-    );
-    const stat = /STAT (.*)/.exec(output)?.[1] ?? "";
-    const pid = Number(/PID (\d+)/.exec(output)?.[1]);
+  /** The job-control fields of a `STAT <label> <contents of /proc/PID/stat>` line. */
+  function statOf(output: string, label: string) {
+    const stat = new RegExp(`STAT ${label} (.*)`).exec(output)?.[1] ?? "";
+    const pid = Number(stat.slice(0, stat.indexOf(" ")));
+    // After the command name: state, ppid, pgrp, session, tty_nr, tpgid.
     const [, , pgrp, session, ttyNr, tpgid] = stat
       .slice(stat.lastIndexOf(")") + 2)
       .split(" ")
       .map(Number);
-    expect(session).toBe(pid);
-    expect(pgrp).toBe(pid);
-    expect(ttyNr).not.toBe(0);
-    expect(tpgid).toBe(pgrp);
+    return { pid, pgrp, session, ttyNr, tpgid };
+  }
+
+  const REPORT_CHILD = `sh -c 'echo STAT child $(cat /proc/$$/stat)'`;
+
+  it("as a session leader, gives the child a session of its own with the terminal, in the foreground", async () => {
+    const { output } = await onTerminal(`exec ${PODINIT} -- ${REPORT_CHILD}`, "never", "");
+    const child = statOf(output, "child");
+    expect(child.session).toBe(child.pid);
+    expect(child.pgrp).toBe(child.pid);
+    expect(child.ttyNr).not.toBe(0);
+    expect(child.tpgid).toBe(child.pgrp);
   });
 
-  it("lets Ctrl-C interrupt the app, which exits 130", async () => {
+  it("started from a shell, makes the child the terminal's foreground group, then hands the terminal back", async () => {
+    const { output } = await onTerminal(
+      `echo STAT shell $(cat /proc/$$/stat); ${PODINIT} -- ${REPORT_CHILD}; echo STAT after $(cat /proc/$$/stat)`,
+      "never",
+      "",
+    );
+    const shell = statOf(output, "shell");
+    const child = statOf(output, "child");
+    expect(child.session).toBe(shell.session);
+    expect(child.pgrp).toBe(child.pid);
+    expect(child.ttyNr).toBe(shell.ttyNr);
+    expect(child.ttyNr).not.toBe(0);
+    expect(child.tpgid).toBe(child.pgrp);
+    expect(statOf(output, "after").tpgid).toBe(shell.pgrp);
+  });
+
+  it.each([
+    ["as a session leader", "exec "],
+    ["started from a shell", ""],
+  ])("lets Ctrl-C interrupt the app, which exits 130 (%s)", async (_, prefix) => {
     const { code, output } = await onTerminal(
-      `-- sh -c 'trap "echo got-INT; exit 130" INT; echo READY; while :; do sleep 0.05; done'`,
+      `${prefix}${PODINIT} -- sh -c 'trap "echo got-INT; exit 130" INT; echo READY; while :; do sleep 0.05; done'`,
       "READY",
       "\x03",
     );

@@ -146,18 +146,52 @@ describe("parseArgs", () => {
     expect(error.message).toContain(mention);
   });
 
-  it("rejects a malformed or unknown PODINIT_* variable, naming it", () => {
-    expect(failure(["x"], { PODINIT_GRACE_PERIOD: "soon" }).message).toContain(
-      "PODINIT_GRACE_PERIOD",
+  it("rejects a malformed PODINIT_* variable, naming it", () => {
+    const error = failure(["x"], { PODINIT_GRACE_PERIOD: "soon" });
+    expect(error.code).toBe("ERR_OPTION_INVALID");
+    expect(error.message).toContain("PODINIT_GRACE_PERIOD");
+  });
+
+  it("starts anyway with an unknown PODINIT_* variable, warning about it by name", () => {
+    const result = parseArgs(["x"], { PODINIT_GRACEPERIOD: "5s", PODINIT_DEBIAN_MIRROR: "m" });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.invocation).toMatchObject({ action: "run", command: ["x"] });
+    expect(result.warnings).toHaveLength(2);
+    expect(result.warnings[0]).toMatch(
+      /^ignoring unknown environment variable PODINIT_GRACEPERIOD \(podinit reads .*PODINIT_GRACE_PERIOD/,
     );
-    const unknown = failure(["x"], { PODINIT_GRACEPERIOD: "5s" });
-    expect(unknown.code).toBe("ERR_OPTION_UNKNOWN");
-    expect(unknown.message).toContain("PODINIT_GRACEPERIOD");
+    expect(result.warnings[1]).toContain("PODINIT_DEBIAN_MIRROR");
+  });
+
+  it("ignores without a word the variables Kubernetes sets for Services named podinit", () => {
+    // What the kubelet injects for Services `podinit` (port 443) and `podinit-webhook` (port named https).
+    const serviceLinks = {
+      PODINIT_SERVICE_HOST: "10.96.0.10",
+      PODINIT_SERVICE_PORT: "443",
+      PODINIT_PORT: "tcp://10.96.0.10:443",
+      PODINIT_PORT_443_TCP: "tcp://10.96.0.10:443",
+      PODINIT_PORT_443_TCP_PROTO: "tcp",
+      PODINIT_PORT_443_TCP_PORT: "443",
+      PODINIT_PORT_443_TCP_ADDR: "10.96.0.10",
+      PODINIT_WEBHOOK_SERVICE_HOST: "10.96.0.11",
+      PODINIT_WEBHOOK_SERVICE_PORT_HTTPS: "443",
+      PODINIT_WEBHOOK_PORT_8443_UDP_ADDR: "10.96.0.11",
+    };
+    const result = parseArgs(["x"], serviceLinks);
+    expect(result).toMatchObject({ ok: true, warnings: [] });
   });
 
   it("answers --help and --version before anything else", () => {
-    expect(parseArgs(["--help", "--bogus"])).toEqual({ ok: true, invocation: { action: "help" } });
-    expect(parseArgs(["-V"])).toEqual({ ok: true, invocation: { action: "version" } });
+    expect(parseArgs(["--help", "--bogus"])).toEqual({
+      ok: true,
+      invocation: { action: "help" },
+      warnings: [],
+    });
+    expect(parseArgs(["-V"])).toEqual({
+      ok: true,
+      invocation: { action: "version" },
+      warnings: [],
+    });
   });
 });
 

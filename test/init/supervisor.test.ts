@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_OPTIONS, type InitOptions } from "../../init/src/options.js";
-import { KILL_SETTLE_MS, PERIODIC_REAP_MS, supervise } from "../../init/src/supervisor.js";
+import {
+  INTERNAL_ERROR_EXIT,
+  KILL_SETTLE_MS,
+  PERIODIC_REAP_MS,
+  supervise,
+} from "../../init/src/supervisor.js";
 import { captureLog, FakeSys, type FakeSysOptions } from "../helpers/fake-sys.js";
 
 const HUP = 1;
@@ -20,7 +25,7 @@ function run(sysOptions: FakeSysOptions, options: Partial<InitOptions> = {}, isP
     options: { ...DEFAULT_OPTIONS, ...options },
     command: ["app", "--serve"],
     isPid1,
-    takeTerminal: false,
+    terminal: "none",
   });
   return { code, sys, lines, finishedAt: sys.now() };
 }
@@ -53,6 +58,12 @@ describe("supervise: exit codes", () => {
     expect(result.code).toBe(code);
     expect(result.lines).toEqual([`error: ${line}`]);
     expect(result.sys.released).toBe(false);
+  });
+
+  it("reports a failed fork as podinit's own failure (70), not as the command's (126)", () => {
+    const result = run({ main: { forkErrno: 11 } });
+    expect(result.code).toBe(INTERNAL_ERROR_EXIT);
+    expect(result.lines).toEqual(["error: cannot start 'app': fork failed: Unknown error (E11)"]);
   });
 });
 
@@ -110,6 +121,19 @@ describe("supervise: forwarding", () => {
       { at: 1, pid: 100, signal: STOP },
     ]);
     expect(run({ main, incoming }, {}, true).sys.signalsTo(1)).toEqual([]);
+  });
+
+  it("stops the child alone with SIGSTOP on SIGTSTP under --forward=child (its orphaned group ignores TSTP)", () => {
+    const main = { reactions: { [TERM]: { exitAfterMs: 0, code: 0 } } };
+    const incoming = [
+      { at: 1, signal: TSTP },
+      { at: 2, signal: TERM },
+    ];
+    expect(run({ main, incoming }, { forward: "child" }).sys.sent[0]).toEqual({
+      at: 1,
+      pid: 2,
+      signal: STOP,
+    });
   });
 });
 
@@ -200,6 +224,56 @@ describe("supervise: stopping the whole container", () => {
     ]);
   });
 
+  it("with no grace period, lets the leftovers finish their shutdown after a stop request, however long", () => {
+    const main = {
+      ...EXITS_ON_TERM,
+      children: [{ reactions: { [TERM]: { exitAfterMs: 60_000, code: 0 } } }],
+    };
+    const { code, sys, finishedAt } = run(
+      { main, incoming: [{ at: 10, signal: TERM }] },
+      { gracePeriodMs: null, cleanupTimeoutMs: 5000 },
+    );
+    expect(sys.sent).toEqual([{ at: 10, pid: -1, signal: TERM }]);
+    expect(finishedAt).toBe(60_010);
+    expect(code).toBe(0);
+  });
+
+  it("does not repeat the stop signal when a stop request follows the cleanup that already sent it", () => {
+    const main = {
+      exitAfterMs: 100,
+      exitCode: 4,
+      children: [{ reactions: { [TERM]: { exitAfterMs: 3000, code: 0 } } }],
+    };
+    const { code, sys } = run({ main, incoming: [{ at: 500, signal: TERM }] });
+    expect(sys.sent).toEqual([{ at: 100, pid: -1, signal: TERM }]);
+    expect(code).toBe(4);
+  });
+
+  it("cleans up with the stop signal --stop-delay was holding when the main process exits meanwhile", () => {
+    const main = {
+      exitAfterMs: 100,
+      children: [{ reactions: { [INT]: { exitAfterMs: 50, code: 0 } } }],
+    };
+    const { sys } = run({ main, incoming: [{ at: 10, signal: INT }] }, { stopDelayMs: 5000 });
+    expect(sys.sent).toEqual([{ at: 100, pid: -1, signal: INT }]);
+  });
+
+  it("keeps killing a main process that outlives SIGKILL, without spinning, and returns its code", () => {
+    const main = { unkillable: true, ...IGNORES_TERM, exitAfterMs: 7000, exitCode: 4 };
+    const { code, sys, lines, finishedAt } = run(
+      { main, incoming: [{ at: 0, signal: TERM }] },
+      { gracePeriodMs: 1000 },
+    );
+    expect(sys.sent.filter(s => s.signal === KILL).map(s => s.at)).toEqual([
+      1000,
+      1000 + KILL_SETTLE_MS,
+      1000 + 2 * KILL_SETTLE_MS,
+    ]);
+    expect(code).toBe(4);
+    expect(finishedAt).toBe(7000);
+    expect(lines.filter(l => l.startsWith("warn:") && l.includes("killing again"))).toHaveLength(1);
+  });
+
   it("gives up on processes that survive SIGKILL instead of hanging", () => {
     const main = {
       ...EXITS_ON_TERM,
@@ -224,7 +298,7 @@ describe("supervise: reaping", () => {
       options: DEFAULT_OPTIONS,
       command: ["x"],
       isPid1: true,
-      takeTerminal: false,
+      terminal: "none",
     });
     expect(code).toBe(0);
     expect(sys.now()).toBeLessThanOrEqual(10_000 + PERIODIC_REAP_MS);
