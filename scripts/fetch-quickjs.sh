@@ -31,7 +31,13 @@ if [ ! -f "$work/download/$tarball" ] || ! echo "$sha256  $work/download/$tarbal
     -o APT::Sandbox::User=root
   )
   apt-get "${apt_opts[@]}" -qq update
-  (cd "$work/download" && apt-get "${apt_opts[@]}" -qq source --download-only "quickjs=${version}-1")
+  # No Debian revision: a point release may bring quickjs_${version}-2, whose orig tarball is the
+  # same file; the SHA-256 below is what pins the source.
+  (cd "$work/download" && apt-get "${apt_opts[@]}" -qq source --download-only quickjs)
+  if [ ! -f "$work/download/$tarball" ]; then
+    echo "fetch-quickjs: trixie's quickjs source is no longer ${version} (got: $(ls "$work/download" | tr '\n' ' '))" >&2
+    exit 1
+  fi
   if ! echo "$sha256  $work/download/$tarball" | sha256sum -c --status; then
     echo "fetch-quickjs: $tarball does not match the pinned SHA-256 $sha256" >&2
     rm -f "$work/download/$tarball"
