@@ -248,11 +248,14 @@ export function zombiesBelow(ancestor: number): HostProcess[] {
   return descendants(ancestor).filter(p => p.state === "Z");
 }
 
-/** Polls until `probe` returns a value; fails with `what` after the timeout. */
+/**
+ * Polls until `probe` returns a value; fails with `what` after the timeout. The default is generous
+ * for a loaded machine, yet shorter than a test's own timeout so the failure names what was awaited.
+ */
 export async function waitFor<T>(
   probe: () => T | undefined | null | false,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = 20_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -263,12 +266,20 @@ export async function waitFor<T>(
   }
 }
 
-export function waitForFile(path: string, timeoutMs = 10_000): Promise<string> {
+export function waitForFile(path: string, timeoutMs?: number): Promise<string> {
   return waitFor(
     () => (existsSync(path) ? readFileSync(path, "utf8") : undefined),
     path,
     timeoutMs,
   );
+}
+
+/**
+ * Shell code that creates `path` holding the shell's pid. Written to a temporary name and renamed,
+ * so whoever sees the file sees all of it; put it after the traps it announces.
+ */
+export function shellReady(path: string): string {
+  return `echo $$ > ${path}.tmp && mv ${path}.tmp ${path}`;
 }
 
 export function sleep(ms: number): Promise<void> {

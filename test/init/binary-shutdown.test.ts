@@ -4,6 +4,7 @@ import {
   killLeftovers,
   processTable,
   runPodinit,
+  shellReady,
   useBinaryWorkspace,
   waitFor,
   waitForFile,
@@ -25,12 +26,12 @@ function start(args: string[], namespace = true): Promise<RunningPodinit> {
  * creates `ready` only once its handler is in place, so the test never signals it too early.
  */
 function slowServer(marker: string, ready: string, seconds = 0.5): string {
-  return `sh -c 'trap "sleep ${seconds}; echo saved > ${marker}; exit 0" TERM; echo > ${ready}; while :; do sleep 0.05; done'`;
+  return `sh -c 'trap "sleep ${seconds}; echo saved > ${marker}; exit 0" TERM; ${shellReady(ready)}; while :; do sleep 0.05; done'`;
 }
 
-/** A process that ignores SIGTERM, announcing itself through `ready` once it does. */
+/** A process that ignores SIGTERM, announcing itself (with its pid) through `ready` once it does. */
 function stubborn(ready: string): string {
-  return `sh -c 'trap "" TERM; echo > ${ready}; while :; do sleep 0.05; done'`;
+  return `sh -c 'trap "" TERM; ${shellReady(ready)}; while :; do sleep 0.05; done'`;
 }
 
 /** Shell code that waits for a file to appear. */
@@ -114,9 +115,9 @@ describe("podinit binary: stopping the whole container", () => {
   it.each([true, false])(
     "kills leftovers that left the process group too, so none outlives podinit (PID 1: %s)",
     async namespace => {
-      const { marker, ready } = paths();
-      // The daemon records its pid, so the test can check that exactly that process is gone.
-      const daemon = `setsid sh -c 'trap "" TERM; echo $$ > ${marker}; echo > ${ready}; while :; do sleep 0.05; done'`;
+      const { ready } = paths();
+      // The daemon's ready file holds its pid, so the test can check that exactly that process is gone.
+      const daemon = `setsid ${stubborn(ready)}`;
       const result = await runPodinit(
         ["--cleanup-timeout=300ms", "--", "sh", "-c", `${daemon} & ${awaitFile(ready)}; exit 0`],
         { namespace },
@@ -124,7 +125,7 @@ describe("podinit binary: stopping the whole container", () => {
       expect(result.code).toBe(0);
       expect(result.stderr).toMatch(/cleanup timeout of 300ms expired: killing [12] remaining/);
       if (!namespace) {
-        const daemonPid = Number(readFileSync(marker, "utf8"));
+        const daemonPid = Number(readFileSync(ready, "utf8"));
         expect(existsSync(`/proc/${daemonPid}`)).toBe(false);
       }
     },
@@ -136,15 +137,14 @@ describe("test harness: nothing a test starts outlives it", () => {
     processTable().find(p => p.pid === pid && p.state !== "Z")?.ppid;
 
   it("kills a daemon that a SIGKILLed podinit (not PID 1) left behind, re-parented to the host", async () => {
-    const { marker, ready } = paths();
-    const daemon = `setsid sh -c 'trap "" TERM; echo $$ > ${marker}; echo > ${ready}; while :; do sleep 0.05; done'`;
+    const { ready } = paths();
+    const daemon = `setsid ${stubborn(ready)}`;
     // The main shell exits so podinit adopts the daemon; the long cleanup timeout keeps it waiting.
     const run = await start(
       ["--cleanup-timeout=10m", "--", "sh", "-c", `${daemon} & ${awaitFile(ready)}; exit 0`],
       false,
     );
-    await waitForFile(ready);
-    const daemonPid = Number(readFileSync(marker, "utf8"));
+    const daemonPid = Number(await waitForFile(ready));
     await waitFor(() => parentOf(daemonPid) === run.pid, "podinit to adopt the daemon");
     // What a crashed or timed-out test leaves: no parent link leads from anything tracked to it.
     run.signal("SIGKILL");

@@ -1,11 +1,21 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { sleep, useBinaryWorkspace, waitFor, waitForFile } from "../helpers/podinit-process.js";
+import {
+  shellReady,
+  sleep,
+  useBinaryWorkspace,
+  waitFor,
+  waitForFile,
+} from "../helpers/podinit-process.js";
 
 const workspace = useBinaryWorkspace("signals");
 
-function files(): { log: string; ready: string } {
-  return { log: workspace.file("log"), ready: workspace.file("ready") };
+function files(): { log: string; ready: string; bgReady: string } {
+  return {
+    log: workspace.file("log"),
+    ready: workspace.file("ready"),
+    bgReady: workspace.file("bg-ready"),
+  };
 }
 
 function lines(path: string): string[] {
@@ -16,11 +26,13 @@ function lines(path: string): string[] {
   }
 }
 
-/** A shell that records every trapped signal, by name and by who it is, into a log file. */
-function recorder(who: string, log: string, signals: readonly string[], ready?: string): string {
+/**
+ * A shell that records every trapped signal, by name and by who it is, into a log file. It creates
+ * `ready` once all its traps are in place: a signal sent earlier could kill it instead.
+ */
+function recorder(who: string, log: string, signals: readonly string[], ready: string): string {
   const traps = signals.map(s => `trap 'echo ${who}-${s} >> ${log}' ${s}`).join("; ");
-  const announce = ready === undefined ? "" : `echo > ${ready}; `;
-  return `${traps}; ${announce}while :; do sleep 0.05; done`;
+  return `${traps}; ${shellReady(ready)}; while :; do sleep 0.05; done`;
 }
 
 const start = workspace.start;
@@ -56,9 +68,10 @@ describe("podinit binary: signal forwarding", () => {
   );
 
   it("sends signals to the whole process group by default", async () => {
-    const { log, ready } = files();
-    const script = `(${recorder("bg", log, ["USR1"])}) & trap 'echo main-USR1 >> ${log}' USR1; echo > ${ready}; while :; do sleep 0.05; done`;
+    const { log, ready, bgReady } = files();
+    const script = `(${recorder("bg", log, ["USR1"], bgReady)}) & ${recorder("main", log, ["USR1"], ready)}`;
     const run = await start(["--", "sh", "-c", script]);
+    await waitForFile(bgReady);
     await waitForFile(ready);
     run.signal("SIGUSR1");
     await waitFor(() => lines(log).length === 2, "both processes to record USR1");
@@ -66,10 +79,11 @@ describe("podinit binary: signal forwarding", () => {
   });
 
   it("sends signals to the child alone with --forward=child", async () => {
-    const { log, ready } = files();
-    const bg = `(${recorder("bg", log, ["USR1", "TERM"])}) &`;
-    const script = `${bg} trap 'echo main-USR1 >> ${log}' USR1; trap 'exit 0' TERM; echo > ${ready}; while :; do sleep 0.05; done`;
+    const { log, ready, bgReady } = files();
+    const bg = `(${recorder("bg", log, ["USR1", "TERM"], bgReady)}) &`;
+    const script = `${bg} trap 'echo main-USR1 >> ${log}' USR1; trap 'exit 0' TERM; ${shellReady(ready)}; while :; do sleep 0.05; done`;
     const run = await start(["--forward=child", "--cleanup-timeout=10s", "--", "sh", "-c", script]);
+    await waitForFile(bgReady);
     await waitForFile(ready);
     run.signal("SIGUSR1");
     await waitFor(() => lines(log).includes("main-USR1"), "main-USR1");
@@ -85,7 +99,7 @@ describe("podinit binary: signal forwarding", () => {
       "--",
       "sh",
       "-c",
-      `trap 'exit 0' TERM; echo > ${ready}; sleep 1000; exit 1`,
+      `trap 'exit 0' TERM; ${shellReady(ready)}; sleep 1000; exit 1`,
     ]);
     await waitForFile(ready);
     run.signal("SIGTERM");
@@ -94,7 +108,7 @@ describe("podinit binary: signal forwarding", () => {
 
   it("rewrites the stop signal with --stop-signal (SIGTERM arrives as SIGQUIT)", async () => {
     const { log, ready } = files();
-    const script = `trap 'echo got-QUIT >> ${log}; exit 0' QUIT; trap 'echo got-TERM >> ${log}; exit 1' TERM; echo > ${ready}; while :; do sleep 0.05; done`;
+    const script = `trap 'echo got-QUIT >> ${log}; exit 0' QUIT; trap 'echo got-TERM >> ${log}; exit 1' TERM; ${shellReady(ready)}; while :; do sleep 0.05; done`;
     const run = await start(["--stop-signal=QUIT", "--", "sh", "-c", script]);
     await waitForFile(ready);
     run.signal("SIGTERM");
@@ -124,7 +138,7 @@ describe("podinit binary: signal forwarding", () => {
 
   it("holds the first stop request back for --stop-delay, and forwards a second one at once", async () => {
     const { log, ready } = files();
-    const script = `trap 'echo got-TERM >> ${log}; exit 0' TERM; echo > ${ready}; while :; do sleep 0.05; done`;
+    const script = `trap 'echo got-TERM >> ${log}; exit 0' TERM; ${shellReady(ready)}; while :; do sleep 0.05; done`;
     const run = await start(["--stop-delay=60s", "--", "sh", "-c", script]);
     await waitForFile(ready);
     run.signal("SIGTERM");
@@ -137,7 +151,7 @@ describe("podinit binary: signal forwarding", () => {
 
   it("survives a storm of 10,000 signals and still acts on the SIGTERM that follows", async () => {
     const { log, ready } = files();
-    const script = `trap 'echo got-TERM >> ${log}; exit 0' TERM; trap ':' USR1 USR2 WINCH; echo > ${ready}; while :; do sleep 0.05; done`;
+    const script = `trap 'echo got-TERM >> ${log}; exit 0' TERM; trap ':' USR1 USR2 WINCH; ${shellReady(ready)}; while :; do sleep 0.05; done`;
     const run = await start(["--", "sh", "-c", script]);
     await waitForFile(ready);
     const storm: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGWINCH"];
@@ -152,15 +166,10 @@ describe("podinit binary: signal forwarding", () => {
 describe("podinit binary: job control", () => {
   it("stops the child's group and itself on SIGTSTP, and resumes both on SIGCONT", async () => {
     const { ready } = files();
-    const run = await start(["--", "sh", "-c", `echo > ${ready}; while :; do sleep 0.05; done`], {
-      namespace: false,
-    });
-    await waitForFile(ready);
+    const script = `${shellReady(ready)}; while :; do sleep 0.05; done`;
+    const run = await start(["--", "sh", "-c", script], { namespace: false });
+    const child = Number(await waitForFile(ready));
     const state = (pid: number) => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
-    const child = await waitFor(() => {
-      const found = readFileSync(`/proc/${run.pid}/task/${run.pid}/children`, "utf8").trim();
-      return found === "" ? undefined : Number(found.split(" ")[0]);
-    }, "podinit's child");
     run.signal("SIGTSTP");
     await waitFor(
       () => state(run.pid) === "T" && state(child) === "T",
