@@ -282,6 +282,15 @@ export function shellReady(path: string): string {
   return `echo $$ > ${path}.tmp && mv ${path}.tmp ${path}`;
 }
 
+/** Waits for a line of podinit's own log (stderr), e.g. to know it has taken a signal. */
+export function waitForStderr(
+  run: Pick<RunningPodinit, "stderr">,
+  line: RegExp,
+  timeoutMs?: number,
+): Promise<string> {
+  return waitFor(() => line.exec(run.stderr())?.[0], `${line} in podinit's stderr`, timeoutMs);
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise(r => setTimeout(r, ms));
 }

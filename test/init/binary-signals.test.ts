@@ -6,6 +6,7 @@ import {
   useBinaryWorkspace,
   waitFor,
   waitForFile,
+  waitForStderr,
 } from "../helpers/podinit-process.js";
 
 const workspace = useBinaryWorkspace("signals");
@@ -139,14 +140,16 @@ describe("podinit binary: signal forwarding", () => {
   it("holds the first stop request back for --stop-delay, and forwards a second one at once", async () => {
     const { log, ready } = files();
     const script = `trap 'echo got-TERM >> ${log}; exit 0' TERM; ${shellReady(ready)}; while :; do sleep 0.05; done`;
-    const run = await start(["--stop-delay=60s", "--", "sh", "-c", script]);
+    const run = await start(["-v", "--stop-delay=60s", "--", "sh", "-c", script]);
     await waitForFile(ready);
     run.signal("SIGTERM");
-    await sleep(300);
+    // Until podinit has taken the first SIGTERM, a second one would merge with it while pending.
+    await waitForStderr(run, /^podinit: holding SIGTERM back for .+$/m);
     expect(lines(log)).toEqual([]);
     run.signal("SIGTERM");
     expect((await run.finished).code).toBe(0);
     expect(lines(log)).toEqual(["got-TERM"]);
+    expect(run.stderr()).toMatch(/holding SIGTERM back[^]*second stop request: forwarding at once/);
   });
 
   it("survives a storm of 10,000 signals and still acts on the SIGTERM that follows", async () => {
