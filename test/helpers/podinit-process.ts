@@ -291,10 +291,6 @@ export function waitForStderr(
   return waitFor(() => line.exec(run.stderr())?.[0], `${line} in podinit's stderr`, timeoutMs);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise(r => setTimeout(r, ms));
-}
-
 export function makeTempDir(prefix: string): { readonly path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), `podinit-${prefix}-`));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };

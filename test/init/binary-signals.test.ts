@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   shellReady,
-  sleep,
   useBinaryWorkspace,
   waitFor,
   waitForFile,
@@ -121,6 +120,7 @@ describe("podinit binary: signal forwarding", () => {
     const { log, ready } = files();
     const script = recorder("main", log, ["USR1", "USR2", "HUP", "WINCH"], ready);
     const run = await start([
+      "-vv",
       "--rewrite=USR1:USR2",
       "--rewrite=HUP:none",
       "--",
@@ -131,7 +131,9 @@ describe("podinit binary: signal forwarding", () => {
     await waitForFile(ready);
     run.signal("SIGUSR1");
     run.signal("SIGHUP");
-    await sleep(50);
+    await waitFor(() => lines(log).includes("main-USR2"), "main-USR2");
+    await waitForStderr(run, /dropped SIGHUP \(rewritten to none\)/);
+    // Sent only once both are dealt with: when its line is logged, a forwarded HUP would be too.
     run.signal("SIGWINCH");
     await waitFor(() => lines(log).includes("main-WINCH"), "main-WINCH");
     expect(lines(log)).toEqual(["main-USR2", "main-WINCH"]);
