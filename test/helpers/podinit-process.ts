@@ -174,6 +174,12 @@ export function expectNoLeftovers(): void {
   if (left.length > 0) throw new Error(`test processes left behind: ${describeProcesses(left)}`);
 }
 
+// Registered in every test file that imports this module (vitest evaluates it afresh per file), so
+// no file can forget them: whatever a test started dies with the test, and the file fails if any of
+// it survived.
+afterEach(() => killLeftovers());
+afterAll(expectNoLeftovers);
+
 async function waitForPodinitBelow(ancestor: number): Promise<number> {
   return waitFor(() => {
     const found = processTable().find(
@@ -314,9 +320,8 @@ export function requirePodinit(): void {
 }
 
 /**
- * Per-file set-up for binary tests: checks the binary, gives unique file paths in a temporary
- * directory, and after each test kills every process the file started (podinit, `unshare` and all
- * descendants), so a failed assertion or a test that ends with podinit running cannot leak them.
+ * Per-file set-up for binary tests: checks the binary and gives unique file paths in a temporary
+ * directory. (The processes the file starts are killed after each test, by the hooks above.)
  */
 export function useBinaryWorkspace(prefix: string): {
   readonly dir: string;
@@ -326,14 +331,7 @@ export function useBinaryWorkspace(prefix: string): {
   const workspace = makeTempDir(prefix);
   let counter = 0;
   beforeAll(requirePodinit);
-  afterEach(() => killLeftovers());
-  afterAll(() => {
-    try {
-      expectNoLeftovers();
-    } finally {
-      workspace.remove();
-    }
-  });
+  afterAll(() => workspace.remove());
   return {
     dir: workspace.path,
     file: name => join(workspace.path, `${name}-${++counter}`),
