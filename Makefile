@@ -97,12 +97,14 @@ lint:
 	npx prettier --check . --log-level=warn
 
 ## test: everything, from a bare machine: install, build, static checks, unit, integration, e2e
+# Each suite runs whether or not the other passed. Its exit code goes beside its report, because
+# vitest's JSON report leaves out errors raised outside a test.
 test: deps
 	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory typecheck lint
-	@rm -rf $(CACHE)/test-results
-	-$(MAKE) --no-print-directory test-unit
-	-$(MAKE) --no-print-directory e2e
+	@rm -rf $(CACHE)/test-results && mkdir -p $(CACHE)/test-results
+	@rc=0; $(MAKE) --no-print-directory test-unit || rc=$$?; echo $$rc > $(CACHE)/test-results/unit.exit
+	@rc=0; $(MAKE) --no-print-directory e2e || rc=$$?; echo $$rc > $(CACHE)/test-results/e2e.exit
 	node scripts/test-summary.mjs $(CACHE)/test-results
 
 test-unit:
@@ -110,7 +112,7 @@ test-unit:
 
 ## e2e: mutated pods in real containers (podman + runc)
 e2e: deps-system build
-	@if [ -f e2e/vitest.config.ts ]; then npx vitest run --config e2e/vitest.config.ts; else echo "e2e: no suite yet"; fi
+	npx vitest run --config e2e/vitest.config.ts
 
 ## e2e-kind: the chart on a kind cluster (skips with one line where Docker or kind is missing)
 e2e-kind: deps-node

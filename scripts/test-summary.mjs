@@ -1,39 +1,90 @@
 // Adds up the vitest JSON reports of one `make test` run into the plain line CI reads.
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+
+// The outputFile names of test/vitest.config.ts and e2e/vitest.config.ts: a run without
+// one of them did not test everything, whatever the other one says.
+const EXPECTED = ["unit.json", "e2e.json"];
 
 const dir = process.argv[2] ?? ".cache/test-results";
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-let reports = 0;
-let files;
-try {
-  files = readdirSync(dir).filter(f => f.endsWith(".json"));
-} catch {
-  files = [];
+const notes = [];
+
+const reports = listReports(dir);
+for (const name of EXPECTED.filter(name => !reports.includes(name))) {
+  notes.push(`${name}: missing from ${dir}, so that suite did not finish`);
+  failed++;
 }
-for (const file of files) {
-  const report = JSON.parse(readFileSync(join(dir, file), "utf8"));
-  reports++;
-  passed += report.numPassedTests ?? 0;
-  failed +=
-    (report.numFailedTests ?? 0) +
-    (report.numFailedTestSuites ?? 0) -
-    countSuiteOnlyFailures(report);
-  skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+for (const name of reports) failed += countReport(name);
+
+for (const note of notes) console.log(note);
+if (skipped > 0) console.log(`${skipped} skipped`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed === 0 ? 0 : 1;
+
+function listReports(from) {
+  try {
+    return readdirSync(from)
+      .filter(f => f.endsWith(".json"))
+      .sort();
+  } catch {
+    return [];
+  }
 }
 
-// A test file that fails to load counts as one failure even though it reports no failed test.
-function countSuiteOnlyFailures(report) {
-  return (report.testResults ?? []).filter(
-    r => r.status === "failed" && (r.assertionResults ?? []).some(a => a.status === "failed"),
-  ).length;
+// Counts from the per-file results: the top-level numFailedTestSuites also counts every
+// describe block above a failed test, and no top-level number counts a file that never ran.
+function countReport(name) {
+  let report;
+  try {
+    report = JSON.parse(readFileSync(join(dir, name), "utf8"));
+  } catch (error) {
+    notes.push(`${name}: unreadable (${error.message})`);
+    return 1;
+  }
+  const files = report.testResults ?? [];
+  let failures = 0;
+  if (files.length === 0) {
+    notes.push(`${name}: no test file ran`);
+    failures++;
+  }
+  for (const file of files) failures += countFile(name, file);
+  // vitest exits 1 for errors outside any test (an unhandled rejection, say) that its JSON
+  // report leaves out; `make test` writes that exit code beside the report.
+  const exitCode = readExitCode(name.replace(/\.json$/, ".exit"));
+  if (exitCode !== 0 && failures === 0) {
+    notes.push(`${name}: vitest exited ${exitCode} though no test failed (see its errors above)`);
+    failures++;
+  }
+  return failures;
 }
 
-if (reports === 0) {
-  console.log(`no test report found in ${dir}`);
-  failed = 1;
+function countFile(name, file) {
+  let failures = 0;
+  for (const test of file.assertionResults ?? []) {
+    if (test.status === "passed") passed++;
+    else if (test.status === "failed") failures++;
+    else skipped++;
+  }
+  // A file that failed to import or collect, or whose describe hook threw, is "failed"
+  // with no failed test in it: one failure for the file.
+  if (file.status === "failed" && failures === 0) {
+    const why = (file.message ?? "").split("\n")[0] || "see vitest's output above";
+    notes.push(
+      `${name}: ${relative(process.cwd(), file.name ?? "?")} failed outside its tests: ${why}`,
+    );
+    failures = 1;
+  }
+  return failures;
 }
-console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+
+function readExitCode(name) {
+  try {
+    const code = Number.parseInt(readFileSync(join(dir, name), "utf8"), 10);
+    return Number.isNaN(code) ? 0 : code;
+  } catch {
+    return 0;
+  }
+}
