@@ -27,13 +27,13 @@ APT_PACKAGES := build-essential musl-tools xz-utils file procps time util-linux 
 	podman runc netavark skopeo docker-registry apache2-utils busybox-static debootstrap \
 	tini dumb-init catatonit hyperfine nghttp2-client
 
-.PHONY: deps deps-system deps-node build init webhook typecheck lint test test-unit e2e e2e-kind chart-lint images bench demo clean distclean
+.PHONY: deps deps-system deps-node node-check build init webhook typecheck lint test test-unit e2e e2e-kind chart-lint images bench demo clean distclean
 
 ## deps: install what this machine lacks (Debian packages as root, then npm ci)
 deps: deps-system deps-node
 
 deps-system:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || echo "$$p"; done); \
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || printf '%s ' "$$p"; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install: $$missing" >&2; exit 1; fi; \
 	  echo "installing Debian packages: $$missing"; \
@@ -41,9 +41,22 @@ deps-system:
 	fi
 
 deps-node: node_modules/.package-lock.json
-node_modules/.package-lock.json: package-lock.json
+node_modules/.package-lock.json: package-lock.json | node-check
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# Node is not in APT_PACKAGES: bookworm's nodejs (18) is too old, and a newer one from NodeSource
+# or nvm must not be shadowed by it. NODE_MIN is package.json's engines.node.
+NODE_MIN := $(shell sed -n 's/^ *"node": ">=\([0-9.]*\)".*/\1/p' package.json)
+node-check:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "make deps: podinit needs Node.js >= $(NODE_MIN) and npm on PATH (Debian trixie: apt-get install nodejs npm; bookworm's nodejs is too old: use NodeSource or nvm)" >&2; \
+	  exit 1; \
+	fi
+	@have=$$(node -p process.versions.node); \
+	if [ "$$(printf '%s\n' "$(NODE_MIN)" "$$have" | sort -V | head -n 1)" != "$(NODE_MIN)" ]; then \
+	  echo "make deps: podinit needs Node.js >= $(NODE_MIN), this is $$have" >&2; exit 1; \
+	fi
 
 ## build: podinit's static binary and the webhook bundle
 build: init webhook
