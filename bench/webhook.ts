@@ -2,13 +2,16 @@
 // Part of `make bench` (bench/run.ts); alone: npx tsx bench/webhook.ts [--quick]
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import https from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadPodFixture } from "../test/fixtures/load.js";
-import { reviewOf } from "../test/webhook/helpers/app.js";
+import { buildImage, pushImage } from "../test/registry/oci-images.js";
+import { startRegistry, type RunningRegistry } from "../test/registry/registry-process.js";
+import { decodeAnswer, reviewOf } from "../test/webhook/helpers/app.js";
 import { makeTestPki } from "../test/webhook/helpers/pki.js";
 import { pathToFileURL } from "node:url";
 import type { BenchSection, Check } from "./report.js";
@@ -43,13 +46,32 @@ function freePort(): Promise<number> {
   });
 }
 
-type BenchPod = { spec: { containers: { env: unknown[] }[] } };
+type BenchPod = { spec: { containers: { name: string; image: string; env: unknown[] }[] } };
+
+/**
+ * The log shipper of the bench pod sets no command, so every review needs its image's ENTRYPOINT.
+ * A registry on loopback serves it: the first review looks it up, the others hit the cache, as in
+ * a cluster. Left pointing at a public registry, each review would instead measure a failing DNS
+ * query (or a 3 s lookup timeout) of the machine the bench runs on.
+ */
+const LOG_SHIPPER = { name: "fluent-bit", repository: "infra/fluent-bit", tag: "3.1.9" };
+
+async function startLogShipperRegistry(): Promise<RunningRegistry> {
+  const storage = join(work, "registry");
+  mkdirSync(storage);
+  const registry = await startRegistry(storage);
+  const image = buildImage({ entrypoint: ["/fluent-bit/bin/fluent-bit"], cmd: ["--help"] });
+  await pushImage(registry.host, LOG_SHIPPER.repository, image, LOG_SHIPPER.tag);
+  return registry;
+}
 
 /** The bench pod: the three-container JVM fixture with as many env vars as a typical chart renders. */
-function benchPod(envVars: number, valueLength: number): BenchPod {
+function benchPod(envVars: number, valueLength: number, registry: string): BenchPod {
   const pod = loadPodFixture("multi-container-jvm") as BenchPod;
   const main = pod.spec.containers[0];
-  if (main === undefined) throw new Error("fixture has no container");
+  const shipper = pod.spec.containers.find(c => c.name === LOG_SHIPPER.name);
+  if (main === undefined || shipper === undefined) throw new Error("fixture lost its containers");
+  shipper.image = `${registry}/${LOG_SHIPPER.repository}:${LOG_SHIPPER.tag}`;
   for (let i = 0; i < envVars; i++) {
     const value = `tenant-${i * 7919}-`.padEnd(valueLength, "x");
     main.env.push({ name: `APP_SETTING_${i}`, value });
@@ -58,13 +80,13 @@ function benchPod(envVars: number, valueLength: number): BenchPod {
 }
 
 /** About 8 KB: 60 extra env vars. */
-function smallReview(): string {
-  return JSON.stringify(reviewOf(benchPod(60, 48)));
+function smallReview(registry: string): string {
+  return JSON.stringify(reviewOf(benchPod(60, 48, registry)));
 }
 
 /** About 130 KB: 1,500 env vars on the main container (the size that once made Istio's injector crawl). */
-function largeReview(): string {
-  return JSON.stringify(reviewOf(benchPod(1500, 48)));
+function largeReview(registry: string): string {
+  return JSON.stringify(reviewOf(benchPod(1500, 48, registry)));
 }
 
 interface Server {
@@ -106,6 +128,8 @@ async function startWebhook(cert: string, key: string): Promise<Server> {
     "ghcr.io/podinit/podinit:0.1.0",
     "--shutdown-delay",
     "0s",
+    "--registry-insecure",
+    "127.0.0.1",
   ];
   // Logs stay on (one line per review, as in production) and go to /dev/null.
   const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
@@ -122,6 +146,37 @@ async function startEcho(cert: string, key: string): Promise<Server> {
   );
   await waitHealthy(port);
   return { child, url: `https://127.0.0.1:${port}/echo` };
+}
+
+/** The bench measures the injection it claims to: both commands wrapped, no warning. */
+async function checkAnswer(url: string, bodyFile: string): Promise<void> {
+  const body = readFileSync(bodyFile);
+  const text = await new Promise<string>((resolve, reject) => {
+    const request = https.request(
+      url,
+      {
+        method: "POST",
+        rejectUnauthorized: false,
+        headers: { "content-type": "application/json", "content-length": body.length },
+      },
+      response => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+        response.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+    request.end(body);
+  });
+  const { answer, patch } = decodeAnswer(text);
+  const status = patch?.find(
+    op => (op as { path?: string }).path === "/metadata/annotations/podinit.dev~1status",
+  ) as { value?: string } | undefined;
+  const wrapped = (JSON.parse(status?.value ?? "{}") as { wrapped?: string[] }).wrapped ?? [];
+  if (answer.response.warnings !== undefined || !wrapped.includes(LOG_SHIPPER.name)) {
+    throw new Error(`the bench review is not injected as intended: ${text.slice(0, 600)}`);
+  }
 }
 
 function h2load(url: string, bodyFile: string, extra: string[]): string {
@@ -211,14 +266,16 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
   const cert = join(pki.dir, "tls.crt");
   const key = join(pki.dir, "tls.key");
   pki.issue(cert, key, 1);
+  const registry = await startLogShipperRegistry();
   const small = join(work, "review-8k.json");
   const large = join(work, "review-130k.json");
-  writeFileSync(small, smallReview());
-  writeFileSync(large, largeReview());
+  writeFileSync(small, smallReview(registry.host));
+  writeFileSync(large, largeReview(registry.host));
 
   const webhook = await startWebhook(cert, key);
   const echo = await startEcho(cert, key);
   try {
+    await checkAnswer(webhook.url, small);
     // Warm both servers up (JIT, TLS session setup) before anything is measured.
     for (const url of [echo.url, webhook.url])
       h2load(url, small, ["-c", String(CONNECTIONS), "-n", "3000"]);
@@ -329,6 +386,7 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
   } finally {
     webhook.child.kill("SIGTERM");
     echo.child.kill("SIGTERM");
+    await registry.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }
