@@ -1,9 +1,19 @@
 import { applyPatch, deepClone, type Operation } from "fast-json-patch";
 import { describe, expect, it } from "vitest";
-import { diffPod, escapePointerToken } from "../../webhook/src/mutation/patch.js";
+import type { ImageEntrypoint } from "../../webhook/src/mutation/entrypoint.js";
+import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
+import {
+  appendOperation,
+  editOperations,
+  escapePointerToken,
+  setMember,
+} from "../../webhook/src/mutation/patch.js";
+import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
+import { deepFreeze } from "./helpers/pods.js";
 import { seededRandom, type Random } from "./helpers/prng.js";
+import { TEST_SETTINGS } from "./helpers/settings.js";
 
-function apply(original: unknown, operations: Operation[]): unknown {
+function apply(original: unknown, operations: readonly Operation[]): unknown {
   const copy = deepClone(operations) as Operation[];
   return applyPatch(deepClone(original), copy, true, true).newDocument as unknown;
 }
@@ -19,112 +29,173 @@ describe("escapePointerToken", () => {
   });
 });
 
-describe("diffPod", () => {
-  it("adds a missing annotations object whole, and escapes keys into an existing one", () => {
-    const bare = { metadata: { name: "p" } };
-    const withAnnotation = {
-      ...bare,
-      metadata: { name: "p", annotations: { "podinit.dev/status": "x" } },
-    };
-    expect(diffPod(bare, withAnnotation)).toEqual([
-      { op: "add", path: "/metadata/annotations", value: { "podinit.dev/status": "x" } },
-    ]);
-    const existing = { metadata: { annotations: { a: "1" } } };
-    const added = { metadata: { annotations: { a: "1", "podinit.dev/status": "x" } } };
-    expect(diffPod(existing, added)).toEqual([
-      { op: "add", path: "/metadata/annotations/podinit.dev~1status", value: "x" },
-    ]);
+describe("operations", () => {
+  it("adds a member the object lacks and replaces one it has, escaping the key", () => {
+    expect(setMember({ a: 1 }, "/m", "podinit.dev/status", "x")).toEqual({
+      op: "add",
+      path: "/m/podinit.dev~1status",
+      value: "x",
+    });
+    expect(setMember({ "podinit.dev/status": "old" }, "/m", "podinit.dev/status", "x")).toEqual({
+      op: "replace",
+      path: "/m/podinit.dev~1status",
+      value: "x",
+    });
   });
 
-  it("adds missing arrays whole, prepends with add at index 0 and appends at the end", () => {
-    const a = { name: "a" };
-    const original = { spec: { initContainers: [a], volumes: [a] } };
-    const mutated = {
-      spec: { initContainers: [{ name: "new" }, a], volumes: [a, { name: "v" }], extra: [1] },
-    };
-    expect(diffPod(original, mutated)).toEqual([
-      { op: "add", path: "/spec/initContainers/0", value: { name: "new" } },
-      { op: "add", path: "/spec/volumes/1", value: { name: "v" } },
-      { op: "add", path: "/spec/extra", value: [1] },
-    ]);
+  it("appends after the last element, or adds the list when there is none", () => {
+    expect(appendOperation("/spec/volumes", [{ name: "a" }], { name: "b" })).toEqual({
+      op: "add",
+      path: "/spec/volumes/1",
+      value: { name: "b" },
+    });
+    expect(appendOperation("/spec/volumes", undefined, { name: "b" })).toEqual({
+      op: "add",
+      path: "/spec/volumes",
+      value: [{ name: "b" }],
+    });
   });
 
-  it("does not look into subtrees shared by identity", () => {
+  it("sets changed members whole, adds what a list gained at its end, removes what went", () => {
+    const mounts = [{ name: "a" }];
+    const before = { name: "c", command: ["sh"], volumeMounts: mounts, gone: 1, "x/y": 1 };
+    const after = {
+      name: "c",
+      command: ["/bin/podinit", "--", "sh"],
+      volumeMounts: [mounts[0], { name: "b" }],
+      args: ["x"],
+      "x/y": 2,
+    };
+    const out: Operation[] = [];
+    editOperations(before, after, "/spec/containers/0", out);
+    expect(out).toEqual([
+      { op: "remove", path: "/spec/containers/0/gone" },
+      { op: "replace", path: "/spec/containers/0/command", value: ["/bin/podinit", "--", "sh"] },
+      { op: "add", path: "/spec/containers/0/volumeMounts/1", value: { name: "b" } },
+      { op: "add", path: "/spec/containers/0/args", value: ["x"] },
+      { op: "replace", path: "/spec/containers/0/x~1y", value: 2 },
+    ]);
+    expect(apply({ spec: { containers: [before] } }, out)).toEqual({
+      spec: { containers: [after] },
+    });
+  });
+
+  it("does not look into members shared by identity", () => {
     const shared = {
       get trap(): never {
-        throw new Error("read a shared subtree");
+        throw new Error("read a shared member");
       },
     };
-    expect(diffPod({ a: shared, b: 1 }, { a: shared, b: 2 })).toEqual([
-      { op: "replace", path: "/b", value: 2 },
-    ]);
-  });
-
-  it("returns no operation for identical documents", () => {
-    const doc = { a: [1, { b: 2 }] };
-    expect(diffPod(doc, doc)).toEqual([]);
-  });
-
-  it("gives exact patches for thousands of random edits (seeded)", () => {
-    const random = seededRandom(20_260_323);
-    for (let round = 0; round < 3000; round++) {
-      const original = randomValue(random, 4);
-      const mutated = randomEdit(random, original, 4);
-      const patch = diffPod(original, mutated);
-      expect(apply(original, patch)).toEqual(mutated);
-    }
+    const out: Operation[] = [];
+    editOperations({ a: shared, b: 1 }, { a: shared, b: 2 }, "", out);
+    expect(out).toEqual([{ op: "replace", path: "/b", value: 2 }]);
   });
 });
 
-const KEYS = ["name", "a", "b/c", "~d", "spec", "x.y"];
-
-function randomValue(random: Random, depth: number): unknown {
-  const kind = depth <= 0 ? random.int(4) : random.int(7);
-  switch (kind) {
-    case 0:
-      return random.int(5);
-    case 1:
-      return random.pick(["", "s", "t"]);
-    case 2:
-      return random.pick([null, true, false]);
-    case 3:
-      return random.pick(KEYS);
-    case 4:
-    case 5: {
-      const out: Record<string, unknown> = {};
-      for (let i = random.int(4); i > 0; i--)
-        out[random.pick(KEYS)] = randomValue(random, depth - 1);
-      return out;
-    }
-    default:
-      return Array.from({ length: random.int(4) }, () =>
-        random.next() < 0.5
-          ? { name: random.pick(KEYS), v: randomValue(random, depth - 2) }
-          : randomValue(random, depth - 1),
-      );
-  }
+/** One of `options`, or undefined (the field left out) as often as each of them. */
+function maybe<T>(random: Random, options: readonly T[]): T | undefined {
+  return options[random.int(options.length + 1)];
 }
 
-/** A copy-on-write edit: changed paths are new objects, everything else is shared. */
-function randomEdit(random: Random, value: unknown, depth: number): unknown {
-  if (random.next() < 0.3) return value;
-  if (random.next() < 0.15 || depth <= 0) return randomValue(random, depth);
-  if (Array.isArray(value)) {
-    const copy = value.map(item => randomEdit(random, item, depth - 1));
-    const roll = random.int(5);
-    if (roll === 0) copy.unshift(randomValue(random, depth - 1));
-    if (roll === 1) copy.push(randomValue(random, depth - 1));
-    if (roll === 2) copy.pop();
-    return copy;
-  }
-  if (typeof value === "object" && value !== null) {
-    const copy: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(value)) {
-      if (random.next() < 0.1) continue;
-      copy[key] = randomEdit(random, child, depth - 1);
-    }
-    if (random.next() < 0.3) copy[random.pick(KEYS)] = randomValue(random, depth - 1);
-    return copy;
-  }
-  return randomValue(random, depth);
+const NAMES = ["app", "web", "worker", "sidecar", "istio-proxy", "a/b", "x~y"];
+
+function randomContainer(random: Random, name: string, initContainer: boolean): Container {
+  const container: Record<string, unknown> = { name, image: `example/${random.int(3)}:1` };
+  const command = maybe(random, [
+    [],
+    ["/app"],
+    ["sh", "-c", "exec app $(PORT)"],
+    ...(random.next() < 0.05 ? [["/.podinit/podinit", "--", "/app"]] : []),
+  ]);
+  if (command !== undefined) container["command"] = command;
+  const args = maybe(random, [[], ["--port=1"]]);
+  if (args !== undefined) container["args"] = args;
+  const mounts = maybe(random, [[], [{ name: "data", mountPath: "/data" }]]);
+  if (mounts !== undefined) container["volumeMounts"] = mounts;
+  if (random.next() < 0.1) container["volumeMounts"] = [{ name: "x", mountPath: "/.podinit" }];
+  if (initContainer && random.next() < 0.4) container["restartPolicy"] = "Always";
+  if (random.next() < 0.5) container["env"] = [{ name: "A", value: "$(B)" }];
+  return container as Container;
 }
+
+function randomAnnotations(random: Random, names: readonly string[]): Record<string, string> {
+  const annotations: Record<string, string> = {};
+  const name = random.pick(names);
+  const choices: [string, string][] = [
+    ["podinit.dev/grace-period", random.pick(["10s", "-5s", "1h"])],
+    [`podinit.dev/grace-period.${name}`, "12s"],
+    ["podinit.dev/stop-signal", random.pick(["QUIT", "NOPE"])],
+    [`podinit.dev/stop-delay.${name}`, random.pick(["1s", "40s"])],
+    ["podinit.dev/remap-exit", "143:0"],
+    ["podinit.dev/containers", names.slice(0, 2).join(",")],
+    ["podinit.dev/exclude-containers", name],
+    ["podinit.dev/init-containers", random.pick(["true", "false"])],
+    [`podinit.dev/inject.${name}`, "false"],
+    ["podinit.dev/status", random.pick(["old", "{}"])],
+    ["podinit.dev/typo", "1"],
+    ["podinit.dev/inject", "false"],
+    ["kubernetes.io/config.mirror", "x"],
+    ["other/annotation", "kept"],
+  ];
+  for (const [key, value] of choices) if (random.next() < 0.2) annotations[key] = value;
+  return annotations;
+}
+
+function randomPod(random: Random): {
+  pod: Pod;
+  resolved: Map<string, ImageEntrypoint>;
+  failed: Set<string>;
+} {
+  const names = [...NAMES].sort(() => random.next() - 0.5);
+  const initCount = random.int(3);
+  const initContainers = names.slice(0, initCount).map(n => randomContainer(random, n, true));
+  const containers = names
+    .slice(initCount, initCount + 1 + random.int(3))
+    .map(n => randomContainer(random, n, false));
+  const spec: Record<string, unknown> = { containers };
+  if (initCount > 0 || random.next() < 0.3) spec["initContainers"] = initContainers;
+  const volumes = maybe(random, [[], [{ name: "podinit" }, { name: "podinit-1" }]]);
+  if (volumes !== undefined) spec["volumes"] = volumes;
+  if (random.next() < 0.5) spec["terminationGracePeriodSeconds"] = random.pick([0, 5, 60]);
+  const pod: Record<string, unknown> = { apiVersion: "v1", kind: "Pod", spec };
+  const metadataKind = random.int(3);
+  if (metadataKind === 1) pod["metadata"] = { generateName: "p-" };
+  if (metadataKind === 2)
+    pod["metadata"] = { name: "p", annotations: randomAnnotations(random, names) };
+  const resolved = new Map<string, ImageEntrypoint>();
+  const failed = new Set<string>();
+  for (const c of [...initContainers, ...containers]) {
+    const roll = random.int(3);
+    if (roll === 0) resolved.set(c.name, { entrypoint: ["/entry"], cmd: ["--cmd=$(X)"] });
+    if (roll === 1) resolved.set(c.name, { entrypoint: [], cmd: ["serve"] });
+    if (roll === 2 && random.next() < 0.5) failed.add(c.name);
+  }
+  return { pod: pod as Pod, resolved, failed };
+}
+
+describe("the mutation's patch", () => {
+  it("applied to the original gives exactly the mutated pod, for thousands of random pods (seeded)", () => {
+    const random = seededRandom(20_261_123);
+    const decisions = new Map<string, number>();
+    for (let round = 0; round < 3000; round++) {
+      const { pod, resolved, failed } = randomPod(random);
+      const pristine = deepClone(pod) as Pod;
+      const result = mutatePod(deepFreeze(pod), "apps", TEST_SETTINGS, resolved, failed);
+      const key = `${result.decision}:${result.reason ?? ""}`;
+      decisions.set(key, (decisions.get(key) ?? 0) + 1);
+      expect(apply(pristine, result.patch)).toEqual(result.pod);
+      if (result.pod === pod) expect(result.patch).toEqual([]);
+    }
+    // The generator must reach every kind of outcome, or it proves less than it claims.
+    expect([...decisions.keys()].sort()).toEqual(
+      expect.arrayContaining([
+        "injected:",
+        "skipped:already-injected",
+        "skipped:mirror-pod",
+        "skipped:opted-out",
+        "skipped:no-eligible-containers",
+      ]),
+    );
+    expect(decisions.get("injected:") ?? 0).toBeGreaterThan(1000);
+  });
+});

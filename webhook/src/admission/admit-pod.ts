@@ -3,8 +3,12 @@
 import type { Operation } from "fast-json-patch";
 import { describeThrown } from "../errors.js";
 import { NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "../mutation/entrypoint.js";
-import { containersNeedingLookup, mutatePod, type MutationResult } from "../mutation/mutate-pod.js";
-import { diffPod } from "../mutation/patch.js";
+import {
+  containersNeedingLookup,
+  mutatePrepared,
+  preparePod,
+  type MutationResult,
+} from "../mutation/mutate-pod.js";
 import type { Pod } from "../mutation/pod-types.js";
 import { readPod } from "../mutation/read-pod.js";
 import type { MutationSettings } from "../mutation/settings.js";
@@ -88,17 +92,21 @@ export async function admitPod(
   }
   const namespace = request.namespace ?? pod.metadata?.namespace ?? "";
   try {
-    const only = containersNeedingLookup(pod, namespace, settings);
+    const prepared = preparePod(pod, namespace, settings);
+    const only = containersNeedingLookup(prepared, settings);
     // Most pods set every command: they cost no promise or lookup here.
     const lookup = only.size === 0 ? NO_LOOKUP : await resolveEntrypoints(pod, namespace, only);
     const failed = lookup.failures.size === 0 ? undefined : new Set<string>(lookup.failures.keys());
-    const mutation = mutatePod(pod, namespace, settings, lookup.resolved, failed);
-    const patch = diffPod(pod, mutation.pod);
+    const mutation = mutatePrepared(prepared, settings, lookup.resolved, failed);
     const warnings =
       lookup.warnings.length === 0
         ? mutation.warnings
         : [...new Set([...lookup.warnings, ...mutation.warnings])];
-    return outcome(mutation.decision, mutation.reason, { patch, warnings, mutation });
+    return outcome(mutation.decision, mutation.reason, {
+      patch: mutation.patch,
+      warnings,
+      mutation,
+    });
   } catch (thrown) {
     return outcome("failed-open", "internal-error", {
       warnings: [FAIL_OPEN_WARNING],

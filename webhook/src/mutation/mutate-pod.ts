@@ -1,9 +1,17 @@
-// The pure mutation: a pod and the settings in, the pod to admit and the warnings to show out.
+// The pure mutation: a pod and the settings in, the pod to admit, its patch and the warnings out.
 
-import { indexAnnotations, STATUS_ANNOTATION, unknownAnnotationWarnings } from "./annotations.js";
-import { containerOptions, terminationGraceMs } from "./container-options.js";
+import type { Operation } from "fast-json-patch";
+import {
+  indexAnnotations,
+  STATUS_ANNOTATION,
+  unknownAnnotationWarnings,
+  type Annotations,
+} from "./annotations.js";
+import { commandPrefix } from "./command-prefix.js";
+import { terminationGraceMs } from "./container-options.js";
 import { isSet, NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "./entrypoint.js";
 import { installContainer, installVolume, pickVolumeName } from "./install-container.js";
+import { appendOperation, editOperations, setMember } from "./patch.js";
 import {
   allContainers,
   podSkipReason,
@@ -25,11 +33,32 @@ export interface MutationResult {
   /** The pod to admit. The very same object when nothing changed; otherwise a copy that shares
    * every subtree it did not change with the original (the patch generator relies on that). */
   readonly pod: Pod;
+  /** The JSON Patch that turns the original pod into `pod`. */
+  readonly patch: readonly Operation[];
   readonly decision: "injected" | "skipped";
   readonly reason: PodSkipReason | null;
   readonly wrapped: readonly string[];
   readonly skippedContainers: Readonly<Record<string, ContainerSkipReason>>;
   readonly warnings: readonly string[];
+}
+
+/** What both the registry lookup and the mutation need to know about a pod, worked out once. */
+export interface PreparedPod {
+  readonly pod: Pod;
+  /** The review's namespace: a pod being created often has none in its metadata. */
+  readonly namespace: string;
+  readonly annotations: Annotations;
+  readonly skip: PodSkipReason | null;
+}
+
+export function preparePod(pod: Pod, namespace: string, settings: MutationSettings): PreparedPod {
+  const annotations = indexAnnotations(pod.metadata?.annotations);
+  return {
+    pod,
+    namespace,
+    annotations,
+    skip: podSkipReason(pod, namespace, annotations, settings),
+  };
 }
 
 /**
@@ -44,11 +73,20 @@ export function mutatePod(
   resolved: ResolvedEntrypoints = NO_RESOLVED_ENTRYPOINTS,
   lookupFailed: ReadonlySet<string> = NO_NAMES,
 ): MutationResult {
-  const annotations = indexAnnotations(pod.metadata?.annotations);
-  const podReason = podSkipReason(pod, namespace, annotations, settings);
+  return mutatePrepared(preparePod(pod, namespace, settings), settings, resolved, lookupFailed);
+}
+
+export function mutatePrepared(
+  prepared: PreparedPod,
+  settings: MutationSettings,
+  resolved: ResolvedEntrypoints = NO_RESOLVED_ENTRYPOINTS,
+  lookupFailed: ReadonlySet<string> = NO_NAMES,
+): MutationResult {
+  const { pod, annotations, skip: podReason } = prepared;
   if (podReason === "already-injected" || podReason === "mirror-pod") {
     return {
       pod,
+      patch: [],
       decision: "skipped",
       reason: podReason,
       wrapped: [],
@@ -63,9 +101,8 @@ export function mutatePod(
   if (podReason !== null) return recordSkip(pod, podReason, {}, warnings, settings);
 
   const spec = pod.spec;
-  const initContainers = spec.initContainers ?? [];
   const selection = planContainers(
-    initContainers,
+    spec.initContainers ?? [],
     spec.containers,
     annotations,
     settings,
@@ -78,37 +115,62 @@ export function mutatePod(
   if (chosen.length === 0)
     return recordSkip(pod, "no-eligible-containers", skipped, warnings, settings);
 
+  return inject(prepared, settings, chosen, resolved, warnings, skipped);
+}
+
+function inject(
+  prepared: PreparedPod,
+  settings: MutationSettings,
+  chosen: readonly ContainerPlan[],
+  resolved: ResolvedEntrypoints,
+  warnings: string[],
+  skipped: Readonly<Record<string, ContainerSkipReason>>,
+): MutationResult {
+  const { pod, annotations } = prepared;
+  const spec = pod.spec;
   const volumeName = pickVolumeName(spec.volumes ?? []);
   const terminationMs = terminationGraceMs(spec.terminationGracePeriodSeconds);
   const replacements = new Map<Container, Container>();
   for (const { container } of chosen) {
-    const built = containerOptions(
-      annotations,
-      container.name,
-      terminationMs,
-      settings.graceMarginMs,
-    );
+    const built = commandPrefix(annotations, container.name, terminationMs, settings);
     warnings.push(...built.warnings);
     const image = resolved.get(container.name);
     replacements.set(
       container,
-      wrapContainer(container, built.options, volumeName, settings, image),
+      wrapContainer(container, built.prefix, volumeName, settings, image),
     );
   }
-  const swap = (c: Container): Container => replacements.get(c) ?? c;
   const wrapped = chosen.map(p => p.container.name);
   const status: PodStatus = { version: settings.version, decision: "injected", wrapped, skipped };
+  const patch: Operation[] = [];
+  const annotated = withStatus(pod, status, patch);
+  const volume = installVolume(volumeName, settings);
+  patch.push(appendOperation("/spec/volumes", spec.volumes, volume));
+  const install = installContainer(volumeName, settings);
+  patch.push(
+    spec.initContainers === undefined
+      ? { op: "add", path: "/spec/initContainers", value: [install] }
+      : { op: "add", path: "/spec/initContainers/0", value: install },
+  );
+  const initContainers = swapAll(
+    spec.initContainers ?? [],
+    replacements,
+    "/spec/initContainers",
+    1,
+    patch,
+  );
   const mutated: Pod = {
-    ...withStatus(pod, status),
+    ...annotated,
     spec: {
       ...spec,
-      volumes: [...(spec.volumes ?? []), installVolume(volumeName, settings)],
-      initContainers: [installContainer(volumeName, settings), ...initContainers.map(swap)],
-      containers: spec.containers.map(swap),
+      volumes: [...(spec.volumes ?? []), volume],
+      initContainers: [install, ...initContainers],
+      containers: swapAll(spec.containers, replacements, "/spec/containers", 0, patch),
     },
   };
   return {
     pod: mutated,
+    patch,
     decision: "injected",
     reason: null,
     wrapped,
@@ -117,22 +179,43 @@ export function mutatePod(
   };
 }
 
+/**
+ * The list with each wrapped container swapped in, and the operations for it. `shift`: where the
+ * list's first element sits in the patched pod (init containers move up behind ours).
+ */
+function swapAll(
+  containers: readonly Container[],
+  replacements: ReadonlyMap<Container, Container>,
+  path: string,
+  shift: number,
+  patch: Operation[],
+): Container[] {
+  return containers.map((container, i) => {
+    const replacement = replacements.get(container);
+    if (replacement === undefined) return container;
+    editOperations(container, replacement, `${path}/${i + shift}`, patch);
+    return replacement;
+  });
+}
+
 const NO_NAMES: ReadonlySet<string> = new Set();
 
 /**
- * The containers a registry lookup should resolve before `mutatePod` runs: none when the pod is
+ * The containers a registry lookup should resolve before the mutation runs: none when the pod is
  * skipped as a whole or every container sets `command` (the common, cheap case).
  */
 export function containersNeedingLookup(
-  pod: Pod,
-  namespace: string,
+  prepared: PreparedPod,
   settings: MutationSettings,
 ): ReadonlySet<string> {
-  const spec = pod.spec;
-  if (allContainers(pod).every(c => isSet(c.command))) return NO_NAMES;
-  const annotations = indexAnnotations(pod.metadata?.annotations);
-  if (podSkipReason(pod, namespace, annotations, settings) !== null) return NO_NAMES;
-  return lookupCandidates(spec.initContainers ?? [], spec.containers, annotations, settings);
+  const { pod, annotations } = prepared;
+  if (prepared.skip !== null || allContainers(pod).every(c => isSet(c.command))) return NO_NAMES;
+  return lookupCandidates(
+    pod.spec.initContainers ?? [],
+    pod.spec.containers,
+    annotations,
+    settings,
+  );
 }
 
 function skippedByName(plans: readonly ContainerPlan[]): Record<string, ContainerSkipReason> {
@@ -152,8 +235,10 @@ function recordSkip(
     Object.keys(skipped).length === 0
       ? { version: settings.version, decision: "skipped", reason }
       : { version: settings.version, decision: "skipped", reason, skipped };
+  const patch: Operation[] = [];
   return {
-    pod: withStatus(pod, status),
+    pod: withStatus(pod, status, patch),
+    patch,
     decision: "skipped",
     reason,
     wrapped: [],
@@ -162,15 +247,21 @@ function recordSkip(
   };
 }
 
-/** A shallow copy of the pod with the status annotation set (unchanged if it already says so). */
-function withStatus(pod: Pod, status: PodStatus): Pod {
+/**
+ * A shallow copy of the pod with the status annotation set (unchanged if it already says so),
+ * its operation appended to `patch`.
+ */
+function withStatus(pod: Pod, status: PodStatus, patch: Operation[]): Pod {
   const text = formatStatus(status);
-  const metadata = pod.metadata ?? {};
-  if (metadata.annotations?.[STATUS_ANNOTATION] === text) return pod;
-  return {
-    ...pod,
-    metadata: { ...metadata, annotations: { ...metadata.annotations, [STATUS_ANNOTATION]: text } },
-  };
+  const metadata = pod.metadata;
+  const annotations = metadata?.annotations;
+  if (annotations?.[STATUS_ANNOTATION] === text) return pod;
+  const updated = { ...metadata, annotations: { ...annotations, [STATUS_ANNOTATION]: text } };
+  if (metadata === undefined) patch.push({ op: "add", path: "/metadata", value: updated });
+  else if (annotations === undefined)
+    patch.push({ op: "add", path: "/metadata/annotations", value: updated.annotations });
+  else patch.push(setMember(annotations, "/metadata/annotations", STATUS_ANNOTATION, text));
+  return { ...pod, metadata: updated };
 }
 
 function unique(warnings: readonly string[]): string[] {

@@ -1,4 +1,4 @@
-// JSON Patch from an original and a copy-on-write mutation of it, diffing only what changed.
+// JSON Patch operations for the edits the mutation makes, written down as it makes them.
 
 import type { Operation } from "fast-json-patch";
 
@@ -8,31 +8,38 @@ export function escapePointerToken(token: string): string {
   return token.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
+/** `replace` needs the member to exist; `add` on an existing one would do, but reads as new. */
+export function setMember(
+  parent: object | undefined,
+  parentPath: string,
+  key: string,
+  value: unknown,
+): Operation {
+  const path = `${parentPath}/${escapePointerToken(key)}`;
+  return parent !== undefined && Object.hasOwn(parent, key)
+    ? { op: "replace", path, value }
+    : { op: "add", path, value };
+}
+
+/** Puts `item` after the last element of the array at `path`, or adds `[item]` where there is none. */
+export function appendOperation(
+  path: string,
+  array: readonly unknown[] | undefined,
+  item: unknown,
+): Operation {
+  return array === undefined
+    ? { op: "add", path, value: [item] }
+    : { op: "add", path: `${path}/${array.length}`, value: item };
+}
+
 /**
- * The operations that turn `original` into `mutated`. Subtrees the two share by identity are
- * skipped without being read, so the cost follows the size of the change, not of the pod; that
- * relies on the mutation copying only what it changes. Arrays that gained elements at the front or
- * the end (an init container prepended, a volume appended) become `add` operations at those
- * indexes instead of a cascade of element rewrites.
+ * Appends to `out` what turns `before` into `after`, a copy of it with a few members edited.
+ * Members are compared by identity only, so `after` must share every member it did not change.
+ * A changed member is set whole, except an array that only grew at its end, whose new items
+ * are added one by one: a patch that reads as what happened, and that composes with other
+ * webhooks' edits of the same list.
  */
-export function diffPod(original: unknown, mutated: unknown): Operation[] {
-  const operations: Operation[] = [];
-  diffValue(original, mutated, "", operations);
-  return operations;
-}
-
-function diffValue(before: unknown, after: unknown, path: string, out: Operation[]): void {
-  if (before === after) return;
-  if (isPlainObject(before) && isPlainObject(after)) {
-    diffObject(before, after, path, out);
-  } else if (Array.isArray(before) && Array.isArray(after)) {
-    diffArray(before, after, path, out);
-  } else if (!isScalar(before) || !isScalar(after) || !Object.is(before, after)) {
-    out.push({ op: "replace", path, value: after });
-  }
-}
-
-function diffObject(
+export function editOperations(
   before: Readonly<Record<string, unknown>>,
   after: Readonly<Record<string, unknown>>,
   path: string,
@@ -44,52 +51,20 @@ function diffObject(
   }
   for (const key of Object.keys(after)) {
     const value = after[key];
-    if (!Object.hasOwn(before, key)) {
-      out.push({ op: "add", path: `${path}/${escapePointerToken(key)}`, value });
-    } else if (before[key] !== value) {
-      diffValue(before[key], value, `${path}/${escapePointerToken(key)}`, out);
+    const old = before[key];
+    if (old === value && Object.hasOwn(before, key)) continue;
+    if (Array.isArray(old) && Array.isArray(value) && grewAtEnd(old, value)) {
+      const arrayPath = `${path}/${escapePointerToken(key)}`;
+      const items = value as readonly unknown[];
+      for (let i = old.length; i < items.length; i++) {
+        out.push({ op: "add", path: `${arrayPath}/${i}`, value: items[i] });
+      }
+    } else {
+      out.push(setMember(before, path, key, value));
     }
   }
 }
 
-function diffArray(
-  before: readonly unknown[],
-  after: readonly unknown[],
-  path: string,
-  out: Operation[],
-): void {
-  const grown = after.length - before.length;
-  if (grown >= 0 && aligned(before, after, grown)) {
-    for (let i = 0; i < grown; i++) out.push({ op: "add", path: `${path}/${i}`, value: after[i] });
-    before.forEach((item, i) => diffValue(item, after[i + grown], `${path}/${i + grown}`, out));
-  } else if (grown >= 0 && aligned(before, after, 0)) {
-    before.forEach((item, i) => diffValue(item, after[i], `${path}/${i}`, out));
-    for (let i = before.length; i < after.length; i++) {
-      out.push({ op: "add", path: `${path}/${i}`, value: after[i] });
-    }
-  } else {
-    out.push({ op: "replace", path, value: after });
-  }
-}
-
-/** Whether each element of `before` reappears in `after`, shifted by `offset`, as the same item. */
-function aligned(before: readonly unknown[], after: readonly unknown[], offset: number): boolean {
-  return before.every((item, i) => sameItem(item, after[i + offset]));
-}
-
-/** The same object, an edited copy of it (same `name`, as Kubernetes lists are keyed), or an equal scalar. */
-function sameItem(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (isPlainObject(a) && isPlainObject(b)) {
-    return typeof a["name"] === "string" && a["name"] === b["name"];
-  }
-  return false;
-}
-
-function isPlainObject(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isScalar(value: unknown): boolean {
-  return value === null || typeof value !== "object";
+function grewAtEnd(before: readonly unknown[], after: readonly unknown[]): boolean {
+  return after.length > before.length && before.every((item, i) => item === after[i]);
 }

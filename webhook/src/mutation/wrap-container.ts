@@ -1,23 +1,22 @@
 // Rewrites one container so its original argv runs under podinit, read-only volume mounted.
 
-import { formatArgs, type InitOptions } from "../../../init/src/options.js";
 import { escapeForSpec, isSet, type ImageEntrypoint } from "./entrypoint.js";
 import type { Container } from "./pod-types.js";
-import { binaryPath, type MutationSettings } from "./settings.js";
+import type { MutationSettings } from "./settings.js";
 
 /**
- * A copy of `container` whose command is `[podinit, flags…, "--", original…]`. With `command` set,
- * args stay as they are. Without it the image's ENTRYPOINT moves into command, and its CMD into
- * args only when args are absent, which is exactly what the runtime would have run.
+ * A copy of `container` whose command is `[...prefix, original…]`, `prefix` being podinit's
+ * `[binary, flags…, "--"]`. With `command` set, args stay as they are. Without it the image's
+ * ENTRYPOINT moves into command, and its CMD into args only when args are absent, which is
+ * exactly what the runtime would have run.
  */
 export function wrapContainer(
   container: Container,
-  options: InitOptions,
+  prefix: readonly string[],
   volumeName: string,
   settings: MutationSettings,
   image: ImageEntrypoint | undefined,
 ): Container {
-  const prefix = [binaryPath(settings), ...formatArgs(options), "--"];
   const mount = { name: volumeName, mountPath: settings.mountPath, readOnly: true };
   const wrapped: Record<string, unknown> = {
     ...container,
