@@ -3,12 +3,14 @@
 import { readFile } from "node:fs/promises";
 import { isSet, type ImageEntrypoint } from "../mutation/entrypoint.js";
 import type { Container, Pod } from "../mutation/pod-types.js";
-import { entrypointFromAnnotation } from "./entrypoint-annotation.js";
+import { ENTRYPOINT_ANNOTATION_PREFIX, entrypointFromAnnotation } from "./entrypoint-annotation.js";
 import { parseImageReference, type ImageReference } from "./image-reference.js";
 import { isLookupFailure, lookupFailure, type LookupFailure } from "./lookup-failure.js";
 import {
+  cachedPullCredentials,
   cachedPullSecretSource,
   collectPullCredentials,
+  type CachedPullSecretSource,
   type PodPullSecretRefs,
   type PullCredentials,
   type PullSecretSource,
@@ -72,6 +74,14 @@ export type ResolverCreation =
 /** Pull secrets are re-read at most this often per name. */
 const PULL_SECRET_TTL_MS = 10_000;
 
+/** Most pods have none: one pass over the keys spares building a key per container. */
+function hasEntrypointAnnotation(
+  annotations: Readonly<Record<string, string>> | undefined,
+): boolean {
+  for (const key in annotations) if (key.startsWith(ENTRYPOINT_ANNOTATION_PREFIX)) return true;
+  return false;
+}
+
 function needsLookup(container: Container, only: ReadonlySet<string> | undefined): boolean {
   return !isSet(container.command) && (only === undefined || only.has(container.name));
 }
@@ -123,14 +133,33 @@ export async function createEntrypointResolver(
   };
 }
 
+function unique(warnings: string[]): string[] {
+  return warnings.length === 0 ? warnings : [...new Set(warnings)];
+}
+
+const NO_CREDENTIALS: PullCredentials = Object.freeze({ credentials: [], warnings: [] });
+
+/** On timeout the lookup goes on anonymously rather than spending the whole budget here. */
+function readPullCredentials(
+  secrets: CachedPullSecretSource,
+  namespace: string,
+  refs: PodPullSecretRefs,
+  deadline: AbortSignal,
+): Promise<PullCredentials> {
+  return settleByDeadline(
+    collectPullCredentials(secrets, namespace, refs),
+    deadline,
+    () => NO_CREDENTIALS,
+  );
+}
+
 function buildResolver(
   settings: RegistrySettings,
   client: RegistryClient,
-  secrets: PullSecretSource | null,
+  secrets: CachedPullSecretSource | null,
   onLookup: ((event: LookupEvent) => void) | undefined,
   now: () => number,
 ): EntrypointResolver {
-  const noCredentials: PullCredentials = { credentials: [], warnings: [] };
   return {
     async resolvePod(pod, namespace, only) {
       const spec = pod.spec;
@@ -147,21 +176,19 @@ function buildResolver(
       const signal = (): AbortSignal =>
         (budget ??= AbortSignal.timeout(Math.max(0, settings.lookupTimeoutMs - (now() - started))));
       const annotations = pod.metadata?.annotations;
+      const annotated = hasEntrypointAnnotation(annotations);
       const fromRegistry: Container[] = [];
       for (const container of containers) {
-        const explicit = entrypointFromAnnotation(annotations, container.name);
+        const explicit = annotated ? entrypointFromAnnotation(annotations, container.name) : null;
         if (explicit === null) fromRegistry.push(container);
         else record(container, explicit, null, null);
       }
-      let pull = noCredentials;
+      let pull = NO_CREDENTIALS;
       if (secrets !== null && fromRegistry.length > 0) {
         const refs = spec as PodPullSecretRefs;
-        // On timeout the lookup goes on anonymously rather than spending the whole budget here.
-        pull = await settleByDeadline(
-          collectPullCredentials(secrets, namespace, refs),
-          signal(),
-          () => noCredentials,
-        );
+        pull =
+          cachedPullCredentials(secrets, namespace, refs) ??
+          (await readPullCredentials(secrets, namespace, refs, signal()));
         warnings.push(...pull.warnings);
       }
       // Cached images cost no timer, promise or I/O; the budget's timer starts only for misses.
@@ -184,7 +211,7 @@ function buildResolver(
           }),
         );
       }
-      return { resolved, failures, warnings: [...new Set(warnings)], digests };
+      return { resolved, failures, warnings: unique(warnings), digests };
 
       function record(
         container: Container,

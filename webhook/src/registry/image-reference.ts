@@ -77,11 +77,25 @@ function referenceProblem(text: string): string | null {
   return null;
 }
 
+/** Pods of a workload name the same images review after review; the parse is pure. */
+const PARSED_MAX = 1024;
+const parsed = new Map<string, ImageReference | LookupFailure>();
+
 /**
  * `nginx` → docker.io/library/nginx:latest; `host:5000/a/b@sha256:…` keeps the digest and adds no
  * tag; `name:tag@sha256:…` keeps both (the digest wins when pulling).
  */
 export function parseImageReference(text: string): ImageReference | LookupFailure {
+  let result = parsed.get(text);
+  if (result === undefined) {
+    result = Object.freeze(parseUncached(text));
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(text, result);
+  }
+  return result;
+}
+
+function parseUncached(text: string): ImageReference | LookupFailure {
   const problem = referenceProblem(text);
   if (problem !== null) return invalid(text, problem);
   const { name, tag, digest } = splitTagAndDigest(text);

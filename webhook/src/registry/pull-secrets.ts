@@ -77,6 +77,36 @@ function describeError(thrown: unknown): string {
       : "error";
 }
 
+/** Names from the pod's imagePullSecrets, in order; its ServiceAccount's come after them. */
+function podSecretNames(pod: PodPullSecretRefs): string[] {
+  return (pod.imagePullSecrets ?? []).map(r => r.name ?? "").filter(n => n !== "");
+}
+
+/**
+ * Parsing a secret per review would cost more than the rest of a cached lookup, and new
+ * credential objects would defeat the client's per-credential memory.
+ */
+const parsedSecrets = new WeakMap<
+  SecretPayload,
+  { readonly where: string; readonly found: ReturnType<typeof credentialsFromSecret> }
+>();
+
+function addSecret(
+  secret: SecretPayload,
+  where: string,
+  credentials: RegistryCredential[],
+  warnings: string[],
+): void {
+  let parsed = parsedSecrets.get(secret);
+  if (parsed?.where !== where) {
+    parsed = { where, found: credentialsFromSecret(secret, where) };
+    parsedSecrets.set(secret, parsed);
+  }
+  const found = parsed.found;
+  credentials.push(...found.credentials);
+  if (found.warning !== null) warnings.push(found.warning);
+}
+
 /**
  * The pod's own pull secrets first, then its ServiceAccount's (`default` when unnamed), in the
  * order the kubelet tries them. Missing secrets are skipped as the kubelet does.
@@ -87,7 +117,7 @@ export async function collectPullCredentials(
   pod: PodPullSecretRefs,
 ): Promise<PullCredentials> {
   const warnings: string[] = [];
-  const names = (pod.imagePullSecrets ?? []).map(r => r.name ?? "").filter(n => n !== "");
+  const names = podSecretNames(pod);
   const account = pod.serviceAccountName ?? "default";
   try {
     names.push(...(await source.serviceAccountPullSecrets(namespace, account)));
@@ -99,10 +129,7 @@ export async function collectPullCredentials(
     const where = `${namespace}/${name}`;
     try {
       const secret = await source.readSecret(namespace, name);
-      if (secret === null) continue;
-      const found = credentialsFromSecret(secret, where);
-      credentials.push(...found.credentials);
-      if (found.warning !== null) warnings.push(found.warning);
+      if (secret !== null) addSecret(secret, where, credentials, warnings);
     } catch (thrown) {
       warnings.push(`cannot read pull secret ${where}: ${describeError(thrown)}`);
     }
@@ -111,19 +138,51 @@ export async function collectPullCredentials(
 }
 
 /**
+ * What collectPullCredentials would answer, without waiting, when the source holds everything
+ * it would read; undefined otherwise. The usual review then needs no timer and no promise.
+ */
+export function cachedPullCredentials(
+  source: CachedPullSecretSource,
+  namespace: string,
+  pod: PodPullSecretRefs,
+): PullCredentials | undefined {
+  const names = podSecretNames(pod);
+  const fromAccount = source.peekServiceAccount(namespace, pod.serviceAccountName ?? "default");
+  if (fromAccount === undefined) return undefined;
+  names.push(...fromAccount);
+  const credentials: RegistryCredential[] = [];
+  const warnings: string[] = [];
+  for (const name of new Set(names)) {
+    const secret = source.peekSecret(namespace, name);
+    if (secret === undefined) return undefined;
+    if (secret !== null) addSecret(secret, `${namespace}/${name}`, credentials, warnings);
+  }
+  return { credentials, warnings };
+}
+
+/** A source that also tells, synchronously, what it holds (undefined: it would have to ask). */
+export interface CachedPullSecretSource extends PullSecretSource {
+  peekSecret(namespace: string, name: string): SecretPayload | null | undefined;
+  peekServiceAccount(namespace: string, name: string): readonly string[] | undefined;
+}
+
+/**
  * Reuses answers for a few seconds and shares concurrent reads, so a burst of pods from one
- * Deployment costs the API server one read per secret, not one per pod.
+ * Deployment costs the API server one read per secret, not one per pod. Failed reads are not
+ * kept: the next review asks again.
  */
 export function cachedPullSecretSource(
   source: PullSecretSource,
   ttlMs: number,
   now: () => number = Date.now,
-): PullSecretSource {
+): CachedPullSecretSource {
   const secrets = new ExpiringLru<string, SecretPayload | null>(4096, now);
   const accounts = new ExpiringLru<string, readonly string[]>(4096, now);
   const secretFlights = new SingleFlight<string, SecretPayload | null>();
   const accountFlights = new SingleFlight<string, readonly string[]>();
   return {
+    peekSecret: (namespace, name) => secrets.get(`${namespace}/${name}`),
+    peekServiceAccount: (namespace, name) => accounts.get(`${namespace}/${name}`),
     async readSecret(namespace, name) {
       const key = `${namespace}/${name}`;
       const hit = secrets.get(key);

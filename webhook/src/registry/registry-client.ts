@@ -47,6 +47,8 @@ export interface RegistryClientOptions {
 const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
 const CONFIG_MAX_BYTES = 8 * 1024 * 1024;
 const MAX_BLOB_REDIRECTS = 3;
+/** Registries are named by pods, so the endpoints remembered for them are bounded. */
+const ENDPOINTS_MAX = 256;
 const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 interface Endpoint {
@@ -92,11 +94,20 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const flights = new SingleFlight<string, ImageLookup | LookupFailure>();
   const platformKey = formatPlatform(options.platform);
 
-  const endpointsFor = (registry: string): Endpoint[] =>
-    [...(options.mirrors.get(registry) ?? []), registry].map(host => ({
-      host,
-      plainHttp: isInsecure(host, options.insecureRegistries),
-    }));
+  // Asked on every review, and a pure function of the settings.
+  const endpoints = new Map<string, readonly Endpoint[]>();
+  const endpointsFor = (registry: string): readonly Endpoint[] => {
+    let found = endpoints.get(registry);
+    if (found === undefined) {
+      found = [...(options.mirrors.get(registry) ?? []), registry].map(host => ({
+        host,
+        plainHttp: isInsecure(host, options.insecureRegistries),
+      }));
+      if (endpoints.size >= ENDPOINTS_MAX) endpoints.clear();
+      endpoints.set(registry, found);
+    }
+    return found;
+  };
 
   async function lookupAt(
     reference: ImageReference,
