@@ -4,7 +4,6 @@ import type { ImageEntrypoint } from "../../webhook/src/mutation/entrypoint.js";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import {
   appendOperation,
-  editOperations,
   escapePointerToken,
   setMember,
 } from "../../webhook/src/mutation/patch.js";
@@ -54,41 +53,6 @@ describe("operations", () => {
       path: "/spec/volumes",
       value: [{ name: "b" }],
     });
-  });
-
-  it("sets changed members whole, adds what a list gained at its end, removes what went", () => {
-    const mounts = [{ name: "a" }];
-    const before = { name: "c", command: ["sh"], volumeMounts: mounts, gone: 1, "x/y": 1 };
-    const after = {
-      name: "c",
-      command: ["/bin/podinit", "--", "sh"],
-      volumeMounts: [mounts[0], { name: "b" }],
-      args: ["x"],
-      "x/y": 2,
-    };
-    const out: Operation[] = [];
-    editOperations(before, after, "/spec/containers/0", out);
-    expect(out).toEqual([
-      { op: "remove", path: "/spec/containers/0/gone" },
-      { op: "replace", path: "/spec/containers/0/command", value: ["/bin/podinit", "--", "sh"] },
-      { op: "add", path: "/spec/containers/0/volumeMounts/1", value: { name: "b" } },
-      { op: "add", path: "/spec/containers/0/args", value: ["x"] },
-      { op: "replace", path: "/spec/containers/0/x~1y", value: 2 },
-    ]);
-    expect(apply({ spec: { containers: [before] } }, out)).toEqual({
-      spec: { containers: [after] },
-    });
-  });
-
-  it("does not look into members shared by identity", () => {
-    const shared = {
-      get trap(): never {
-        throw new Error("read a shared member");
-      },
-    };
-    const out: Operation[] = [];
-    editOperations({ a: shared, b: 1 }, { a: shared, b: 2 }, "", out);
-    expect(out).toEqual([{ op: "replace", path: "/b", value: 2 }]);
   });
 });
 
@@ -174,6 +138,40 @@ function randomPod(random: Random): {
 }
 
 describe("the mutation's patch", () => {
+  it("says what happened, one operation per edit", () => {
+    const pod: Pod = {
+      metadata: { name: "p", annotations: { team: "a" } },
+      spec: {
+        volumes: [{ name: "data", emptyDir: {} }],
+        initContainers: [{ name: "sidecar", restartPolicy: "Always", command: ["/proxy"] }],
+        containers: [
+          { name: "app", command: ["/app"], volumeMounts: [{ name: "data", mountPath: "/d" }] },
+          { name: "cli", image: "x", args: ["serve"] },
+        ],
+      },
+    };
+    const resolved = new Map([["cli", { entrypoint: ["/cli"], cmd: ["help"] }]]);
+    const result = mutatePod(deepFreeze(pod), "apps", TEST_SETTINGS, resolved);
+    const status = result.pod.metadata?.annotations?.["podinit.dev/status"];
+    const mount = { name: "podinit", mountPath: "/.podinit", readOnly: true };
+    const prefix = ["/.podinit/podinit", "--grace-period=28s", "--"];
+    expect(result.patch).toEqual([
+      { op: "add", path: "/metadata/annotations/podinit.dev~1status", value: status },
+      {
+        op: "add",
+        path: "/spec/volumes/1",
+        value: { name: "podinit", emptyDir: { sizeLimit: "8Mi" } },
+      },
+      { op: "add", path: "/spec/initContainers/0", value: result.pod.spec.initContainers?.[0] },
+      { op: "add", path: "/spec/initContainers/1/volumeMounts", value: [mount] },
+      { op: "replace", path: "/spec/initContainers/1/command", value: [...prefix, "/proxy"] },
+      { op: "add", path: "/spec/containers/0/volumeMounts/1", value: mount },
+      { op: "replace", path: "/spec/containers/0/command", value: [...prefix, "/app"] },
+      { op: "add", path: "/spec/containers/1/volumeMounts", value: [mount] },
+      { op: "add", path: "/spec/containers/1/command", value: [...prefix, "/cli"] },
+    ]);
+  });
+
   it("applied to the original gives exactly the mutated pod, for thousands of random pods (seeded)", () => {
     const random = seededRandom(20_261_123);
     const decisions = new Map<string, number>();

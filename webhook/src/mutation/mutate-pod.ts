@@ -11,7 +11,7 @@ import { commandPrefix } from "./command-prefix.js";
 import { terminationGraceMs } from "./container-options.js";
 import { isSet, NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "./entrypoint.js";
 import { installContainer, installVolume, pickVolumeName } from "./install-container.js";
-import { appendOperation, editOperations, setMember } from "./patch.js";
+import { appendOperation, setMember } from "./patch.js";
 import {
   allContainers,
   podSkipReason,
@@ -22,8 +22,10 @@ import type { Container, Pod } from "./pod-types.js";
 import {
   lookupCandidates,
   planContainers,
+  readSelection,
   type ContainerPlan,
   type ContainerSkipReason,
+  type Selection,
 } from "./select-containers.js";
 import type { MutationSettings } from "./settings.js";
 import { formatStatus, type PodStatus } from "./status.js";
@@ -49,16 +51,15 @@ export interface PreparedPod {
   readonly namespace: string;
   readonly annotations: Annotations;
   readonly skip: PodSkipReason | null;
+  /** null when the whole pod is skipped: nobody asks which containers were chosen then. */
+  readonly selection: Selection | null;
 }
 
 export function preparePod(pod: Pod, namespace: string, settings: MutationSettings): PreparedPod {
   const annotations = indexAnnotations(pod.metadata?.annotations);
-  return {
-    pod,
-    namespace,
-    annotations,
-    skip: podSkipReason(pod, namespace, annotations, settings),
-  };
+  const skip = podSkipReason(pod, namespace, annotations, settings);
+  const selection = skip === null ? readSelection(annotations, allContainers(pod)) : null;
+  return { pod, namespace, annotations, skip, selection };
 }
 
 /**
@@ -82,7 +83,7 @@ export function mutatePrepared(
   resolved: ResolvedEntrypoints = NO_RESOLVED_ENTRYPOINTS,
   lookupFailed: ReadonlySet<string> = NO_NAMES,
 ): MutationResult {
-  const { pod, annotations, skip: podReason } = prepared;
+  const { pod, annotations, skip: podReason, selection } = prepared;
   if (podReason === "already-injected" || podReason === "mirror-pod") {
     return {
       pod,
@@ -101,17 +102,18 @@ export function mutatePrepared(
   if (podReason !== null) return recordSkip(pod, podReason, {}, warnings, settings);
 
   const spec = pod.spec;
-  const selection = planContainers(
+  const planned = planContainers(
     spec.initContainers ?? [],
     spec.containers,
     annotations,
+    selection ?? readSelection(annotations, allContainers(pod)),
     settings,
     resolved,
     lookupFailed,
   );
-  warnings.push(...selection.warnings);
-  const skipped = skippedByName(selection.plans);
-  const chosen = selection.plans.filter(p => p.skip === null);
+  warnings.push(...planned.warnings);
+  const skipped = skippedByName(planned.plans);
+  const chosen = planned.plans.filter(p => p.skip === null);
   if (chosen.length === 0)
     return recordSkip(pod, "no-eligible-containers", skipped, warnings, settings);
 
@@ -128,22 +130,11 @@ function inject(
 ): MutationResult {
   const { pod, annotations } = prepared;
   const spec = pod.spec;
-  const volumeName = pickVolumeName(spec.volumes ?? []);
-  const terminationMs = terminationGraceMs(spec.terminationGracePeriodSeconds);
-  const replacements = new Map<Container, Container>();
-  for (const { container } of chosen) {
-    const built = commandPrefix(annotations, container.name, terminationMs, settings);
-    warnings.push(...built.warnings);
-    const image = resolved.get(container.name);
-    replacements.set(
-      container,
-      wrapContainer(container, built.prefix, volumeName, settings, image),
-    );
-  }
   const wrapped = chosen.map(p => p.container.name);
   const status: PodStatus = { version: settings.version, decision: "injected", wrapped, skipped };
   const patch: Operation[] = [];
   const annotated = withStatus(pod, status, patch);
+  const volumeName = pickVolumeName(spec.volumes ?? []);
   const volume = installVolume(volumeName, settings);
   patch.push(appendOperation("/spec/volumes", spec.volumes, volume));
   const install = installContainer(volumeName, settings);
@@ -152,20 +143,27 @@ function inject(
       ? { op: "add", path: "/spec/initContainers", value: [install] }
       : { op: "add", path: "/spec/initContainers/0", value: install },
   );
-  const initContainers = swapAll(
-    spec.initContainers ?? [],
-    replacements,
-    "/spec/initContainers",
-    1,
-    patch,
-  );
+  const terminationMs = terminationGraceMs(spec.terminationGracePeriodSeconds);
+  const selected = new Set(chosen.map(p => p.container));
+  // `shift`: where the list's first element sits in the patched pod (init containers move up
+  // behind ours). The operations must come after the one that inserted ours.
+  const wrapAll = (list: readonly Container[], path: string, shift: number): Container[] =>
+    list.map((container, i) => {
+      if (!selected.has(container)) return container;
+      const built = commandPrefix(annotations, container.name, terminationMs, settings);
+      warnings.push(...built.warnings);
+      const image = resolved.get(container.name);
+      const at = `${path}/${i + shift}`;
+      return wrapContainer(container, built.prefix, volumeName, settings, image, at, patch);
+    });
+  const initContainers = wrapAll(spec.initContainers ?? [], "/spec/initContainers", 1);
   const mutated: Pod = {
     ...annotated,
     spec: {
       ...spec,
       volumes: [...(spec.volumes ?? []), volume],
       initContainers: [install, ...initContainers],
-      containers: swapAll(spec.containers, replacements, "/spec/containers", 0, patch),
+      containers: wrapAll(spec.containers, "/spec/containers", 0),
     },
   };
   return {
@@ -179,25 +177,6 @@ function inject(
   };
 }
 
-/**
- * The list with each wrapped container swapped in, and the operations for it. `shift`: where the
- * list's first element sits in the patched pod (init containers move up behind ours).
- */
-function swapAll(
-  containers: readonly Container[],
-  replacements: ReadonlyMap<Container, Container>,
-  path: string,
-  shift: number,
-  patch: Operation[],
-): Container[] {
-  return containers.map((container, i) => {
-    const replacement = replacements.get(container);
-    if (replacement === undefined) return container;
-    editOperations(container, replacement, `${path}/${i + shift}`, patch);
-    return replacement;
-  });
-}
-
 const NO_NAMES: ReadonlySet<string> = new Set();
 
 /**
@@ -208,12 +187,13 @@ export function containersNeedingLookup(
   prepared: PreparedPod,
   settings: MutationSettings,
 ): ReadonlySet<string> {
-  const { pod, annotations } = prepared;
-  if (prepared.skip !== null || allContainers(pod).every(c => isSet(c.command))) return NO_NAMES;
+  const { pod, annotations, selection } = prepared;
+  if (selection === null || allContainers(pod).every(c => isSet(c.command))) return NO_NAMES;
   return lookupCandidates(
     pod.spec.initContainers ?? [],
     pod.spec.containers,
     annotations,
+    selection,
     settings,
   );
 }

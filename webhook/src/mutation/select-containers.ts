@@ -25,10 +25,13 @@ export interface ContainerPlan {
   readonly skip: ContainerSkipReason | null;
 }
 
-interface Selection {
+/** What the pod-wide annotations say about choosing containers, read once per review. */
+export interface Selection {
   readonly only: ReadonlySet<string> | null;
   readonly exclude: ReadonlySet<string>;
   readonly initContainers: boolean;
+  /** Contradictions and unknown names in those annotations. */
+  readonly warnings: readonly string[];
 }
 
 export interface Plans {
@@ -40,11 +43,11 @@ export function planContainers(
   initContainers: readonly Container[],
   containers: readonly Container[],
   annotations: Annotations,
+  selection: Selection,
   settings: MutationSettings,
   resolved: ResolvedEntrypoints,
   lookupFailed: ReadonlySet<string>,
 ): Plans {
-  const { selection, warnings } = readSelection(annotations, [...initContainers, ...containers]);
   const plan = (container: Container, kind: ContainerKind): ContainerPlan => ({
     container,
     kind,
@@ -58,13 +61,10 @@ export function planContainers(
     ),
     ...containers.map(c => plan(c, "container")),
   ];
-  return { plans, warnings };
+  return { plans, warnings: selection.warnings };
 }
 
-function readSelection(
-  annotations: Annotations,
-  all: readonly Container[],
-): { selection: Selection; warnings: string[] } {
+export function readSelection(annotations: Annotations, all: readonly Container[]): Selection {
   const warnings: string[] = [];
   const names = new Set(all.map(c => c.name));
   const onlyValue = podAnnotation(annotations, "containers");
@@ -89,7 +89,7 @@ function readSelection(
       `podinit.dev/init-containers: '${initValue}' is not "true" or "false"; using "false"`,
     );
   }
-  return { selection: { only, exclude, initContainers: initValue === "true" }, warnings };
+  return { only, exclude, initContainers: initValue === "true", warnings };
 }
 
 /**
@@ -100,9 +100,9 @@ export function lookupCandidates(
   initContainers: readonly Container[],
   containers: readonly Container[],
   annotations: Annotations,
+  selection: Selection,
   settings: MutationSettings,
 ): Set<string> {
-  const { selection } = readSelection(annotations, [...initContainers, ...containers]);
   const names = new Set<string>();
   const consider = (container: Container, kind: ContainerKind): void => {
     if (isSet(container.command)) return;

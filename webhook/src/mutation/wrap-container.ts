@@ -1,14 +1,17 @@
 // Rewrites one container so its original argv runs under podinit, read-only volume mounted.
 
+import type { Operation } from "fast-json-patch";
 import { escapeForSpec, isSet, type ImageEntrypoint } from "./entrypoint.js";
+import { appendOperation, setMember } from "./patch.js";
 import type { Container } from "./pod-types.js";
 import type { MutationSettings } from "./settings.js";
 
 /**
  * A copy of `container` whose command is `[...prefix, original…]`, `prefix` being podinit's
- * `[binary, flags…, "--"]`. With `command` set, args stay as they are. Without it the image's
- * ENTRYPOINT moves into command, and its CMD into args only when args are absent, which is
- * exactly what the runtime would have run.
+ * `[binary, flags…, "--"]`; the operations for it, the container being at `path`, go to `patch`.
+ * With `command` set, args stay as they are. Without it the image's ENTRYPOINT moves into
+ * command, and its CMD into args only when args are absent, which is exactly what the runtime
+ * would have run.
  */
 export function wrapContainer(
   container: Container,
@@ -16,19 +19,31 @@ export function wrapContainer(
   volumeName: string,
   settings: MutationSettings,
   image: ImageEntrypoint | undefined,
+  path: string,
+  patch: Operation[],
 ): Container {
+  let command: string[];
+  let args: string[] | null = null;
+  if (isSet(container.command)) {
+    command = prefix.concat(container.command);
+  } else if (image !== undefined) {
+    command = prefix.concat(escapeForSpec(image.entrypoint));
+    if (!isSet(container.args) && image.cmd.length > 0) args = escapeForSpec(image.cmd);
+  } else {
+    throw new Error(`container ${container.name} has no command and no resolved entrypoint`);
+  }
+  const mounts = container.volumeMounts;
   const mount = { name: volumeName, mountPath: settings.mountPath, readOnly: true };
   const wrapped: Record<string, unknown> = {
     ...container,
-    volumeMounts: [...(container.volumeMounts ?? []), mount],
+    volumeMounts: mounts === undefined ? [mount] : mounts.concat(mount),
+    command,
   };
-  if (isSet(container.command)) {
-    wrapped["command"] = [...prefix, ...container.command];
-  } else if (image !== undefined) {
-    wrapped["command"] = [...prefix, ...escapeForSpec(image.entrypoint)];
-    if (!isSet(container.args) && image.cmd.length > 0) wrapped["args"] = escapeForSpec(image.cmd);
-  } else {
-    throw new Error(`container ${container.name} has no command and no resolved entrypoint`);
+  patch.push(appendOperation(`${path}/volumeMounts`, mounts, mount));
+  patch.push(setMember(container, path, "command", command));
+  if (args !== null) {
+    wrapped["args"] = args;
+    patch.push(setMember(container, path, "args", args));
   }
   return wrapped as Container;
 }
