@@ -30,6 +30,7 @@ describe("POST /mutate", () => {
     const pod = loadPodFixture("nginx-deployment");
     const res = await post(t, reviewOf(pod));
     expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
     const { answer, patch } = decodeAnswer(res.body);
     expect(answer.apiVersion).toBe("admission.k8s.io/v1");
     expect(answer.kind).toBe("AdmissionReview");

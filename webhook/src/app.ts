@@ -10,7 +10,7 @@ import type { RawServerDefault } from "fastify";
 import type { Server as HttpsServer } from "node:https";
 import { noEntrypointResolver, type EntrypointResolver } from "./admission/admit-pod.js";
 import { requestError } from "./admission/request-errors.js";
-import { allowResponse } from "./admission/review.js";
+import { allowResponseJson, REVIEW_CONTENT_TYPE } from "./admission/review.js";
 import { httpStatus, describeThrown, webhookError } from "./errors.js";
 import type { WebhookMetrics } from "./metrics.js";
 import type { MutationSettings } from "./mutation/settings.js";
@@ -68,8 +68,9 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
       request.log.error({ uid, failure: describeThrown(error) }, "review failed open");
       return reply
         .code(200)
+        .header("content-type", REVIEW_CONTENT_TYPE)
         .send(
-          allowResponse(
+          allowResponseJson(
             uid,
             [],
             [

@@ -6,7 +6,7 @@ import {
   type AdmissionOutcome,
   type EntrypointResolver,
 } from "../admission/admit-pod.js";
-import { allowResponse } from "../admission/review.js";
+import { allowResponseJson, REVIEW_CONTENT_TYPE } from "../admission/review.js";
 import { reviewRequestSchema } from "../admission/review-schema.js";
 import type { AdmissionRequest, AdmissionReviewRequest } from "../admission/types.js";
 import type { WebhookMetrics } from "../metrics.js";
@@ -27,7 +27,7 @@ export const mutateRoute: FastifyPluginAsync<MutateRouteOptions> = (app, options
     "/mutate",
     // No response schema: measured, fast-json-stringify cost more here than JSON.stringify.
     { schema: { body: reviewRequestSchema } },
-    async request => {
+    async (request, reply) => {
       const started = process.hrtime.bigint();
       const review = (request.body as AdmissionReviewRequest).request;
       const result = await admitPod(review, settings, resolveEntrypoints);
@@ -35,7 +35,8 @@ export const mutateRoute: FastifyPluginAsync<MutateRouteOptions> = (app, options
       metrics.requests.inc(OK_REVIEW);
       logOutcome(request.log, review, result);
       metrics.reviewSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      return allowResponse(review.uid, result.patch, result.warnings);
+      void reply.header("content-type", REVIEW_CONTENT_TYPE);
+      return allowResponseJson(review.uid, result.patch, result.warnings);
     },
   );
   return Promise.resolve();
