@@ -77,6 +77,8 @@ describe("webhook over HTTPS", () => {
     expect((await call(port, agent, "GET", "/metrics")).body).toContain(
       "podinit_webhook_pods_injected_total 1",
     );
+    // Lines are written in batches; a lone review's line must still come out while it runs.
+    expect((await webhook.waitForLog("review"))["decision"]).toBe("injected");
     agent.destroy();
     webhook.child.kill("SIGTERM");
     expect(await webhook.exited).toBe(0);
