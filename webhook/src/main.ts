@@ -71,7 +71,7 @@ async function main(argv: readonly string[]): Promise<number> {
     metrics,
     lifecycle,
     tls: pair,
-    resolveEntrypoints: (pod, namespace, only) => resolver.resolvePod(pod, namespace, only),
+    resolveEntrypoints: (pod, namespace, only) => resolver.resolve(pod, namespace, only),
   });
   await app.listen({ port: config.port, host: config.host });
   const server = app.server as HttpsServer;

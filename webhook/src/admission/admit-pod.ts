@@ -8,6 +8,7 @@ import {
   mutatePrepared,
   preparePod,
   type MutationResult,
+  type PreparedPod,
 } from "../mutation/mutate-pod.js";
 import type { Pod } from "../mutation/pod-types.js";
 import { readPod } from "../mutation/read-pod.js";
@@ -25,14 +26,15 @@ export interface EntrypointLookup {
 
 /**
  * Looks up image entrypoints for the containers named in `only` (those the mutation would wrap).
- * Runs before the pure mutation; must not throw and must keep within its own time budget.
+ * Runs before the pure mutation; must not throw and must keep within its own time budget. It
+ * answers at once when it can: a promise costs a review more than the rest of a cached lookup.
  * The default knows none, so such containers are skipped with reason `no-command`.
  */
 export type EntrypointResolver = (
   pod: Pod,
   namespace: string,
   only: ReadonlySet<string>,
-) => Promise<EntrypointLookup>;
+) => EntrypointLookup | Promise<EntrypointLookup>;
 
 const NO_LOOKUP: EntrypointLookup = Object.freeze({
   resolved: NO_RESOLVED_ENTRYPOINTS,
@@ -40,7 +42,7 @@ const NO_LOOKUP: EntrypointLookup = Object.freeze({
   warnings: Object.freeze([]),
 });
 
-export const noEntrypointResolver: EntrypointResolver = () => Promise.resolve(NO_LOOKUP);
+export const noEntrypointResolver: EntrypointResolver = () => NO_LOOKUP;
 
 export type Decision = "injected" | "skipped" | "ignored" | "failed-open";
 
@@ -76,12 +78,15 @@ function isPodCreate(request: AdmissionRequest): boolean {
   );
 }
 
-/** Never throws and never denies: any failure inside becomes an unchanged, allowed pod. */
-export async function admitPod(
+/**
+ * Never throws and never denies: any failure inside becomes an unchanged, allowed pod. The
+ * outcome comes at once unless an image lookup has to wait for the network.
+ */
+export function admitPod(
   request: AdmissionRequest,
   settings: MutationSettings,
   resolveEntrypoints: EntrypointResolver,
-): Promise<AdmissionOutcome> {
+): AdmissionOutcome | Promise<AdmissionOutcome> {
   if (!isPodCreate(request)) return outcome("ignored", "not-a-pod-create");
   const pod = readPod(request.object);
   if (pod === null) {
@@ -94,8 +99,25 @@ export async function admitPod(
   try {
     const prepared = preparePod(pod, namespace, settings);
     const only = containersNeedingLookup(prepared, settings);
-    // Most pods set every command: they cost no promise or lookup here.
-    const lookup = only.size === 0 ? NO_LOOKUP : await resolveEntrypoints(pod, namespace, only);
+    // Most pods set every command: they cost no lookup here.
+    const lookup = only.size === 0 ? NO_LOOKUP : resolveEntrypoints(pod, namespace, only);
+    if (isPromise(lookup)) return lookup.then(found => mutate(prepared, settings, found), failOpen);
+    return mutate(prepared, settings, lookup);
+  } catch (thrown) {
+    return failOpen(thrown);
+  }
+}
+
+export function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return value instanceof Promise;
+}
+
+function mutate(
+  prepared: PreparedPod,
+  settings: MutationSettings,
+  lookup: EntrypointLookup,
+): AdmissionOutcome {
+  try {
     const failed = lookup.failures.size === 0 ? undefined : new Set<string>(lookup.failures.keys());
     const mutation = mutatePrepared(prepared, settings, lookup.resolved, failed);
     const warnings =
@@ -108,9 +130,13 @@ export async function admitPod(
       mutation,
     });
   } catch (thrown) {
-    return outcome("failed-open", "internal-error", {
-      warnings: [FAIL_OPEN_WARNING],
-      failure: describeThrown(thrown),
-    });
+    return failOpen(thrown);
   }
+}
+
+function failOpen(thrown: unknown): AdmissionOutcome {
+  return outcome("failed-open", "internal-error", {
+    warnings: [FAIL_OPEN_WARNING],
+    failure: describeThrown(thrown),
+  });
 }

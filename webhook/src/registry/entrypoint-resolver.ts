@@ -65,6 +65,15 @@ export interface EntrypointResolver {
     namespace: string,
     only?: ReadonlySet<string>,
   ): Promise<EntrypointResolution>;
+  /**
+   * The same, but the answer comes at once when everything it needs is cached, as for most
+   * reviews; a promise only when it has to wait.
+   */
+  resolve(
+    pod: Pod,
+    namespace: string,
+    only?: ReadonlySet<string>,
+  ): EntrypointResolution | Promise<EntrypointResolution>;
 }
 
 export type ResolverCreation =
@@ -160,8 +169,9 @@ function buildResolver(
   onLookup: ((event: LookupEvent) => void) | undefined,
   now: () => number,
 ): EntrypointResolver {
-  return {
-    async resolvePod(pod, namespace, only) {
+  const resolver: EntrypointResolver = {
+    resolvePod: (pod, namespace, only) => Promise.resolve(resolver.resolve(pod, namespace, only)),
+    resolve(pod, namespace, only) {
       const spec = pod.spec;
       const containers = [...(spec.initContainers ?? []), ...spec.containers].filter(c =>
         needsLookup(c, only),
@@ -170,7 +180,13 @@ function buildResolver(
       const failures = new Map<string, LookupFailure>();
       const digests = new Map<string, string>();
       const warnings: string[] = [];
-      if (containers.length === 0) return { resolved, failures, warnings, digests };
+      const done = (): EntrypointResolution => ({
+        resolved,
+        failures,
+        warnings: unique(warnings),
+        digests,
+      });
+      if (containers.length === 0) return done();
       const started = now();
       let budget: AbortSignal | null = null;
       const signal = (): AbortSignal =>
@@ -183,35 +199,35 @@ function buildResolver(
         if (explicit === null) fromRegistry.push(container);
         else record(container, explicit, null, null);
       }
-      let pull = NO_CREDENTIALS;
-      if (secrets !== null && fromRegistry.length > 0) {
-        const refs = spec as PodPullSecretRefs;
-        pull =
-          cachedPullCredentials(secrets, namespace, refs) ??
-          (await readPullCredentials(secrets, namespace, refs, signal()));
+      if (fromRegistry.length === 0) return done();
+      if (secrets === null) return lookUp(NO_CREDENTIALS);
+      const refs = spec as PodPullSecretRefs;
+      const known = cachedPullCredentials(secrets, namespace, refs);
+      if (known !== undefined) return lookUp(known);
+      return readPullCredentials(secrets, namespace, refs, signal()).then(lookUp);
+
+      /** Cached images cost no timer, promise or I/O; the budget's timer starts only for misses. */
+      function lookUp(pull: PullCredentials): EntrypointResolution | Promise<EntrypointResolution> {
         warnings.push(...pull.warnings);
-      }
-      // Cached images cost no timer, promise or I/O; the budget's timer starts only for misses.
-      const misses: { container: Container; reference: ImageReference }[] = [];
-      for (const container of fromRegistry) {
-        const reference = parseImageReference(container.image ?? "");
-        if (isLookupFailure(reference)) record(container, reference, null, null);
-        else {
-          const hit = client.cached(reference, pull.credentials);
-          if (hit === undefined) misses.push({ container, reference });
-          else record(container, hit, reference.registry, hit);
+        const misses: { container: Container; reference: ImageReference }[] = [];
+        for (const container of fromRegistry) {
+          const reference = parseImageReference(container.image ?? "");
+          if (isLookupFailure(reference)) record(container, reference, null, null);
+          else {
+            const hit = client.cached(reference, pull.credentials);
+            if (hit === undefined) misses.push({ container, reference });
+            else record(container, hit, reference.registry, hit);
+          }
         }
-      }
-      if (misses.length > 0) {
+        if (misses.length === 0) return done();
         const remaining = signal();
-        await Promise.all(
+        return Promise.all(
           misses.map(async ({ container, reference }) => {
             const result = await client.lookup(reference, pull.credentials, remaining);
             record(container, result, reference.registry, isLookupFailure(result) ? null : result);
           }),
-        );
+        ).then(done);
       }
-      return { resolved, failures, warnings: unique(warnings), digests };
 
       function record(
         container: Container,
@@ -250,4 +266,5 @@ function buildResolver(
       }
     },
   };
+  return resolver;
 }

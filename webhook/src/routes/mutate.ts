@@ -3,6 +3,7 @@
 import type { FastifyBaseLogger, FastifyPluginAsync } from "fastify";
 import {
   admitPod,
+  isPromise,
   type AdmissionOutcome,
   type EntrypointResolver,
 } from "../admission/admit-pod.js";
@@ -27,16 +28,21 @@ export const mutateRoute: FastifyPluginAsync<MutateRouteOptions> = (app, options
     "/mutate",
     // No response schema: measured, fast-json-stringify cost more here than JSON.stringify.
     { schema: { body: reviewRequestSchema } },
-    async (request, reply) => {
+    // Not async: most reviews are answered without waiting, and sending at once spares them a
+    // promise and a turn of the microtask queue.
+    (request, reply) => {
       const started = process.hrtime.bigint();
       const review = (request.body as AdmissionReviewRequest).request;
-      const result = await admitPod(review, settings, resolveEntrypoints);
-      countOutcome(metrics, result);
-      metrics.requests.inc(OK_REVIEW);
-      logOutcome(request.log, review, result);
-      metrics.reviewSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      void reply.header("content-type", REVIEW_CONTENT_TYPE);
-      return allowResponseJson(review.uid, result.patch, result.warnings);
+      const answer = (result: AdmissionOutcome): string => {
+        countOutcome(metrics, result);
+        metrics.requests.inc(OK_REVIEW);
+        logOutcome(request.log, review, result);
+        metrics.reviewSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        void reply.header("content-type", REVIEW_CONTENT_TYPE);
+        return allowResponseJson(review.uid, result.patch, result.warnings);
+      };
+      const result = admitPod(review, settings, resolveEntrypoints);
+      return isPromise(result) ? result.then(answer) : answer(result);
     },
   );
   return Promise.resolve();
