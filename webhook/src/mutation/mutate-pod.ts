@@ -11,14 +11,14 @@ import { commandPrefix } from "./command-prefix.js";
 import { terminationGraceMs } from "./container-options.js";
 import { isSet, NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "./entrypoint.js";
 import { installContainer, installVolume, pickVolumeName } from "./install-container.js";
-import { appendOperation, setMember } from "./patch.js";
+import { appendOperation, escapePointerToken } from "./patch.js";
 import {
   allContainers,
   podSkipReason,
   type PodSkipReason,
   type RecordedSkipReason,
 } from "./pod-skip.js";
-import type { Container, Pod } from "./pod-types.js";
+import type { Container, ObjectMeta, Pod } from "./pod-types.js";
 import {
   lookupCandidates,
   planContainers,
@@ -29,11 +29,11 @@ import {
 } from "./select-containers.js";
 import type { MutationSettings } from "./settings.js";
 import { formatStatus, type PodStatus } from "./status.js";
-import { wrapContainer } from "./wrap-container.js";
+import { wrapContainer, wrapped, type Wrapping } from "./wrap-container.js";
 
 export interface MutationResult {
-  /** The pod to admit. The very same object when nothing changed; otherwise a copy that shares
-   * every subtree it did not change with the original (the patch generator relies on that). */
+  /** The pod to admit, built when first read. The very same object when nothing changed;
+   * otherwise a copy that shares every subtree it did not change with the original. */
   readonly pod: Pod;
   /** The JSON Patch that turns the original pod into `pod`. */
   readonly patch: readonly Operation[];
@@ -130,10 +130,15 @@ function inject(
 ): MutationResult {
   const { pod, annotations } = prepared;
   const spec = pod.spec;
-  const wrapped = chosen.map(p => p.container.name);
-  const status: PodStatus = { version: settings.version, decision: "injected", wrapped, skipped };
+  const wrappedNames = chosen.map(p => p.container.name);
+  const status: PodStatus = {
+    version: settings.version,
+    decision: "injected",
+    wrapped: wrappedNames,
+    skipped,
+  };
   const patch: Operation[] = [];
-  const annotated = withStatus(pod, status, patch);
+  const metadata = statusEdit(pod, status, patch);
   const volumeName = pickVolumeName(spec.volumes ?? []);
   const volume = installVolume(volumeName, settings);
   patch.push(appendOperation("/spec/volumes", spec.volumes, volume));
@@ -145,35 +150,60 @@ function inject(
   );
   const terminationMs = terminationGraceMs(spec.terminationGracePeriodSeconds);
   const selected = new Set(chosen.map(p => p.container));
+  const wrappings = new Map<Container, Wrapping>();
   // `shift`: where the list's first element sits in the patched pod (init containers move up
   // behind ours). The operations must come after the one that inserted ours.
-  const wrapAll = (list: readonly Container[], path: string, shift: number): Container[] =>
-    list.map((container, i) => {
-      if (!selected.has(container)) return container;
-      const built = commandPrefix(annotations, container.name, terminationMs, settings);
-      warnings.push(...built.warnings);
-      const image = resolved.get(container.name);
+  const wrapAll = (list: readonly Container[], path: string, shift: number): void =>
+    list.forEach((c, i) => {
+      if (!selected.has(c)) return;
+      const { prefix, warnings: flagWarnings } = commandPrefix(
+        annotations,
+        c.name,
+        terminationMs,
+        settings,
+      );
+      warnings.push(...flagWarnings);
       const at = `${path}/${i + shift}`;
-      return wrapContainer(container, built.prefix, volumeName, settings, image, at, patch);
+      wrappings.set(
+        c,
+        wrapContainer(c, prefix, volumeName, settings, resolved.get(c.name), at, patch),
+      );
     });
-  const initContainers = wrapAll(spec.initContainers ?? [], "/spec/initContainers", 1);
-  const mutated: Pod = {
-    ...annotated,
-    spec: {
-      ...spec,
-      volumes: [...(spec.volumes ?? []), volume],
-      initContainers: [install, ...initContainers],
-      containers: wrapAll(spec.containers, "/spec/containers", 0),
-    },
+  wrapAll(spec.initContainers ?? [], "/spec/initContainers", 1);
+  wrapAll(spec.containers, "/spec/containers", 0);
+  const swap = (c: Container): Container => {
+    const wrapping = wrappings.get(c);
+    return wrapping === undefined ? c : wrapped(c, wrapping);
   };
+  return lazily(
+    () => ({
+      ...(metadata === null ? pod : { ...pod, metadata }),
+      spec: {
+        ...spec,
+        volumes: [...(spec.volumes ?? []), volume],
+        initContainers: [install, ...(spec.initContainers ?? []).map(swap)],
+        containers: spec.containers.map(swap),
+      },
+    }),
+    {
+      patch,
+      decision: "injected",
+      reason: null,
+      wrapped: wrappedNames,
+      skippedContainers: skipped,
+      warnings: unique(warnings),
+    },
+  );
+}
+
+/** The result, its pod built on first read: the webhook itself only sends the patch. */
+function lazily(build: () => Pod, fields: Omit<MutationResult, "pod">): MutationResult {
+  let pod: Pod | undefined;
   return {
-    pod: mutated,
-    patch,
-    decision: "injected",
-    reason: null,
-    wrapped,
-    skippedContainers: skipped,
-    warnings: unique(warnings),
+    get pod(): Pod {
+      return (pod ??= build());
+    },
+    ...fields,
   };
 }
 
@@ -216,32 +246,39 @@ function recordSkip(
       ? { version: settings.version, decision: "skipped", reason }
       : { version: settings.version, decision: "skipped", reason, skipped };
   const patch: Operation[] = [];
-  return {
-    pod: withStatus(pod, status, patch),
+  const metadata = statusEdit(pod, status, patch);
+  return lazily(() => (metadata === null ? pod : { ...pod, metadata }), {
     patch,
     decision: "skipped",
     reason,
     wrapped: [],
     skippedContainers: skipped,
     warnings: unique(warnings),
-  };
+  });
 }
 
+const STATUS_PATH = `/metadata/annotations/${escapePointerToken(STATUS_ANNOTATION)}`;
+
 /**
- * A shallow copy of the pod with the status annotation set (unchanged if it already says so),
- * its operation appended to `patch`.
+ * The pod's metadata with the status annotation set, its operation appended to `patch`; null
+ * when the annotation already says so.
  */
-function withStatus(pod: Pod, status: PodStatus, patch: Operation[]): Pod {
+function statusEdit(pod: Pod, status: PodStatus, patch: Operation[]): ObjectMeta | null {
   const text = formatStatus(status);
   const metadata = pod.metadata;
   const annotations = metadata?.annotations;
-  if (annotations?.[STATUS_ANNOTATION] === text) return pod;
+  if (annotations?.[STATUS_ANNOTATION] === text) return null;
   const updated = { ...metadata, annotations: { ...annotations, [STATUS_ANNOTATION]: text } };
   if (metadata === undefined) patch.push({ op: "add", path: "/metadata", value: updated });
   else if (annotations === undefined)
     patch.push({ op: "add", path: "/metadata/annotations", value: updated.annotations });
-  else patch.push(setMember(annotations, "/metadata/annotations", STATUS_ANNOTATION, text));
-  return { ...pod, metadata: updated };
+  else
+    patch.push({
+      op: Object.hasOwn(annotations, STATUS_ANNOTATION) ? "replace" : "add",
+      path: STATUS_PATH,
+      value: text,
+    });
+  return updated;
 }
 
 function unique(warnings: readonly string[]): string[] {
