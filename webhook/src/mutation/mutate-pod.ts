@@ -196,15 +196,38 @@ function inject(
   );
 }
 
-/** The result, its pod built on first read: the webhook itself only sends the patch. */
+/**
+ * The result, its pod built on first read: the webhook itself only sends the patch. A class, not
+ * an object literal with a getter: V8 gives each such literal its own hidden class, kept in the
+ * old generation, and through it the pod of every review outlived the young generation.
+ */
+class LazyResult implements MutationResult {
+  #pod: Pod | undefined;
+  readonly #build: () => Pod;
+  readonly patch: readonly Operation[];
+  readonly decision: "injected" | "skipped";
+  readonly reason: PodSkipReason | null;
+  readonly wrapped: readonly string[];
+  readonly skippedContainers: Readonly<Record<string, ContainerSkipReason>>;
+  readonly warnings: readonly string[];
+
+  constructor(build: () => Pod, fields: Omit<MutationResult, "pod">) {
+    this.#build = build;
+    this.patch = fields.patch;
+    this.decision = fields.decision;
+    this.reason = fields.reason;
+    this.wrapped = fields.wrapped;
+    this.skippedContainers = fields.skippedContainers;
+    this.warnings = fields.warnings;
+  }
+
+  get pod(): Pod {
+    return (this.#pod ??= this.#build());
+  }
+}
+
 function lazily(build: () => Pod, fields: Omit<MutationResult, "pod">): MutationResult {
-  let pod: Pod | undefined;
-  return {
-    get pod(): Pod {
-      return (pod ??= build());
-    },
-    ...fields,
-  };
+  return new LazyResult(build, fields);
 }
 
 const NO_NAMES: ReadonlySet<string> = new Set();
