@@ -201,24 +201,12 @@ function inject(
  * an object literal with a getter: V8 gives each such literal its own hidden class, kept in the
  * old generation, and through it the pod of every review outlived the young generation.
  */
-class LazyResult implements MutationResult {
+class LazyPod {
   #pod: Pod | undefined;
   readonly #build: () => Pod;
-  readonly patch: readonly Operation[];
-  readonly decision: "injected" | "skipped";
-  readonly reason: PodSkipReason | null;
-  readonly wrapped: readonly string[];
-  readonly skippedContainers: Readonly<Record<string, ContainerSkipReason>>;
-  readonly warnings: readonly string[];
 
-  constructor(build: () => Pod, fields: Omit<MutationResult, "pod">) {
+  constructor(build: () => Pod) {
     this.#build = build;
-    this.patch = fields.patch;
-    this.decision = fields.decision;
-    this.reason = fields.reason;
-    this.wrapped = fields.wrapped;
-    this.skippedContainers = fields.skippedContainers;
-    this.warnings = fields.warnings;
   }
 
   get pod(): Pod {
@@ -227,7 +215,7 @@ class LazyResult implements MutationResult {
 }
 
 function lazily(build: () => Pod, fields: Omit<MutationResult, "pod">): MutationResult {
-  return new LazyResult(build, fields);
+  return Object.assign(new LazyPod(build), fields);
 }
 
 const NO_NAMES: ReadonlySet<string> = new Set();
