@@ -177,7 +177,7 @@ function inject(
   };
   return lazily(
     () => ({
-      ...(metadata === null ? pod : { ...pod, metadata }),
+      ...withMetadata(pod, metadata),
       spec: {
         ...spec,
         volumes: [...(spec.volumes ?? []), volume],
@@ -258,7 +258,7 @@ function recordSkip(
       : { version: settings.version, decision: "skipped", reason, skipped };
   const patch: Operation[] = [];
   const metadata = statusEdit(pod, status, patch);
-  return lazily(() => (metadata === null ? pod : { ...pod, metadata }), {
+  return lazily(() => withMetadata(pod, metadata), {
     patch,
     decision: "skipped",
     reason,
@@ -271,25 +271,33 @@ function recordSkip(
 const STATUS_PATH = `/metadata/annotations/${escapePointerToken(STATUS_ANNOTATION)}`;
 
 /**
- * The pod's metadata with the status annotation set, its operation appended to `patch`; null
- * when the annotation already says so.
+ * Appends the operation that sets the status annotation; returns what builds the pod's metadata
+ * with it set, or null when the annotation already says so. The copy is left to the lazy pod.
  */
-function statusEdit(pod: Pod, status: PodStatus, patch: Operation[]): ObjectMeta | null {
+function statusEdit(pod: Pod, status: PodStatus, patch: Operation[]): (() => ObjectMeta) | null {
   const text = formatStatus(status);
   const metadata = pod.metadata;
   const annotations = metadata?.annotations;
   if (annotations?.[STATUS_ANNOTATION] === text) return null;
-  const updated = { ...metadata, annotations: { ...annotations, [STATUS_ANNOTATION]: text } };
-  if (metadata === undefined) patch.push({ op: "add", path: "/metadata", value: updated });
+  const annotated = (): ObjectMeta => ({
+    ...metadata,
+    annotations: { ...annotations, [STATUS_ANNOTATION]: text },
+  });
+  if (metadata === undefined) patch.push({ op: "add", path: "/metadata", value: annotated() });
   else if (annotations === undefined)
-    patch.push({ op: "add", path: "/metadata/annotations", value: updated.annotations });
+    patch.push({ op: "add", path: "/metadata/annotations", value: { [STATUS_ANNOTATION]: text } });
   else
     patch.push({
       op: Object.hasOwn(annotations, STATUS_ANNOTATION) ? "replace" : "add",
       path: STATUS_PATH,
       value: text,
     });
-  return updated;
+  return annotated;
+}
+
+/** The pod with its metadata replaced, when the status annotation changed it. */
+function withMetadata(pod: Pod, metadata: (() => ObjectMeta) | null): Pod {
+  return metadata === null ? pod : { ...pod, metadata: metadata() };
 }
 
 function unique(warnings: readonly string[]): string[] {

@@ -64,12 +64,23 @@ export function planContainers(
   return { plans, warnings: selection.warnings };
 }
 
+/** Most pods choose nothing: every container is considered, no init container is. */
+const DEFAULT_SELECTION: Selection = Object.freeze({
+  only: null,
+  exclude: new Set<string>(),
+  initContainers: false,
+  warnings: Object.freeze([]),
+});
+
 export function readSelection(annotations: Annotations, all: readonly Container[]): Selection {
+  const onlyValue = podAnnotation(annotations, "containers");
+  const excludeValue = podAnnotation(annotations, "exclude-containers");
+  const initValue = podAnnotation(annotations, "init-containers");
+  if (onlyValue === null && excludeValue === null && initValue === null) return DEFAULT_SELECTION;
   const warnings: string[] = [];
   const names = new Set(all.map(c => c.name));
-  const onlyValue = podAnnotation(annotations, "containers");
   const only = onlyValue === null ? null : new Set(parseNameList(onlyValue));
-  const exclude = new Set(parseNameList(podAnnotation(annotations, "exclude-containers") ?? ""));
+  const exclude = new Set(parseNameList(excludeValue ?? ""));
   for (const name of [...(only ?? []), ...exclude]) {
     if (!names.has(name))
       warnings.push(
@@ -83,7 +94,6 @@ export function readSelection(annotations: Annotations, all: readonly Container[
       );
     }
   }
-  const initValue = podAnnotation(annotations, "init-containers");
   if (initValue !== null && initValue !== "true" && initValue !== "false") {
     warnings.push(
       `podinit.dev/init-containers: '${initValue}' is not "true" or "false"; using "false"`,
