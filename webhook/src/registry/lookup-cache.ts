@@ -3,19 +3,23 @@
 /** Least recently used entries go first once `capacity` is reached (Map keeps insertion order). */
 export class BoundedLru<K, V> {
   readonly #entries = new Map<K, V>();
+  /** The most recently used key: asked for again, as pods of one workload do, it stays put. */
+  #newest: K | undefined;
   constructor(readonly capacity: number) {}
 
   get(key: K): V | undefined {
     const value = this.#entries.get(key);
-    if (value === undefined) return undefined;
+    if (value === undefined || key === this.#newest) return value;
     this.#entries.delete(key);
     this.#entries.set(key, value);
+    this.#newest = key;
     return value;
   }
 
   set(key: K, value: V): void {
     this.#entries.delete(key);
     this.#entries.set(key, value);
+    this.#newest = key;
     if (this.#entries.size > this.capacity) {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
