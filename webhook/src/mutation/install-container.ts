@@ -1,5 +1,6 @@
 // The shared volume and the init container that copies podinit into it.
 
+import { serializeOnce } from "./patch.js";
 import type { Container, Volume } from "./pod-types.js";
 import {
   binaryPath,
@@ -19,7 +20,9 @@ export function pickVolumeName(volumes: readonly Volume[]): string {
 export function installVolume(name: string, settings: MutationSettings): Volume {
   const cached = name === VOLUME_BASE_NAME ? VOLUMES.get(settings) : undefined;
   if (cached !== undefined) return cached;
-  const built = deepFreeze({ name, emptyDir: { sizeLimit: settings.volumeSizeLimit } });
+  const built = serializeOnce(
+    deepFreeze({ name, emptyDir: { sizeLimit: settings.volumeSizeLimit } }),
+  );
   if (name === VOLUME_BASE_NAME) VOLUMES.set(settings, built);
   return built;
 }
@@ -74,5 +77,5 @@ function buildInstallContainer(volumeName: string, settings: MutationSettings): 
   if (settings.initImagePullPolicy !== null) {
     container["imagePullPolicy"] = settings.initImagePullPolicy;
   }
-  return deepFreeze(container as Container);
+  return serializeOnce(deepFreeze(container as Container));
 }
