@@ -5,7 +5,6 @@ import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import {
   appendOperation,
   escapePointerToken,
-  patchJson,
   setMember,
 } from "../../webhook/src/mutation/patch.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
@@ -173,7 +172,7 @@ describe("the mutation's patch", () => {
     ]);
   });
 
-  it("applied to the original gives exactly the mutated pod, for thousands of random pods (seeded); its JSON is JSON.stringify's", () => {
+  it("applied to the original gives exactly the mutated pod, for thousands of random pods (seeded)", () => {
     const random = seededRandom(20_261_123);
     const decisions = new Map<string, number>();
     for (let round = 0; round < 3000; round++) {
@@ -183,7 +182,6 @@ describe("the mutation's patch", () => {
       const key = `${result.decision}:${result.reason ?? ""}`;
       decisions.set(key, (decisions.get(key) ?? 0) + 1);
       expect(apply(pristine, result.patch)).toEqual(result.pod);
-      expect(patchJson(result.patch)).toBe(JSON.stringify(result.patch));
       if (result.pod === pod) expect(result.patch).toEqual([]);
     }
     // The generator must reach every kind of outcome, or it proves less than it claims.

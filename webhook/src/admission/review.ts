@@ -1,7 +1,6 @@
 // Builds AdmissionReview answers: always allowed, with a patch only when there is something to do.
 
 import type { Operation } from "fast-json-patch";
-import { patchJson } from "../mutation/patch.js";
 import { REVIEW_API_VERSION, REVIEW_KIND } from "./types.js";
 
 /** kubectl prints warnings bare; the prefix tells users which webhook is talking. */
@@ -24,7 +23,7 @@ export function allowResponseJson(
 ): string {
   let json = `${OPENING}${JSON.stringify(uid)},"allowed":true`;
   if (patch.length > 0) {
-    const encoded = Buffer.from(patchJson(patch)).toString("base64");
+    const encoded = Buffer.from(JSON.stringify(patch)).toString("base64");
     json += `,"patchType":"JSONPatch","patch":"${encoded}"`;
   }
   if (warnings.length > 0) {

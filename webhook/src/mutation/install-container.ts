@@ -1,6 +1,5 @@
 // The shared volume and the init container that copies podinit into it.
 
-import { serializeOnce } from "./patch.js";
 import type { Container, Volume } from "./pod-types.js";
 import {
   binaryPath,
@@ -20,9 +19,7 @@ export function pickVolumeName(volumes: readonly Volume[]): string {
 export function installVolume(name: string, settings: MutationSettings): Volume {
   const cached = name === VOLUME_BASE_NAME ? VOLUMES.get(settings) : undefined;
   if (cached !== undefined) return cached;
-  const built = serializeOnce(
-    deepFreeze({ name, emptyDir: { sizeLimit: settings.volumeSizeLimit } }),
-  );
+  const built = deepFreeze({ name, emptyDir: { sizeLimit: settings.volumeSizeLimit } });
   if (name === VOLUME_BASE_NAME) VOLUMES.set(settings, built);
   return built;
 }
@@ -77,5 +74,5 @@ function buildInstallContainer(volumeName: string, settings: MutationSettings): 
   if (settings.initImagePullPolicy !== null) {
     container["imagePullPolicy"] = settings.initImagePullPolicy;
   }
-  return serializeOnce(deepFreeze(container as Container));
+  return deepFreeze(container as Container);
 }

@@ -31,31 +31,3 @@ export function appendOperation(
     ? { op: "add", path, value: [item] }
     : { op: "add", path: `${path}/${array.length}`, value: item };
 }
-
-/** JSON text of frozen values that go into every patch (the install container and volume). */
-const SERIALIZED = new WeakMap<object, string>();
-
-/** Remembers the JSON of a value that never changes, for patchJson. */
-export function serializeOnce<T extends object>(value: Readonly<T>): Readonly<T> {
-  SERIALIZED.set(value, JSON.stringify(value));
-  return value;
-}
-
-/**
- * The same text as JSON.stringify(patch), for operations written as `{ op, path, value }`; values
- * remembered by serializeOnce are put in as they are rather than serialised for every review.
- */
-export function patchJson(patch: readonly Operation[]): string {
-  let json = "[";
-  for (let i = 0; i < patch.length; i++) {
-    const operation = patch[i] as Operation;
-    const value: unknown = (operation as { value?: unknown }).value;
-    const known = typeof value === "object" && value !== null ? SERIALIZED.get(value) : undefined;
-    if (i > 0) json += ",";
-    json +=
-      known === undefined
-        ? JSON.stringify(operation)
-        : `{"op":${JSON.stringify(operation.op)},"path":${JSON.stringify(operation.path)},"value":${known}}`;
-  }
-  return `${json}]`;
-}
