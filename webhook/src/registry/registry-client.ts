@@ -61,6 +61,16 @@ interface Target extends AuthScope {
   readonly base: string;
 }
 
+/** The cache keys of one reference at one endpoint for one caller. */
+interface CacheKeys {
+  readonly tag: string;
+  digest(digest: string): string;
+}
+
+function whoOf(credentials: readonly RegistryCredential[]): string {
+  return credentials.length === 0 ? "anonymous" : credentials.map(identityOf).join(",");
+}
+
 /** Hashing a credential per review would dominate a cached lookup: remember it per object. */
 const identities = new WeakMap<RegistryCredential, string>();
 function identityOf(credential: RegistryCredential): string {
@@ -114,17 +124,17 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     target: Target,
     signal: AbortSignal,
   ): Promise<ImageLookup | LookupFailure> {
-    const { who, tagKey } = cacheKeys(reference, target);
-    let digest = reference.digest ?? tagDigests.get(tagKey) ?? null;
+    const keys = keysFor(reference, target.endpoint, whoOf(target.credentials));
+    let digest = reference.digest ?? tagDigests.get(keys.tag) ?? null;
     let prefetched: TransportResponse | null = null;
     if (digest === null) {
       const resolved = await resolveTag(target, reference, signal);
       if (isLookupFailure(resolved)) return resolved;
       digest = resolved.digest;
       prefetched = resolved.body;
-      tagDigests.set(tagKey, digest, options.tagTtlMs);
+      tagDigests.set(keys.tag, digest, options.tagTtlMs);
     }
-    const digestKey = `${who}|${target.endpoint}/${reference.repository}@${digest}|${platformKey}`;
+    const digestKey = keys.digest(digest);
     const cached = byDigest.get(digestKey);
     if (cached !== undefined) return cached;
     const result = await lookupDigest(target, reference, digest, prefetched, signal);
@@ -321,14 +331,33 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 
   /**
    * Keyed by who asks too: a pod without access must not learn a private image's entrypoint from
-   * another pod's lookup. Pods of one Deployment share credentials, so they share entries.
+   * another pod's lookup. Pods of one Deployment share credentials, so they share entries. The
+   * key strings are made once per reference, endpoint and caller: a cached review then hashes
+   * no new string. They go when the parsed reference does.
    */
-  function cacheKeys(reference: ImageReference, target: Target): { who: string; tagKey: string } {
-    const who = target.credentials.map(identityOf).join(",") || "anonymous";
-    return {
-      who,
-      tagKey: `${who}|${target.endpoint}/${reference.repository}:${reference.tag ?? ""}`,
-    };
+  const keyMemo = new WeakMap<ImageReference, Map<string, Map<string, CacheKeys>>>();
+  function keysFor(reference: ImageReference, host: string, who: string): CacheKeys {
+    let byHost = keyMemo.get(reference);
+    if (byHost === undefined)
+      keyMemo.set(reference, (byHost = new Map<string, Map<string, CacheKeys>>()));
+    let byWho = byHost.get(host);
+    if (byWho === undefined) byHost.set(host, (byWho = new Map<string, CacheKeys>()));
+    let keys = byWho.get(who);
+    if (keys === undefined) {
+      const prefix = `${who}|${host}/${reference.repository}`;
+      const digestKeys = new Map<string, string>();
+      keys = {
+        tag: `${prefix}:${reference.tag ?? ""}`,
+        digest: digest => {
+          let key = digestKeys.get(digest);
+          if (key === undefined)
+            digestKeys.set(digest, (key = `${prefix}@${digest}|${platformKey}`));
+          return key;
+        },
+      };
+      byWho.set(who, keys);
+    }
+    return keys;
   }
 
   /** The cached answer, without any I/O, timer or promise: the hot path of a review. */
@@ -337,13 +366,14 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     credentials: readonly RegistryCredential[],
   ): ImageLookup | undefined {
     for (const endpoint of endpointsFor(reference.registry)) {
-      const target = targetFor(reference, endpoint, credentials);
-      const { who, tagKey } = cacheKeys(reference, target);
-      const digest = reference.digest ?? tagDigests.get(tagKey);
+      const matching =
+        credentials.length === 0
+          ? credentials
+          : credentialsForImage(credentials, endpoint.host, reference.repository);
+      const keys = keysFor(reference, endpoint.host, whoOf(matching));
+      const digest = reference.digest ?? tagDigests.get(keys.tag);
       if (digest === undefined) continue;
-      const hit = byDigest.get(
-        `${who}|${target.endpoint}/${reference.repository}@${digest}|${platformKey}`,
-      );
+      const hit = byDigest.get(keys.digest(digest));
       if (hit !== undefined) return hit;
     }
     return undefined;
