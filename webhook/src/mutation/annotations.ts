@@ -93,10 +93,12 @@ export function podAnnotation(annotations: Annotations, key: AnnotationKey): str
 
 /** A comma-separated list of container names; blanks are dropped. */
 export function parseNameList(value: string): string[] {
-  return value
-    .split(",")
-    .map(name => name.trim())
-    .filter(name => name !== "");
+  const names: string[] = [];
+  for (const part of value.split(",")) {
+    const name = part.trim();
+    if (name !== "") names.push(name);
+  }
+  return names;
 }
 
 /** Warnings for `podinit.dev/*` annotations that nothing reads, so typos don't go unnoticed. */

@@ -78,11 +78,10 @@ export function readSelection(annotations: Annotations, all: readonly Container[
   const initValue = podAnnotation(annotations, "init-containers");
   if (onlyValue === null && excludeValue === null && initValue === null) return DEFAULT_SELECTION;
   const warnings: string[] = [];
-  const names = new Set(all.map(c => c.name));
   const only = onlyValue === null ? null : new Set(parseNameList(onlyValue));
   const exclude = new Set(parseNameList(excludeValue ?? ""));
   for (const name of [...(only ?? []), ...exclude]) {
-    if (!names.has(name))
+    if (!all.some(c => c.name === name))
       warnings.push(
         `podinit.dev annotations name container '${name}', which this pod does not have`,
       );
