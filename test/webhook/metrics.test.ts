@@ -15,6 +15,24 @@ describe("Prometheus text format", () => {
     ]);
   });
 
+  it("keeps each label set apart, in the order first counted", () => {
+    const counter = new Counter("y_total", "Things.");
+    counter.inc({ outcome: "resolved", registry: "r1" });
+    counter.inc({ outcome: "failed", registry: "r1" });
+    counter.inc({ outcome: "resolved", registry: "r2" }, 3);
+    counter.inc({ outcome: "resolved", registry: "r1" });
+    counter.inc();
+    expect(counter.get({ outcome: "resolved", registry: "r1" })).toBe(2);
+    expect(counter.get({ outcome: "resolved", registry: "r2" })).toBe(3);
+    expect(counter.get({ outcome: "failed", registry: "r2" })).toBe(0);
+    expect(counter.render().slice(2)).toEqual([
+      'y_total{outcome="resolved",registry="r1"} 2',
+      'y_total{outcome="failed",registry="r1"} 1',
+      'y_total{outcome="resolved",registry="r2"} 3',
+      "y_total 1",
+    ]);
+  });
+
   it("renders cumulative histogram buckets with +Inf, sum and count", () => {
     const histogram = new Histogram("t_seconds", "Time.", [0.1, 1]);
     for (const value of [0.05, 0.5, 0.7, 5]) histogram.observe(value);

@@ -23,8 +23,27 @@ function keyOf(labels: Labels): string {
   return key;
 }
 
+interface Entry {
+  readonly labels: Labels;
+  value: number;
+}
+
+/** Where an index level keeps its entry; label names never look like this. */
+const ENTRY = "\u0000";
+
+function child(level: Map<string, unknown>, key: string): Map<string, unknown> {
+  let next = level.get(key) as Map<string, unknown> | undefined;
+  if (next === undefined) level.set(key, (next = new Map<string, unknown>()));
+  return next;
+}
+
 export class Counter implements Metric {
-  private readonly values = new Map<string, { labels: Labels; value: number }>();
+  private readonly values = new Map<string, Entry>();
+  /**
+   * Label name, then value, then the next name…: counting a review walks maps keyed by strings
+   * it already holds, instead of hashing a key string built anew for every increment.
+   */
+  private readonly index = new Map<string, unknown>();
 
   constructor(
     readonly name: string,
@@ -33,10 +52,16 @@ export class Counter implements Metric {
   ) {}
 
   inc(labels: Labels = {}, by = 1): void {
-    const key = keyOf(labels);
-    const entry = this.values.get(key);
-    if (entry === undefined) this.values.set(key, { labels, value: by });
-    else entry.value += by;
+    let level = this.index;
+    for (const name in labels) level = child(child(level, name), labels[name] ?? "");
+    const entry = level.get(ENTRY) as Entry | undefined;
+    if (entry !== undefined) {
+      entry.value += by;
+      return;
+    }
+    const created: Entry = { labels, value: by };
+    level.set(ENTRY, created);
+    this.values.set(keyOf(labels), created);
   }
 
   /** The current value for these labels (0 when never incremented). */
