@@ -13,6 +13,14 @@ export interface BenchSection {
   readonly checks: readonly Check[];
 }
 
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function targetRow(check: Check): string {
+  return `| ${check.name} | ${check.target} | ${check.measured} | ${check.pass ? "pass" : "**FAIL**"} |`;
+}
+
 export function renderReport(
   sections: readonly BenchSection[],
   machine: string,
@@ -21,7 +29,7 @@ export function renderReport(
   const lines = [
     "# Benchmarks",
     "",
-    `Written by \`${command}\` on ${new Date().toISOString().slice(0, 10)}; ${machine}.`,
+    `Written by \`${command}\` on ${today()}; ${machine}.`,
     "Every comparison is measured side by side in the same run; absolute numbers vary with the machine,",
     "the ratios and verdicts are what `make bench` checks.",
     "",
@@ -30,13 +38,60 @@ export function renderReport(
     "| area | target | measured | verdict |",
     "| --- | --- | --- | --- |",
   ];
-  for (const section of sections) {
-    for (const check of section.checks) {
-      lines.push(
-        `| ${check.name} | ${check.target} | ${check.measured} | ${check.pass ? "pass" : "**FAIL**"} |`,
-      );
-    }
-  }
+  for (const section of sections) for (const check of section.checks) lines.push(targetRow(check));
   for (const section of sections) lines.push("", `## ${section.title}`, "", section.markdown);
   return lines.join("\n") + "\n";
+}
+
+/**
+ * The existing report with the rerun sections swapped in: their target rows (matched by name,
+ * new ones appended to the table) and their `## title` sections. A line under the first says
+ * which sections were rerun when, so the file never passes one run off as another.
+ */
+export function mergeReport(
+  existing: string,
+  sections: readonly BenchSection[],
+  machine: string,
+  command: string,
+): string {
+  const lines = existing.trimEnd().split("\n");
+  const rows = new Map(sections.flatMap(s => s.checks).map(c => [c.name, targetRow(c)]));
+  const tableEnd = (): number => {
+    const start = lines.indexOf("## Targets");
+    let end = start + 1;
+    while (end < lines.length && !lines[end]?.startsWith("## ")) end++;
+    while (end > start && lines[end - 1] === "") end--;
+    return end;
+  };
+  for (let i = 0; i < tableEnd(); i++) {
+    const name = /^\| (.+?) \|/.exec(lines[i] ?? "")?.[1];
+    const row = name === undefined ? undefined : rows.get(name);
+    if (row === undefined || name === undefined) continue;
+    lines[i] = row;
+    rows.delete(name);
+  }
+  lines.splice(tableEnd(), 0, ...rows.values());
+  for (const section of sections) {
+    const heading = `## ${section.title}`;
+    const body = ["", section.markdown, ""];
+    const start = lines.indexOf(heading);
+    if (start === -1) {
+      lines.push("", heading, ...body);
+      continue;
+    }
+    let end = start + 1;
+    while (end < lines.length && !lines[end]?.startsWith("## ")) end++;
+    lines.splice(start + 1, end - start - 1, ...body);
+  }
+  const titles = sections.map(s => s.title);
+  // An older note about only these sections is out of date now.
+  const stale = (line: string): boolean => {
+    const rerun = /^Rerun alone with .*\): (.+)\.$/.exec(line)?.[1]?.split(", ");
+    return rerun !== undefined && rerun.every(title => titles.includes(title));
+  };
+  const kept = lines.filter(line => !stale(line));
+  const note = `Rerun alone with \`${command}\` on ${today()} (${machine}): ${titles.join(", ")}.`;
+  kept.splice(kept.findIndex(l => l.startsWith("Written by ")) + 1, 0, note);
+  lines.splice(0, lines.length, ...kept);
+  return lines.join("\n").replace(/\n{3,}/g, "\n\n") + "\n";
 }
