@@ -22,9 +22,10 @@ INIT_SOURCES := $(wildcard init/src/*.ts)
 INIT_NATIVE := init/native/main.c init/native/podinit_native.c init/native/arena_alloc.c
 INIT_CFLAGS := -Os -fwrapv -fno-strict-aliasing -ffunction-sections -fdata-sections -Wall -Wno-array-bounds -Wno-format-truncation -Werror=implicit-function-declaration
 
-# Debian packages the build, the tests, the benchmarks and the demo use.
+# Debian packages the build, the tests, the benchmarks and the demo use. iptables: netavark's
+# firewall driver for the bridge `podman build`'s RUN steps get; no package here pulls it in.
 APT_PACKAGES := build-essential musl-tools xz-utils file procps time util-linux bsdutils python3 openssl \
-	podman runc netavark skopeo docker-registry apache2-utils busybox-static debootstrap \
+	podman runc netavark iptables skopeo docker-registry apache2-utils busybox-static debootstrap \
 	tini dumb-init catatonit hyperfine nghttp2-client
 
 .PHONY: deps deps-system deps-node node-check build init webhook typecheck lint test test-unit e2e e2e-kind chart-lint images bench demo clean distclean
