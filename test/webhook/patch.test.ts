@@ -1,12 +1,7 @@
-import { applyPatch, deepClone, type Operation } from "fast-json-patch";
+import jsonPatch, { applyPatch, deepClone, type Operation } from "fast-json-patch";
 import { describe, expect, it } from "vitest";
 import type { ImageEntrypoint } from "../../webhook/src/mutation/entrypoint.js";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
-import {
-  appendOperation,
-  escapePointerToken,
-  setMember,
-} from "../../webhook/src/mutation/patch.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import { deepFreeze } from "./helpers/pods.js";
 import { seededRandom, type Random } from "./helpers/prng.js";
@@ -16,45 +11,6 @@ function apply(original: unknown, operations: readonly Operation[]): unknown {
   const copy = deepClone(operations) as Operation[];
   return applyPatch(deepClone(original), copy, true, true).newDocument as unknown;
 }
-
-describe("escapePointerToken", () => {
-  it.each([
-    ["podinit.dev/status", "podinit.dev~1status"],
-    ["a~b/c", "a~0b~1c"],
-    ["~1", "~01"],
-    ["plain", "plain"],
-  ])("%s → %s", (key, escaped) => {
-    expect(escapePointerToken(key)).toBe(escaped);
-  });
-});
-
-describe("operations", () => {
-  it("adds a member the object lacks and replaces one it has, escaping the key", () => {
-    expect(setMember({ a: 1 }, "/m", "podinit.dev/status", "x")).toEqual({
-      op: "add",
-      path: "/m/podinit.dev~1status",
-      value: "x",
-    });
-    expect(setMember({ "podinit.dev/status": "old" }, "/m", "podinit.dev/status", "x")).toEqual({
-      op: "replace",
-      path: "/m/podinit.dev~1status",
-      value: "x",
-    });
-  });
-
-  it("appends after the last element, or adds the list when there is none", () => {
-    expect(appendOperation("/spec/volumes", [{ name: "a" }], { name: "b" })).toEqual({
-      op: "add",
-      path: "/spec/volumes/1",
-      value: { name: "b" },
-    });
-    expect(appendOperation("/spec/volumes", undefined, { name: "b" })).toEqual({
-      op: "add",
-      path: "/spec/volumes",
-      value: [{ name: "b" }],
-    });
-  });
-});
 
 /** One of `options`, or undefined (the field left out) as often as each of them. */
 function maybe<T>(random: Random, options: readonly T[]): T | undefined {
@@ -137,8 +93,37 @@ function randomPod(random: Random): {
   return { pod: pod as Pod, resolved, failed };
 }
 
+/** What the mutation may edit: the status annotation, our volume and init container, wrapped containers' argv and mounts. */
+const EDITED_PATH =
+  /^\/(metadata(\/annotations(\/podinit\.dev~1status)?)?|spec\/volumes(\/[0-9]+)?|spec\/initContainers(\/0)?|spec\/(initContainers|containers)\/[0-9]+\/(command|args|volumeMounts)(\/[0-9]+)?)$/;
+
+/**
+ * compare() stops at identical references, so it walks only what the mutation copied: a
+ * container left alone, and every member of a wrapped one but argv and mounts, must be the
+ * original object itself.
+ */
+function expectSharedUnlessEdited(pod: Pod, mutated: Pod, wrappedNames: readonly string[]): void {
+  const before = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+  const after = [...(mutated.spec.initContainers ?? []).slice(1), ...mutated.spec.containers];
+  expect(after).toHaveLength(before.length);
+  before.forEach((original, i) => {
+    const now = after[i] as unknown as Record<string, unknown>;
+    if (!wrappedNames.includes(original.name)) {
+      expect(now).toBe(original);
+      return;
+    }
+    for (const [key, value] of Object.entries(original)) {
+      if (!["command", "args", "volumeMounts"].includes(key)) expect(now[key]).toBe(value);
+    }
+  });
+  const metadata = (pod.metadata ?? {}) as Record<string, unknown>;
+  const mutatedMetadata = (mutated.metadata ?? {}) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(metadata))
+    if (key !== "annotations") expect(mutatedMetadata[key]).toBe(value);
+}
+
 describe("the mutation's patch", () => {
-  it("says what happened, one operation per edit", () => {
+  it("is fast-json-patch's diff, with our init container's insertion first", () => {
     const pod: Pod = {
       metadata: { name: "p", annotations: { team: "a" } },
       spec: {
@@ -152,24 +137,50 @@ describe("the mutation's patch", () => {
     };
     const resolved = new Map([["cli", { entrypoint: ["/cli"], cmd: ["help"] }]]);
     const result = mutatePod(deepFreeze(pod), "apps", TEST_SETTINGS, resolved);
-    const status = result.pod.metadata?.annotations?.["podinit.dev/status"];
-    const mount = { name: "podinit", mountPath: "/.podinit", readOnly: true };
-    const prefix = ["/.podinit/podinit", "--grace-period=28s", "--"];
+    const install = result.pod.spec.initContainers?.[0];
+    expect(install?.name).toBe("podinit-install");
+    const { compare } = jsonPatch;
+    const inserted = {
+      ...pod,
+      spec: { ...pod.spec, initContainers: [install, ...(pod.spec.initContainers ?? [])] },
+    };
     expect(result.patch).toEqual([
-      { op: "add", path: "/metadata/annotations/podinit.dev~1status", value: status },
-      {
-        op: "add",
-        path: "/spec/volumes/1",
-        value: { name: "podinit", emptyDir: { sizeLimit: "8Mi" } },
-      },
-      { op: "add", path: "/spec/initContainers/0", value: result.pod.spec.initContainers?.[0] },
-      { op: "add", path: "/spec/initContainers/1/volumeMounts", value: [mount] },
-      { op: "replace", path: "/spec/initContainers/1/command", value: [...prefix, "/proxy"] },
-      { op: "add", path: "/spec/containers/0/volumeMounts/1", value: mount },
-      { op: "replace", path: "/spec/containers/0/command", value: [...prefix, "/app"] },
-      { op: "add", path: "/spec/containers/1/volumeMounts", value: [mount] },
-      { op: "add", path: "/spec/containers/1/command", value: [...prefix, "/cli"] },
+      { op: "add", path: "/spec/initContainers/0", value: install },
+      ...compare(inserted, result.pod),
     ]);
+    // compare() matches arrays index by index: the original init container is diffed against
+    // its wrapped self at its new index, not against ours.
+    expect(result.patch.filter(op => op.path.startsWith("/spec/initContainers/0/"))).toEqual([]);
+    expect(result.patch.map(op => `${op.op} ${op.path}`).sort()).toEqual(
+      [
+        "add /metadata/annotations/podinit.dev~1status",
+        "add /spec/volumes/1",
+        "add /spec/initContainers/0",
+        "add /spec/initContainers/1/volumeMounts",
+        "replace /spec/initContainers/1/command/0",
+        "add /spec/initContainers/1/command/1",
+        "add /spec/initContainers/1/command/2",
+        "add /spec/initContainers/1/command/3",
+        "add /spec/containers/0/volumeMounts/1",
+        "replace /spec/containers/0/command/0",
+        "add /spec/containers/0/command/1",
+        "add /spec/containers/0/command/2",
+        "add /spec/containers/0/command/3",
+        "add /spec/containers/1/command",
+        "add /spec/containers/1/volumeMounts",
+      ].sort(),
+    );
+  });
+
+  it("starts with an add of the whole list when the pod has no init containers", () => {
+    const pod: Pod = { spec: { containers: [{ name: "app", command: ["/app"] }] } };
+    const result = mutatePod(deepFreeze(pod), "apps", TEST_SETTINGS);
+    expect(result.patch[0]).toEqual({
+      op: "add",
+      path: "/spec/initContainers",
+      value: result.pod.spec.initContainers,
+    });
+    expect(result.patch.filter(op => op.path.startsWith("/spec/initContainers"))).toHaveLength(1);
   });
 
   it("applied to the original gives exactly the mutated pod, for thousands of random pods (seeded)", () => {
@@ -183,6 +194,8 @@ describe("the mutation's patch", () => {
       decisions.set(key, (decisions.get(key) ?? 0) + 1);
       expect(apply(pristine, result.patch)).toEqual(result.pod);
       if (result.pod === pod) expect(result.patch).toEqual([]);
+      for (const op of result.patch) expect(op.path).toMatch(EDITED_PATH);
+      if (result.decision === "injected") expectSharedUnlessEdited(pod, result.pod, result.wrapped);
     }
     // The generator must reach every kind of outcome, or it proves less than it claims.
     expect([...decisions.keys()].sort()).toEqual(

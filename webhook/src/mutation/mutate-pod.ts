@@ -8,17 +8,18 @@ import {
   type Annotations,
 } from "./annotations.js";
 import { commandPrefix } from "./command-prefix.js";
+import { copyWith } from "./copy-with.js";
 import { terminationGraceMs } from "./container-options.js";
 import { isSet, NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "./entrypoint.js";
 import { installContainer, installVolume, pickVolumeName } from "./install-container.js";
-import { appendOperation, escapePointerToken } from "./patch.js";
+import { injectionPatch, podPatch } from "./pod-patch.js";
 import {
   allContainers,
   podSkipReason,
   type PodSkipReason,
   type RecordedSkipReason,
 } from "./pod-skip.js";
-import type { Container, ObjectMeta, Pod } from "./pod-types.js";
+import type { Container, Pod } from "./pod-types.js";
 import {
   lookupCandidates,
   planContainers,
@@ -29,13 +30,13 @@ import {
 } from "./select-containers.js";
 import type { MutationSettings } from "./settings.js";
 import { formatStatus, type PodStatus } from "./status.js";
-import { wrapContainer, wrapped, type Wrapping } from "./wrap-container.js";
+import { wrapContainer } from "./wrap-container.js";
 
 export interface MutationResult {
-  /** The pod to admit, built when first read. The very same object when nothing changed;
-   * otherwise a copy that shares every subtree it did not change with the original. */
+  /** The pod to admit: the very same object when nothing changed; otherwise a copy that shares
+   * every subtree it did not change with the original. */
   readonly pod: Pod;
-  /** The JSON Patch that turns the original pod into `pod`. */
+  /** The JSON Patch that turns the original pod into `pod`, computed by fast-json-patch. */
   readonly patch: readonly Operation[];
   readonly decision: "injected" | "skipped";
   readonly reason: PodSkipReason | null;
@@ -137,85 +138,38 @@ function inject(
     wrapped: wrappedNames,
     skipped,
   };
-  const patch: Operation[] = [];
-  const metadata = statusEdit(pod, status, patch);
   const volumeName = pickVolumeName(spec.volumes ?? []);
-  const volume = installVolume(volumeName, settings);
-  patch.push(appendOperation("/spec/volumes", spec.volumes, volume));
   const install = installContainer(volumeName, settings);
-  patch.push(
-    spec.initContainers === undefined
-      ? { op: "add", path: "/spec/initContainers", value: [install] }
-      : { op: "add", path: "/spec/initContainers/0", value: install },
-  );
   const terminationMs = terminationGraceMs(spec.terminationGracePeriodSeconds);
   const selected = new Set(chosen.map(p => p.container));
-  const wrappings = new Map<Container, Wrapping>();
-  // `shift`: where the list's first element sits in the patched pod (init containers move up
-  // behind ours). The operations must come after the one that inserted ours.
-  const wrapAll = (list: readonly Container[], path: string, shift: number): void =>
-    list.forEach((c, i) => {
-      if (!selected.has(c)) return;
-      const { prefix, warnings: flagWarnings } = commandPrefix(
-        annotations,
-        c.name,
-        terminationMs,
-        settings,
-      );
-      warnings.push(...flagWarnings);
-      const at = `${path}/${i + shift}`;
-      wrappings.set(
-        c,
-        wrapContainer(c, prefix, volumeName, settings, resolved.get(c.name), at, patch),
-      );
-    });
-  wrapAll(spec.initContainers ?? [], "/spec/initContainers", 1);
-  wrapAll(spec.containers, "/spec/containers", 0);
-  const swap = (c: Container): Container => {
-    const wrapping = wrappings.get(c);
-    return wrapping === undefined ? c : wrapped(c, wrapping);
+  const wrap = (c: Container): Container => {
+    if (!selected.has(c)) return c;
+    const { prefix, warnings: flagWarnings } = commandPrefix(
+      annotations,
+      c.name,
+      terminationMs,
+      settings,
+    );
+    warnings.push(...flagWarnings);
+    return wrapContainer(c, prefix, volumeName, settings, resolved.get(c.name));
   };
-  return lazily(
-    () => ({
-      ...withMetadata(pod, metadata),
-      spec: {
-        ...spec,
-        volumes: [...(spec.volumes ?? []), volume],
-        initContainers: [install, ...(spec.initContainers ?? []).map(swap)],
-        containers: spec.containers.map(swap),
-      },
+  const initContainers = (spec.initContainers ?? []).map(wrap);
+  const mutated = copyWith(withStatus(pod, status), {
+    spec: copyWith(spec, {
+      volumes: [...(spec.volumes ?? []), installVolume(volumeName, settings)],
+      initContainers: [install, ...initContainers],
+      containers: spec.containers.map(wrap),
     }),
-    {
-      patch,
-      decision: "injected",
-      reason: null,
-      wrapped: wrappedNames,
-      skippedContainers: skipped,
-      warnings: unique(warnings),
-    },
-  );
-}
-
-/**
- * The result, its pod built on first read: the webhook itself only sends the patch. A class, not
- * an object literal with a getter: V8 gives each such literal its own hidden class, kept in the
- * old generation, and through it the pod of every review outlived the young generation.
- */
-class LazyPod {
-  #pod: Pod | undefined;
-  readonly #build: () => Pod;
-
-  constructor(build: () => Pod) {
-    this.#build = build;
-  }
-
-  get pod(): Pod {
-    return (this.#pod ??= this.#build());
-  }
-}
-
-function lazily(build: () => Pod, fields: Omit<MutationResult, "pod">): MutationResult {
-  return Object.assign(new LazyPod(build), fields);
+  });
+  return {
+    pod: mutated,
+    patch: injectionPatch(pod, mutated, install),
+    decision: "injected",
+    reason: null,
+    wrapped: wrappedNames,
+    skippedContainers: skipped,
+    warnings: unique(warnings),
+  };
 }
 
 const NO_NAMES: ReadonlySet<string> = new Set();
@@ -256,48 +210,32 @@ function recordSkip(
     Object.keys(skipped).length === 0
       ? { version: settings.version, decision: "skipped", reason }
       : { version: settings.version, decision: "skipped", reason, skipped };
-  const patch: Operation[] = [];
-  const metadata = statusEdit(pod, status, patch);
-  return lazily(() => withMetadata(pod, metadata), {
-    patch,
+  const marked = withStatus(pod, status);
+  return {
+    pod: marked,
+    patch: podPatch(pod, marked),
     decision: "skipped",
     reason,
     wrapped: [],
     skippedContainers: skipped,
     warnings: unique(warnings),
-  });
+  };
 }
 
-const STATUS_PATH = `/metadata/annotations/${escapePointerToken(STATUS_ANNOTATION)}`;
-
 /**
- * Appends the operation that sets the status annotation; returns what builds the pod's metadata
- * with it set, or null when the annotation already says so. The copy is left to the lazy pod.
+ * The pod with `status` in its status annotation: a copy of the pod and its metadata, or the pod
+ * itself when the annotation already says so (a reinvocation then gets an empty patch).
  */
-function statusEdit(pod: Pod, status: PodStatus, patch: Operation[]): (() => ObjectMeta) | null {
+function withStatus(pod: Pod, status: PodStatus): Pod {
   const text = formatStatus(status);
   const metadata = pod.metadata;
   const annotations = metadata?.annotations;
-  if (annotations?.[STATUS_ANNOTATION] === text) return null;
-  const annotated = (): ObjectMeta => ({
-    ...metadata,
-    annotations: { ...annotations, [STATUS_ANNOTATION]: text },
+  if (annotations?.[STATUS_ANNOTATION] === text) return pod;
+  return copyWith(pod, {
+    metadata: copyWith(metadata, {
+      annotations: copyWith<Record<string, string>>(annotations, { [STATUS_ANNOTATION]: text }),
+    }),
   });
-  if (metadata === undefined) patch.push({ op: "add", path: "/metadata", value: annotated() });
-  else if (annotations === undefined)
-    patch.push({ op: "add", path: "/metadata/annotations", value: { [STATUS_ANNOTATION]: text } });
-  else
-    patch.push({
-      op: Object.hasOwn(annotations, STATUS_ANNOTATION) ? "replace" : "add",
-      path: STATUS_PATH,
-      value: text,
-    });
-  return annotated;
-}
-
-/** The pod with its metadata replaced, when the status annotation changed it. */
-function withMetadata(pod: Pod, metadata: (() => ObjectMeta) | null): Pod {
-  return metadata === null ? pod : { ...pod, metadata: metadata() };
 }
 
 function unique(warnings: readonly string[]): string[] {
