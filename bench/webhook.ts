@@ -21,6 +21,10 @@ let SECONDS = 10;
 /** Paced runs start this long before they are measured: connections open, timers in step. */
 const WARM_UP_SECONDS = 2;
 let ROUNDS = 10;
+let PACED_RUNS = 5;
+let MAX_PACED_ROUNDS = 12;
+/** A paced run during which the hypervisor kept this share of the CPUs from us was disturbed. */
+const DISTURBED_STEAL = 0.05;
 const CONNECTIONS = 16;
 let SMALL_REQUESTS = 12_000;
 let LARGE_REQUESTS = 1500;
@@ -29,6 +33,8 @@ function configure(quick: boolean): void {
   QUICK = quick;
   SECONDS = quick ? 4 : 10;
   ROUNDS = quick ? 2 : 10;
+  PACED_RUNS = quick ? 1 : 5;
+  MAX_PACED_ROUNDS = quick ? 2 : 12;
   SMALL_REQUESTS = quick ? 4000 : 12_000;
   LARGE_REQUESTS = quick ? 500 : 1500;
 }
@@ -258,14 +264,26 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
-/** Open loop at `rate` reviews/s spread over `connections`; percentiles from h2load's per-request log. */
+/** All CPUs' jiffies so far, and those the hypervisor gave to other guests (steal), from /proc/stat. */
+function cpuJiffies(): { total: number; steal: number } {
+  const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+}
+
+let pacedRunCount = 0;
+
 function paced(
   url: string,
   bodyFile: string,
   rate: number,
   connections: number,
 ): Record<string, number> {
-  const log = join(work, `paced-${rate}-${connections}.tsv`);
+  // A log of its own per run: h2load appends to an existing file.
+  const log = join(work, `paced-${++pacedRunCount}.tsv`);
+  const before = cpuJiffies();
   // The warm-up's requests are paced like the others but left out of the log.
   h2load(url, bodyFile, [
     "-c",
@@ -276,10 +294,18 @@ function paced(
     `--warm-up-time=${WARM_UP_SECONDS}`,
     `--log-file=${log}`,
   ]);
+  const after = cpuJiffies();
   const rows = readFileSync(log, "utf8")
     .trim()
     .split("\n")
     .map(line => line.split("\t"));
+  // Each run's log must hold that run's requests only, about rate × seconds of them.
+  const expected = rate * SECONDS;
+  if (Math.abs(rows.length - expected) > expected * 0.05) {
+    throw new Error(
+      `h2load logged ${rows.length} requests for a run of about ${expected} (${log})`,
+    );
+  }
   const micros = rows.map(r => Number(r[2])).sort((a, b) => a - b);
   const at = (q: number): number =>
     (micros[Math.min(micros.length - 1, Math.floor(micros.length * q))] ?? NaN) / 1000;
@@ -289,7 +315,51 @@ function paced(
     p50: at(0.5),
     p99: at(0.99),
     p999: at(0.999),
+    stolen: (after.steal - before.steal) / (after.total - before.total),
   };
+}
+
+type PacedRun = Record<string, number>;
+
+/** Paced runs of one server at 1 and at CONNECTIONS connections. */
+interface PacedSide {
+  readonly one: PacedRun[];
+  readonly many: PacedRun[];
+}
+
+function undisturbed(runs: readonly PacedRun[]): PacedRun[] {
+  return runs.filter(r => (r["stolen"] ?? 1) < DISTURBED_STEAL);
+}
+
+/**
+ * Rounds that each pace /mutate and the echo back to back with 1 and with CONNECTIONS
+ * connections, until each /mutate row has PACED_RUNS undisturbed runs (or MAX_PACED_ROUNDS
+ * rounds). On a shared VM the host now and then takes a large share of the CPUs for seconds:
+ * /proc/stat's steal says when, whatever the run's latencies were, so the verdict can leave
+ * those runs out without choosing by outcome. Interleaving exposes both servers to the same
+ * spells.
+ */
+function pacedRounds(
+  webhook: Server,
+  echo: Server,
+  bodyFile: string,
+): Record<"mutate" | "echo", PacedSide> {
+  const sides = { mutate: { one: [], many: [] }, echo: { one: [], many: [] } } as Record<
+    "mutate" | "echo",
+    { one: PacedRun[]; many: PacedRun[] }
+  >;
+  const enough = (): boolean =>
+    [sides.mutate.one, sides.mutate.many].every(runs => undisturbed(runs).length >= PACED_RUNS);
+  for (let round = 0; round < MAX_PACED_ROUNDS && !enough(); round++) {
+    for (const [name, server] of [
+      ["mutate", webhook],
+      ["echo", echo],
+    ] as const) {
+      sides[name].one.push(paced(server.url, bodyFile, 1000, 1));
+      sides[name].many.push(paced(server.url, bodyFile, 1000, CONNECTIONS));
+    }
+  }
+  return sides;
 }
 
 function rssMb(child: ChildProcess): number {
@@ -365,11 +435,10 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
     const c = medians(cpu);
     // Other processes only ever slow a run down, so the best round is the least disturbed one.
     const b = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.max(...v)]));
-    const p1 = paced(webhook.url, small, 1000, 1);
-    const p16 = paced(webhook.url, small, 1000, CONNECTIONS);
-    // The same load on the echo: what the harness and the machine add, for comparison.
-    const e1 = paced(echo.url, small, 1000, 1);
-    const e16 = paced(echo.url, small, 1000, CONNECTIONS);
+    // The echo under the same load shows what the harness and the machine add.
+    const pacedSides = pacedRounds(webhook, echo, small);
+    const { one: p1, many: p16 } = pacedSides.mutate;
+    const { one: e1, many: e16 } = pacedSides.echo;
     // Memory on a fresh process, so the 130 KB runs above do not inflate it: after a 10,000-review
     // warm-up, then after 100,000 more.
     const fresh = await startWebhook(cert, key);
@@ -392,8 +461,16 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
       ].map(v => v ?? NaN) as [number, number, number, number, number, number];
       return `| ${label} | ${mw.toFixed(0)} | ${ew.toFixed(0)} | ${(mw / ew).toFixed(2)}× | ${mc.toFixed(0)} | ${ec.toFixed(0)} | **${ratio(key).toFixed(2)}×** | ${(mb / eb).toFixed(2)}× | ≥ ${target}× |`;
     };
-    const pacedRow = (server: string, connections: number, r: Record<string, number>): string =>
-      `| ${server} | ${connections} | ${r["n"]} | ${r["non200"]} | ${r["p50"]?.toFixed(2)} | ${server === "/mutate" ? "**" : ""}${r["p99"]?.toFixed(2)}${server === "/mutate" ? "**" : ""} | ${r["p999"]?.toFixed(2)} |`;
+    const pacedRow = (server: string, connections: number, r: PacedRun): string => {
+      const stolen = r["stolen"] ?? NaN;
+      const judged = stolen < DISTURBED_STEAL ? "" : " (disturbed)";
+      return `| ${server} | ${connections} | ${r["n"]} | ${r["non200"]} | ${r["p50"]?.toFixed(2)} | ${r["p99"]?.toFixed(2)} | ${r["p999"]?.toFixed(2)} | ${(stolen * 100).toFixed(0)}%${judged} |`;
+    };
+    // Every run counts when the host disturbed them all: the verdict then says so by failing.
+    const judged = (runs: PacedRun[]): PacedRun[] =>
+      undisturbed(runs).length > 0 ? undisturbed(runs) : runs;
+    const p99 = (runs: PacedRun[]): number => median(judged(runs).map(r => r["p99"] ?? Infinity));
+    const counted = (runs: PacedRun[]): string => `${judged(runs).length} of ${runs.length}`;
     const placement = PINNED
       ? `Servers on CPU ${SERVER_CPUS}, h2load on CPU ${CLIENT_CPUS} (taskset): the server has a core to itself, as it would with its caller on another machine.`
       : `Nothing pinned (${CPUS} CPU${CPUS === 1 ? "" : "s"} or no taskset): h2load competes with the server for CPU, which inflates latency.`;
@@ -409,20 +486,22 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
       row(`${size(small)} pod (3 containers)`, "Small", 0.75),
       row(`${size(large)} pod (1,500 env vars)`, "Large", 0.5),
       "",
-      `Paced at 1,000 reviews/s for ${SECONDS} s after ${WARM_UP_SECONDS} s of warm-up at that rate (h2load --rps, latency from request start to response end). h2load starts its connections' timers together, so with ${CONNECTIONS} connections the reviews arrive in bursts of ${CONNECTIONS} every ${CONNECTIONS} ms, the pessimistic case; the echo under the same load shows what the harness itself costs:`,
+      `Paced at 1,000 reviews/s for ${SECONDS} s after ${WARM_UP_SECONDS} s of warm-up at that rate (h2load --rps: with ${CONNECTIONS} connections each sends ${1000 / CONNECTIONS} reviews/s on its own timer; latency from request start to response end). The echo under the same load shows what the harness and the machine cost. Steal is the share of the CPUs the hypervisor gave to other guests during the run; runs above ${DISTURBED_STEAL * 100}% are marked disturbed and left out of the verdict:`,
       "",
-      "| Server | Connections | reviews | non-200 | p50 ms | p99 ms | p99.9 ms |",
-      "|---|---|---|---|---|---|---|",
-      pacedRow("/mutate", 1, p1),
-      pacedRow("/mutate", CONNECTIONS, p16),
-      pacedRow("echo", 1, e1),
-      pacedRow("echo", CONNECTIONS, e16),
+      "| Server | Connections | reviews | non-200 | p50 ms | p99 ms | p99.9 ms | steal |",
+      "|---|---|---|---|---|---|---|---|",
+      ...p1.map(r => pacedRow("/mutate", 1, r)),
+      ...e1.map(r => pacedRow("echo", 1, r)),
+      ...p16.map(r => pacedRow("/mutate", CONNECTIONS, r)),
+      ...e16.map(r => pacedRow("echo", CONNECTIONS, r)),
+      "",
+      `Verdict on the median p99 of the undisturbed /mutate runs: **${p99(p1).toFixed(2)} ms** with 1 connection (${counted(p1)} runs), **${p99(p16).toFixed(2)} ms** with ${CONNECTIONS} (${counted(p16)}). The echo's, likewise: ${p99(e1).toFixed(2)} ms (${counted(e1)}) and ${p99(e16).toFixed(2)} ms (${counted(e16)}).`,
       "",
       `RSS of a fresh webhook: ${rssBefore.toFixed(0)} MB after 10,000 reviews and **${rssAfter.toFixed(0)} MB after ${QUICK ? "20,000" : "100,000"} more** (target ≤ 120 MB, no growth).`,
       "",
       "Command: `make bench` (this section alone: `make webhook && npx tsx bench/webhook.ts`)",
     ];
-    const worstP99 = Math.max(p1["p99"] ?? Infinity, p16["p99"] ?? Infinity);
+    const worstP99 = Math.max(p99(p1), p99(p16));
     const checks: Check[] = [
       {
         name: "webhook throughput, ~8 KB pod",
@@ -439,7 +518,7 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
       {
         name: "webhook p99 at a paced 1,000 reviews/s",
         target: "≤ 5 ms (1 and 16 connections)",
-        measured: `${(p1["p99"] ?? NaN).toFixed(2)} ms / ${(p16["p99"] ?? NaN).toFixed(2)} ms`,
+        measured: `${p99(p1).toFixed(2)} ms / ${p99(p16).toFixed(2)} ms`,
         pass: worstP99 <= 5,
       },
       {
