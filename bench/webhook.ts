@@ -323,12 +323,16 @@ type PacedRun = Record<string, number>;
 
 /** Paced runs of one server at 1 and at CONNECTIONS connections. */
 interface PacedSide {
-  readonly one: PacedRun[];
-  readonly many: PacedRun[];
+  one: PacedRun[];
+  many: PacedRun[];
+}
+
+function isDisturbed(run: PacedRun): boolean {
+  return !((run["stolen"] ?? 1) < DISTURBED_STEAL);
 }
 
 function undisturbed(runs: readonly PacedRun[]): PacedRun[] {
-  return runs.filter(r => (r["stolen"] ?? 1) < DISTURBED_STEAL);
+  return runs.filter(r => !isDisturbed(r));
 }
 
 /**
@@ -344,10 +348,10 @@ function pacedRounds(
   echo: Server,
   bodyFile: string,
 ): Record<"mutate" | "echo", PacedSide> {
-  const sides = { mutate: { one: [], many: [] }, echo: { one: [], many: [] } } as Record<
-    "mutate" | "echo",
-    { one: PacedRun[]; many: PacedRun[] }
-  >;
+  const sides: Record<"mutate" | "echo", PacedSide> = {
+    mutate: { one: [], many: [] },
+    echo: { one: [], many: [] },
+  };
   const enough = (): boolean =>
     [sides.mutate.one, sides.mutate.many].every(runs => undisturbed(runs).length >= PACED_RUNS);
   for (let round = 0; round < MAX_PACED_ROUNDS && !enough(); round++) {
@@ -461,14 +465,13 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
       ].map(v => v ?? NaN) as [number, number, number, number, number, number];
       return `| ${label} | ${mw.toFixed(0)} | ${ew.toFixed(0)} | ${(mw / ew).toFixed(2)}× | ${mc.toFixed(0)} | ${ec.toFixed(0)} | **${ratio(key).toFixed(2)}×** | ${(mb / eb).toFixed(2)}× | ≥ ${target}× |`;
     };
-    const pacedRow = (server: string, connections: number, r: PacedRun): string => {
-      const stolen = r["stolen"] ?? NaN;
-      const judged = stolen < DISTURBED_STEAL ? "" : " (disturbed)";
-      return `| ${server} | ${connections} | ${r["n"]} | ${r["non200"]} | ${r["p50"]?.toFixed(2)} | ${r["p99"]?.toFixed(2)} | ${r["p999"]?.toFixed(2)} | ${(stolen * 100).toFixed(0)}%${judged} |`;
-    };
+    const pacedRow = (server: string, connections: number, r: PacedRun): string =>
+      `| ${server} | ${connections} | ${r["n"]} | ${r["non200"]} | ${r["p50"]?.toFixed(2)} | ${r["p99"]?.toFixed(2)} | ${r["p999"]?.toFixed(2)} | ${((r["stolen"] ?? NaN) * 100).toFixed(0)}%${isDisturbed(r) ? " (disturbed)" : ""} |`;
     // Every run counts when the host disturbed them all: the verdict then says so by failing.
-    const judged = (runs: PacedRun[]): PacedRun[] =>
-      undisturbed(runs).length > 0 ? undisturbed(runs) : runs;
+    const judged = (runs: PacedRun[]): PacedRun[] => {
+      const calm = undisturbed(runs);
+      return calm.length > 0 ? calm : runs;
+    };
     const p99 = (runs: PacedRun[]): number => median(judged(runs).map(r => r["p99"] ?? Infinity));
     const counted = (runs: PacedRun[]): string => `${judged(runs).length} of ${runs.length}`;
     const placement = PINNED
