@@ -32,12 +32,15 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const config = loaded.config;
-  // Asynchronous and batched: a write(2) per review, each a round trip through libuv's thread
-  // pool, cost more than the review's own line. Lines wait for 4 KB or at most 250 ms, and are
-  // flushed before exit.
+  // Batched, and written from the event loop: lines wait for 4 KB or at most 250 ms and are
+  // flushed before exit, so a write(2) serves about a dozen reviews. Handing the writes to libuv's
+  // thread pool instead woke a second thread per batch that, on the one core a webhook gets,
+  // preempted the request thread (twice its involuntary context switches) and cost more CPU
+  // than the write. The price: should the container runtime stop reading stdout, the loop blocks
+  // once the pipe is full, and the API server's timeout and failurePolicy (Ignore) take over.
   const destination = pino.destination({
     dest: 1,
-    sync: false,
+    sync: true,
     minLength: LOG_BATCH_BYTES,
     periodicFlush: LOG_FLUSH_MS,
   });
