@@ -251,14 +251,30 @@ function h2loadConcurrently(url: string, bodyFile: string, extra: string[]): Pro
   });
 }
 
-/** h2load's closed-loop rate, after checking that the server answered. */
-function closedLoopRate(url: string, out: string): number {
-  const match = /finished in [^,]+, ([0-9.]+) req\/s/.exec(out);
+/** Stops the bench when a closed-loop run got no successful answer at all. */
+function expectAnswered(url: string, out: string): void {
   const ok = /status codes: ([0-9]+) 2xx/.exec(out);
-  if (match?.[1] === undefined || ok === null || Number(ok[1]) === 0) {
+  if (ok === null || Number(ok[1]) === 0) {
     throw new Error(`h2load got no successful answer from ${url}:\n${out}`);
   }
-  return Number(match[1]);
+}
+
+interface LoggedRequest {
+  /** µs since the epoch. */
+  readonly start: number;
+  readonly status: number;
+  readonly micros: number;
+}
+
+/** h2load's --log-file: one row per request, start (µs since the epoch), status, duration (µs). */
+function readRequestLog(file: string): LoggedRequest[] {
+  return readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map(line => {
+      const [start, status, micros] = line.split("\t").map(Number);
+      return { start: start ?? NaN, status: status ?? NaN, micros: micros ?? NaN };
+    });
 }
 
 /** CPU seconds (user + system) a process has used, from /proc; 100 ticks per second on Linux. */
@@ -296,17 +312,20 @@ async function sideBySide(
   bodyFile: string,
   counts: Readonly<Record<Side, number>>,
 ): Promise<Record<Side, SideRun> | "ran-out"> {
-  const logs = { subject: "", baseline: "" };
-  const runs = SIDES.map(side => {
-    logs[side] = join(work, `closed-${++closedRunCount}-${side}.tsv`);
-    return h2loadConcurrently(servers[side].url, bodyFile, [
+  const run = ++closedRunCount;
+  const logs = {
+    subject: join(work, `closed-${run}-subject.tsv`),
+    baseline: join(work, `closed-${run}-baseline.tsv`),
+  };
+  const runs = SIDES.map(side =>
+    h2loadConcurrently(servers[side].url, bodyFile, [
       "-c",
       String(CONNECTIONS),
       "-n",
       String(counts[side]),
       `--log-file=${logs[side]}`,
-    ]);
-  });
+    ]),
+  );
   const mark = (): { micros: number; cpu: Record<Side, number> } => ({
     micros: Date.now() * 1000,
     cpu: {
@@ -321,15 +340,11 @@ async function sideBySide(
   const outs = await Promise.all(runs);
   const result = { subject: { wall: NaN, cpu: NaN }, baseline: { wall: NaN, cpu: NaN } };
   for (const [i, side] of SIDES.entries()) {
-    closedLoopRate(servers[side].url, outs[i] ?? "");
-    // One row per request: start (µs since the epoch), status, duration (µs).
-    const ends = readFileSync(logs[side], "utf8")
-      .trim()
-      .split("\n")
-      .map(line => line.split("\t").map(Number))
-      .filter(([, status]) => status === 200)
-      .map(([start, , duration]) => (start ?? NaN) + (duration ?? NaN));
-    if (!(Math.max(...ends) > to.micros)) return "ran-out";
+    expectAnswered(servers[side].url, outs[i] ?? "");
+    const ends = readRequestLog(logs[side])
+      .filter(request => request.status === 200)
+      .map(request => request.start + request.micros);
+    if (!ends.some(end => end > to.micros)) return "ran-out";
     const finished = ends.filter(end => end > from.micros && end <= to.micros).length;
     result[side] = {
       wall: finished / WINDOW_SECONDS,
@@ -375,10 +390,7 @@ function paced(
     `--log-file=${log}`,
   ]);
   const after = cpuJiffies();
-  const rows = readFileSync(log, "utf8")
-    .trim()
-    .split("\n")
-    .map(line => line.split("\t"));
+  const rows = readRequestLog(log);
   // Each run's log must hold that run's requests only, about rate × seconds of them.
   const expected = rate * SECONDS;
   if (Math.abs(rows.length - expected) > expected * 0.05) {
@@ -386,12 +398,12 @@ function paced(
       `h2load logged ${rows.length} requests for a run of about ${expected} (${log})`,
     );
   }
-  const micros = rows.map(r => Number(r[2])).sort((a, b) => a - b);
+  const micros = rows.map(r => r.micros).sort((a, b) => a - b);
   const at = (q: number): number =>
     (micros[Math.min(micros.length - 1, Math.floor(micros.length * q))] ?? NaN) / 1000;
   return {
     n: micros.length,
-    non200: rows.filter(r => r[1] !== "200").length,
+    non200: rows.filter(r => r.status !== 200).length,
     p50: at(0.5),
     p99: at(0.99),
     p999: at(0.999),

@@ -30,5 +30,7 @@ export function injectionPatch(original: Pod, mutated: Pod, install: Container):
   const inserted = copyWith(original, {
     spec: copyWith(spec, { initContainers: [install, ...(existing ?? [])] }),
   });
-  return [insert, ...podPatch(inserted, mutated)];
+  const operations = podPatch(inserted, mutated);
+  operations.unshift(insert);
+  return operations;
 }
