@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { BenchSection, Check } from "./report.js";
+import { median } from "./median.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const PODINIT = join(ROOT, "dist", "podinit");
@@ -24,14 +25,6 @@ const INITS: readonly Init[] = [
 
 function which(program: string): string {
   return execFileSync("sh", ["-c", `command -v ${program}`], { encoding: "utf8" }).trim();
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? NaN)
-    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -10,6 +10,7 @@ import { parseRegistrySettings } from "../webhook/src/registry/registry-settings
 import { startCountingProxy } from "../test/registry/counting-proxy.js";
 import { startTestRegistries } from "../test/registry/test-registries.js";
 import type { BenchSection, Check } from "./report.js";
+import { median } from "./median.js";
 
 async function newResolver(): Promise<EntrypointResolver> {
   const settings = parseRegistrySettings({
@@ -27,11 +28,6 @@ function podOf(image: string): Pod {
     metadata: { name: "bench", namespace: "apps" },
     spec: { containers: [{ name: "app", image }] },
   };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 export async function benchRegistry(quick: boolean): Promise<BenchSection> {

@@ -15,6 +15,7 @@ import { decodeAnswer, reviewOf } from "../test/webhook/helpers/app.js";
 import { makeTestPki } from "../test/webhook/helpers/pki.js";
 import { pathToFileURL } from "node:url";
 import type { BenchSection, Check } from "./report.js";
+import { median } from "./median.js";
 
 let QUICK = false;
 let SECONDS = 10;
@@ -352,11 +353,6 @@ async function sideBySide(
     };
   }
   return result;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 /** All CPUs' jiffies so far, and those the hypervisor gave to other guests (steal), from /proc/stat. */
