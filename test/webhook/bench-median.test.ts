@@ -1,7 +1,7 @@
 // The median every benchmark verdict is taken from.
 
 import { describe, expect, it } from "vitest";
-import { median, middleHalf } from "../../bench/median.js";
+import { median } from "../../bench/median.js";
 
 describe("median", () => {
   it("is the middle value of an odd count, whatever the order", () => {
@@ -17,20 +17,5 @@ describe("median", () => {
 
   it("is NaN without values, so an empty run cannot pass a target", () => {
     expect(median([])).toBeNaN();
-  });
-});
-
-describe("middleHalf", () => {
-  it("gives the quartiles as the medians of the lower and upper halves", () => {
-    expect(middleHalf([8, 1, 7, 2, 6, 3, 5, 4])).toEqual([2.5, 6.5]);
-    // An odd count leaves the median out of both halves.
-    expect(middleHalf([5, 1, 4, 2, 3])).toEqual([1.5, 4.5]);
-  });
-
-  it("is not stretched by one disturbed round, as the full range is", () => {
-    const rounds = [0.79, 0.8, 0.81, 0.78, 0.8, 0.45, 0.82, 0.79];
-    const [low, high] = middleHalf(rounds);
-    expect(low).toBeGreaterThan(0.75);
-    expect(high).toBeLessThan(0.82);
   });
 });
