@@ -5,6 +5,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSyn
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll } from "vitest";
+import { isDescendant, processTable, type HostProcess } from "./process-table.js";
+
+export { isDescendant, processTable, type HostProcess } from "./process-table.js";
 
 export const PODINIT = resolve(import.meta.dirname, "../../dist/podinit");
 
@@ -187,51 +190,6 @@ async function waitForPodinitBelow(ancestor: number): Promise<number> {
     );
     return found?.pid;
   }, `podinit below pid ${ancestor}`);
-}
-
-export interface HostProcess {
-  readonly pid: number;
-  readonly ppid: number;
-  readonly pgid: number;
-  readonly state: string;
-  readonly comm: string;
-}
-
-/** The host's process table, read from /proc. */
-export function processTable(): HostProcess[] {
-  const table: HostProcess[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^[0-9]+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const open = stat.indexOf("(");
-    const close = stat.lastIndexOf(")");
-    const fields = stat.slice(close + 2).split(" ");
-    table.push({
-      pid: Number(name),
-      comm: stat.slice(open + 1, close),
-      state: fields[0] ?? "?",
-      ppid: Number(fields[1]),
-      pgid: Number(fields[2]),
-    });
-  }
-  return table;
-}
-
-export function isDescendant(pid: number, ancestor: number): boolean {
-  const parents = new Map(processTable().map(p => [p.pid, p.ppid]));
-  for (
-    let current = parents.get(pid);
-    current !== undefined && current > 0;
-    current = parents.get(current)
-  ) {
-    if (current === ancestor) return true;
-  }
-  return false;
 }
 
 /** Processes below `ancestor` (podinit's host pid), zombies included. */
