@@ -41,12 +41,13 @@ export function parseRequestLog(text: string): LoggedRequest[] {
 /** Nearest-rank percentiles over every request, the failed ones included. */
 export function pacedLatency(requests: readonly LoggedRequest[]): PacedLatency {
   const micros = requests.map(r => r.micros).sort((a, b) => a - b);
+  // Nearest rank: the smallest value with at least q of all values at or below it.
   const at = (q: number): number =>
-    (micros[Math.min(micros.length - 1, Math.floor(micros.length * q))] ?? NaN) / 1000;
+    (micros[Math.max(0, Math.ceil(micros.length * q) - 1)] ?? NaN) / 1000;
   const starts = requests.map(r => r.start).sort((a, b) => a - b);
-  let close = 0;
+  let closeGaps = 0;
   for (let i = 1; i < starts.length; i++) {
-    if ((starts[i] ?? NaN) - (starts[i - 1] ?? NaN) < CLUSTER_MICROS) close++;
+    if ((starts[i] ?? NaN) - (starts[i - 1] ?? NaN) < CLUSTER_MICROS) closeGaps++;
   }
   return {
     n: micros.length,
@@ -54,6 +55,6 @@ export function pacedLatency(requests: readonly LoggedRequest[]): PacedLatency {
     p50: at(0.5),
     p99: at(0.99),
     p999: at(0.999),
-    clustered: starts.length > 1 ? close / (starts.length - 1) : NaN,
+    clustered: starts.length > 1 ? closeGaps / (starts.length - 1) : NaN,
   };
 }

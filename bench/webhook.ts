@@ -13,10 +13,12 @@ import { buildImage, pushImage } from "../test/registry/oci-images.js";
 import { startRegistry, type RunningRegistry } from "../test/registry/registry-process.js";
 import { decodeAnswer, reviewOf } from "../test/webhook/helpers/app.js";
 import { makeTestPki } from "../test/webhook/helpers/pki.js";
+import { processTable } from "../test/helpers/process-table.js";
 import { pathToFileURL } from "node:url";
 import type { BenchSection, Check } from "./report.js";
 import { median } from "./median.js";
 import {
+  CLUSTER_MICROS,
   pacedLatency,
   parseRequestLog,
   type LoggedRequest,
@@ -25,7 +27,7 @@ import {
 
 let QUICK = false;
 let SECONDS = 10;
-/** Paced runs start this long before they are measured: connections open, timers in step. */
+/** Paced runs start this long before they are measured: connections open, timers running. */
 const WARM_UP_SECONDS = 2;
 let ROUNDS = 10;
 let CALIBRATION_ROUNDS = 3;
@@ -33,6 +35,8 @@ let PACED_RUNS = 5;
 let MAX_PACED_ROUNDS = 12;
 /** A paced run during which the hypervisor kept this share of the CPUs from us was disturbed. */
 const DISTURBED_STEAL = 0.05;
+/** So was one during which other processes of this machine used this share of one CPU. */
+const DISTURBED_FOREIGN = 0.1;
 const CONNECTIONS = 16;
 /** The paced runs' rate, the issue's "paced 1,000 reviews/s". */
 const PACED_RATE = 1000;
@@ -349,8 +353,11 @@ async function sideBySide(
   return result;
 }
 
-/** All CPUs' jiffies so far, and those the hypervisor gave to other guests (steal), from /proc/stat. */
-function cpuJiffies(): { total: number; steal: number } {
+/** Clock ticks of /proc's CPU times: USER_HZ, 100 on Linux. */
+const TICKS_PER_SECOND = 100;
+
+/** All CPUs' ticks so far, and those the hypervisor gave to other guests (steal), from /proc/stat. */
+function cpuTicks(): { total: number; steal: number } {
   const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
     .split(/\s+/)
     .slice(1)
@@ -358,22 +365,57 @@ function cpuJiffies(): { total: number; steal: number } {
   return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
 }
 
+/**
+ * CPU ticks used so far by each user-space process that is not this bench or one of its
+ * descendants (servers, h2load, the registry): what else ran on this machine. Kernel threads are
+ * left out: their work here is mostly the softirqs of our own loopback traffic. A runaway process
+ * took most of a CPU during a whole bench run once, unseen by steal. Processes that end between
+ * two readings are not seen: this catches what runs for long, which is what moves a verdict.
+ */
+function foreignTicks(): Map<number, number> {
+  const table = processTable().filter(p => !p.kernelThread);
+  const parents = new Map(table.map(p => [p.pid, p.ppid]));
+  const isOurs = (pid: number): boolean => {
+    for (let at = pid; at > 1; at = parents.get(at) ?? 0) if (at === process.pid) return true;
+    return false;
+  };
+  return new Map(table.filter(p => !isOurs(p.pid)).map(p => [p.pid, p.cpuTicks]));
+}
+
+/** Share of one CPU that processes other than ours used between two foreignTicks() readings. */
+function foreignShare(
+  before: ReadonlyMap<number, number>,
+  after: ReadonlyMap<number, number>,
+  seconds: number,
+): number {
+  let ticks = 0;
+  for (const [pid, now] of after) ticks += now - (before.get(pid) ?? 0);
+  return ticks / (seconds * TICKS_PER_SECOND);
+}
+
 let pacedRunCount = 0;
 
 /**
- * How the 16-connection paced runs send. h2load paces each of its connections on its own timer,
- * all started at once: its 16 connections send in lock-step, 16 reviews together every 16 ms, and
- * the last of each burst waits for the 15 before it (p99 ≈ 16 × the time to answer one). That is
- * a burst pattern, not reviews arriving at 1,000/s. Sixteen h2load processes of one connection
- * each start their timers at unrelated moments, so their arrivals spread over each period, like
- * an API server's independent requests: "spread". Both are measured; each run reports the share
- * of reviews sent within 0.1 ms of the previous one, so the table shows what each row measured.
+ * How the paced runs send. h2load paces each connection on its own timer, which never ticks more
+ * often than every 10 ms: one connection at 1,000/s gets 10 reviews per tick, sent one after
+ * another, each timed from its own send, so the wait is hidden. At 62.5 reviews/s per
+ * connection (16 ms apart) every review has its own tick: 16 connections give 1,000/s paced.
+ *
+ * One h2load starts the timers of its 16 connections about together (each when its TLS
+ * handshake ends), so they send in partial lock-step: bursts of up to 16 reviews every 16 ms,
+ * and the last of a burst waits for those before it. That is a burst pattern rather than
+ * 1,000 reviews/s. Sixteen one-connection h2load processes started 1 ms apart spread their
+ * timers over the period instead: "spread", judged; "lock-step" is reported beside it. Each run
+ * reports the share of reviews sent within CLUSTER_MICROS of the one before, so the table shows
+ * which pattern it measured.
  */
-type Arrivals = "one" | "spread" | "lock-step";
+type Arrivals = "spread" | "lock-step";
 
 interface PacedRun extends PacedLatency {
   /** Share of all CPUs' time the hypervisor gave to other guests during the run. */
   readonly stolen: number;
+  /** CPU used by other processes of this machine during the run, as a share of one CPU. */
+  readonly foreign: number;
 }
 
 /** h2load's arguments for `connections` connections that each send `perConnection` reviews/s. */
@@ -390,28 +432,36 @@ function pacedArgs(connections: number, perConnection: number, log: string): str
   ];
 }
 
-/** PACED_RATE reviews/s to `url` for SECONDS, sent as `arrivals` says. */
-async function paced(url: string, bodyFile: string, arrivals: Arrivals): Promise<PacedRun> {
-  const rate = PACED_RATE;
+/** PACED_RATE reviews/s to `server` over CONNECTIONS connections for SECONDS, sent as `arrivals` says. */
+async function paced(server: Server, bodyFile: string, arrivals: Arrivals): Promise<PacedRun> {
   const run = ++pacedRunCount;
-  const before = cpuJiffies();
+  const perConnection = PACED_RATE / CONNECTIONS;
+  const before = cpuTicks();
+  const othersBefore = foreignTicks();
+  const started = Date.now();
   let logs: string[];
   if (arrivals === "spread") {
     // A log of its own per process and run: h2load appends to an existing file.
     logs = Array.from({ length: CONNECTIONS }, (_, i) => join(work, `paced-${run}-${i}.tsv`));
-    await Promise.all(
-      logs.map(log => h2loadConcurrently(url, bodyFile, pacedArgs(1, rate / CONNECTIONS, log))),
-    );
+    const runs: Promise<string>[] = [];
+    for (const log of logs) {
+      runs.push(h2loadConcurrently(server.url, bodyFile, pacedArgs(1, perConnection, log)));
+      await sleep(1);
+    }
+    // Every process is waited for, even after one failed: none may outlive the bench's files.
+    const settled = await Promise.allSettled(runs);
+    const failed = settled.find(result => result.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
   } else {
     const log = join(work, `paced-${run}.tsv`);
-    const connections = arrivals === "one" ? 1 : CONNECTIONS;
-    h2load(url, bodyFile, pacedArgs(connections, rate / connections, log));
+    h2load(server.url, bodyFile, pacedArgs(CONNECTIONS, perConnection, log));
     logs = [log];
   }
-  const after = cpuJiffies();
+  const after = cpuTicks();
+  const others = foreignShare(othersBefore, foreignTicks(), (Date.now() - started) / 1000);
   const rows = logs.flatMap(readRequestLog);
   // Each run's logs must hold that run's requests only, about rate × seconds of them.
-  const expected = rate * SECONDS;
+  const expected = PACED_RATE * SECONDS;
   if (Math.abs(rows.length - expected) > expected * 0.05) {
     throw new Error(
       `h2load logged ${rows.length} requests for a run of about ${expected} (${logs.join(", ")})`,
@@ -420,16 +470,17 @@ async function paced(url: string, bodyFile: string, arrivals: Arrivals): Promise
   return {
     ...pacedLatency(rows),
     stolen: (after.steal - before.steal) / (after.total - before.total),
+    foreign: others,
   };
 }
 
-const ARRIVALS: readonly Arrivals[] = ["one", "spread", "lock-step"];
+const ARRIVALS: readonly Arrivals[] = ["spread", "lock-step"];
 
 /** Paced runs of one server, by arrival pattern. */
 type PacedSide = Record<Arrivals, PacedRun[]>;
 
 function isDisturbed(run: PacedRun): boolean {
-  return !(run.stolen < DISTURBED_STEAL);
+  return !(run.stolen < DISTURBED_STEAL && run.foreign < DISTURBED_FOREIGN);
 }
 
 function undisturbed(runs: readonly PacedRun[]): PacedRun[] {
@@ -437,12 +488,12 @@ function undisturbed(runs: readonly PacedRun[]): PacedRun[] {
 }
 
 /**
- * Rounds that each pace /mutate and the echo back to back in every arrival pattern, until the
- * judged /mutate rows (one connection, spread) have PACED_RUNS undisturbed runs each (or
- * MAX_PACED_ROUNDS rounds). On a shared VM the host now and then takes a large share of the CPUs
- * for seconds: /proc/stat's steal says when, whatever the run's latencies were, so the verdict
- * can leave those runs out without choosing by outcome. Interleaving exposes both servers to the
- * same spells.
+ * Rounds that each pace /mutate and the echo back to back in every arrival pattern, the order of
+ * the servers swapped every round, until /mutate's judged (spread) runs include PACED_RUNS
+ * undisturbed ones (or MAX_PACED_ROUNDS rounds). A run is disturbed when the hypervisor gave a
+ * large share of the CPUs to other guests (/proc/stat's steal) or other processes of this machine
+ * used a large share of one: both are read from counters, whatever the run's latencies were, so
+ * the verdict can leave those runs out without choosing by outcome.
  */
 async function pacedRounds(
   webhook: Server,
@@ -450,18 +501,18 @@ async function pacedRounds(
   bodyFile: string,
 ): Promise<Record<"mutate" | "echo", PacedSide>> {
   const sides: Record<"mutate" | "echo", PacedSide> = {
-    mutate: { one: [], spread: [], "lock-step": [] },
-    echo: { one: [], spread: [], "lock-step": [] },
+    mutate: { spread: [], "lock-step": [] },
+    echo: { spread: [], "lock-step": [] },
   };
-  const enough = (): boolean =>
-    [sides.mutate.one, sides.mutate.spread].every(runs => undisturbed(runs).length >= PACED_RUNS);
+  const enough = (): boolean => undisturbed(sides.mutate.spread).length >= PACED_RUNS;
   for (let round = 0; round < MAX_PACED_ROUNDS && !enough(); round++) {
-    for (const [name, server] of [
+    const order = [
       ["mutate", webhook],
       ["echo", echo],
-    ] as const) {
+    ] as const;
+    for (const [name, server] of round % 2 === 0 ? order : [...order].reverse()) {
       for (const arrivals of ARRIVALS) {
-        sides[name][arrivals].push(await paced(server.url, bodyFile, arrivals));
+        sides[name][arrivals].push(await paced(server, bodyFile, arrivals));
       }
     }
   }
@@ -544,6 +595,8 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
   const echo = await startEcho(cert, key);
   try {
     await checkAnswer(webhook.url, small);
+    const othersBefore = foreignTicks();
+    const startedRounds = Date.now();
     const runs = await sideBySideRounds(
       { subject: webhook, baseline: echo },
       { Small: small, Large: large },
@@ -551,6 +604,11 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
       FIRST_GUESS,
     );
     const ratios = { Small: cpuRatios(runs.Small), Large: cpuRatios(runs.Large) };
+    const foreignRounds = foreignShare(
+      othersBefore,
+      foreignTicks(),
+      (Date.now() - startedRounds) / 1000,
+    );
     // The method's own error: the echo against a second echo should come out at 1.00.
     const second = await startEcho(cert, key);
     const calibration = cpuRatios(
@@ -565,8 +623,8 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
     );
     // The echo under the same load shows what the harness and the machine add.
     const pacedSides = await pacedRounds(webhook, echo, small);
-    const { one: p1, spread: p16, "lock-step": pBurst } = pacedSides.mutate;
-    const { one: e1, spread: e16, "lock-step": eBurst } = pacedSides.echo;
+    const { spread: pSpread, "lock-step": pBurst } = pacedSides.mutate;
+    const { spread: eSpread, "lock-step": eBurst } = pacedSides.echo;
     // Memory on a fresh process, so the 130 KB runs above do not inflate it: after a 10,000-review
     // warm-up, then after 100,000 more.
     const fresh = await startWebhook(cert, key);
@@ -586,7 +644,7 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
     };
     const percent = (share: number): string => `${(share * 100).toFixed(0)}%`;
     const pacedRow = (server: string, arrivals: string, r: PacedRun): string =>
-      `| ${server} | ${arrivals} | ${r.n} | ${r.non200} | ${percent(r.clustered)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${percent(r.stolen)}${isDisturbed(r) ? " (disturbed)" : ""} |`;
+      `| ${server} | ${arrivals} | ${r.n} | ${r.non200} | ${percent(r.clustered)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${percent(r.stolen)} | ${percent(r.foreign)}${isDisturbed(r) ? " (disturbed)" : ""} |`;
     // Every run counts when the host disturbed them all: the verdict then says so by failing.
     const judged = (runs: PacedRun[]): PacedRun[] => {
       const calm = undisturbed(runs);
@@ -598,37 +656,32 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
       ? `Servers on CPU ${SERVER_CPUS}, h2load on CPU ${CLIENT_CPUS} (taskset): the load generator never takes the servers' core, as with a caller on another machine.`
       : `Nothing pinned (${CPUS} CPU${CPUS === 1 ? "" : "s"} or no taskset): h2load competes with the server for CPU, which inflates latency.`;
     const lines = [
-      `### Webhook (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${ROUNDS} side-by-side round(s), medians)`,
-      "",
       `HTTPS keep-alive, ${CONNECTIONS} connections per server, closed loop (h2load --h1). Baseline: a plain Fastify HTTPS route that parses and echoes the same body. ${placement} The bench pod's log shipper sets no command; its image comes from a registry on loopback, looked up once and then from the cache.`,
       "",
-      `Side by side: in each of ${ROUNDS} rounds (after one unrecorded warm-up round) both servers are loaded at the same time, sharing the server CPU, and each one's requests are divided by its own user+system CPU time: what one dedicated core would sustain. Measured one after the other, noisy neighbours on this shared host moved the ratio of the very same two servers between 0.66 and 0.93 from round to round; measured at once, both meet the same spells. The verdict is the median of the rounds' ratios; the range shows their spread. The method's own error, the echo measured against a second echo the same way: ${calibration.map(r => r.toFixed(2)).join(", ")} (${calibration.length} round${calibration.length === 1 ? "" : "s"}; 1.00 would be exact).`,
+      `Side by side: in each of ${ROUNDS} rounds (after one unrecorded warm-up round) both servers are loaded at the same time, sharing the server CPU, and each one's requests are divided by its own user+system CPU time: what one dedicated core would sustain. Measured one after the other, noisy neighbours on this shared host moved the ratio of the very same two servers between 0.66 and 0.93 from round to round; measured at once, both meet the same spells. The verdict is the median of the rounds' ratios; the range shows their spread. The method's own error, the echo measured against a second echo the same way: ${calibration.map(r => r.toFixed(2)).join(", ")} (${calibration.length} round${calibration.length === 1 ? "" : "s"}; 1.00 would be exact). Other processes of this machine used ${percent(foreignRounds)} of one CPU during these rounds.`,
       "",
       "| Review | /mutate per CPU-s | echo per CPU-s | ratio (median of rounds) | ratio range | target |",
       "|---|---|---|---|---|---|",
       row(`${size(small)} pod (3 containers)`, "Small", 0.75),
       row(`${size(large)} pod (1,500 env vars)`, "Large", 0.5),
       "",
-      `Paced at 1,000 reviews/s for ${SECONDS} s after ${WARM_UP_SECONDS} s of warm-up at that rate (h2load --rps; latency from request start to response end), sent three ways: over one connection; over ${CONNECTIONS} connections of ${PACED_RATE / CONNECTIONS} reviews/s each whose timers start at unrelated moments (${CONNECTIONS} h2load processes: arrivals spread over each period, as an API server's independent requests); and over ${CONNECTIONS} connections of one h2load, whose timers start together and send in lock-step: ${CONNECTIONS} reviews at once every ${(1000 * CONNECTIONS) / PACED_RATE} ms. "Clustered" is the share of reviews sent within 0.1 ms of the one before: it shows which pattern a run measured. The echo under the same load shows what the harness and the machine cost. Steal is the share of the CPUs the hypervisor gave to other guests during the run; runs above ${DISTURBED_STEAL * 100}% are marked disturbed and left out of the verdict:`,
+      `Paced at 1,000 reviews/s for ${SECONDS} s after ${WARM_UP_SECONDS} s of warm-up at that rate, over ${CONNECTIONS} connections of ${PACED_RATE / CONNECTIONS} reviews/s each (h2load --rps; latency from request start to response end). h2load's per-connection timer ticks at most every 10 ms, so a single connection cannot be paced at 1,000/s: it would send 10 reviews per tick, each timed from its own send, hiding the wait. Two patterns: "spread", ${CONNECTIONS} one-connection h2load processes started 1 ms apart, whose timers spread over the ${(1000 * CONNECTIONS) / PACED_RATE} ms period (judged); and "lock-step", one h2load whose ${CONNECTIONS} connections start their timers about together and send in bursts. "Clustered" is the share of reviews sent within ${CLUSTER_MICROS / 1000} ms of the one before: it shows which pattern a run measured. The echo under the same load shows what the harness and the machine cost. A run is marked disturbed and left out of the verdict when the hypervisor gave more than ${percent(DISTURBED_STEAL)} of the CPUs to other guests (steal), or other processes of this machine used more than ${percent(DISTURBED_FOREIGN)} of one CPU (other):`,
       "",
-      "| Server | Arrivals | reviews | non-200 | clustered | p50 ms | p99 ms | p99.9 ms | steal |",
-      "|---|---|---|---|---|---|---|---|---|",
-      ...p1.map(r => pacedRow("/mutate", "1 connection", r)),
-      ...e1.map(r => pacedRow("echo", "1 connection", r)),
-      ...p16.map(r => pacedRow("/mutate", `${CONNECTIONS}, spread`, r)),
-      ...e16.map(r => pacedRow("echo", `${CONNECTIONS}, spread`, r)),
+      "| Server | Arrivals | reviews | non-200 | clustered | p50 ms | p99 ms | p99.9 ms | steal | other |",
+      "|---|---|---|---|---|---|---|---|---|---|",
+      ...pSpread.map(r => pacedRow("/mutate", `${CONNECTIONS}, spread`, r)),
+      ...eSpread.map(r => pacedRow("echo", `${CONNECTIONS}, spread`, r)),
       ...pBurst.map(r => pacedRow("/mutate", `${CONNECTIONS}, lock-step`, r)),
       ...eBurst.map(r => pacedRow("echo", `${CONNECTIONS}, lock-step`, r)),
       "",
-      `Verdict on the median p99 of the undisturbed /mutate runs: **${p99(p1).toFixed(2)} ms** with 1 connection (${counted(p1)} runs), **${p99(p16).toFixed(2)} ms** with ${CONNECTIONS} spread connections (${counted(p16)}). The echo's, likewise: ${p99(e1).toFixed(2)} ms (${counted(e1)}) and ${p99(e16).toFixed(2)} ms (${counted(e16)}).`,
+      `Verdict on the median p99 of the undisturbed spread /mutate runs: **${p99(pSpread).toFixed(2)} ms** (${counted(pSpread)} runs). The echo's, likewise: ${p99(eSpread).toFixed(2)} ms (${counted(eSpread)}): when the echo, which does less, is above 5 ms too, the machine rather than the webhook sets the figure.`,
       "",
-      `Not judged: the lock-step bursts, /mutate ${p99(pBurst).toFixed(2)} ms and the echo ${p99(eBurst).toFixed(2)} ms (median p99 of ${counted(pBurst)} and ${counted(eBurst)} runs). One core answers a burst of ${CONNECTIONS} one review after the other, so its p99 is about ${CONNECTIONS} times the time to answer one: a measure of the core's speed more than of the pacing. It stays in the table as the stress pattern; in a cluster the chart's replicas (two by default) share such bursts.`,
+      `Not judged: the lock-step bursts, /mutate ${p99(pBurst).toFixed(2)} ms and the echo ${p99(eBurst).toFixed(2)} ms (median p99 of ${counted(pBurst)} and ${counted(eBurst)} runs). One core answers a burst one review after the other, so the last of a burst waits for all before it: the figure grows with the burst and the time to answer one, more than with the rate.`,
       "",
       `RSS of a fresh webhook: ${rssBefore.toFixed(0)} MB after 10,000 reviews and **${rssAfter.toFixed(0)} MB after ${QUICK ? "20,000" : "100,000"} more** (target ≤ 120 MB, no growth).`,
       "",
       "Command: `make bench` (this section alone: `make webhook && npx tsx bench/webhook.ts`)",
     ];
-    const worstP99 = Math.max(p99(p1), p99(p16));
     const checks: Check[] = [
       {
         name: "webhook throughput, ~8 KB pod",
@@ -644,9 +697,9 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
       },
       {
         name: "webhook p99 at a paced 1,000 reviews/s",
-        target: `≤ 5 ms (1 connection; ${CONNECTIONS} spread)`,
-        measured: `${p99(p1).toFixed(2)} ms / ${p99(p16).toFixed(2)} ms`,
-        pass: worstP99 <= 5,
+        target: `≤ 5 ms (${CONNECTIONS} connections, spread)`,
+        measured: `${p99(pSpread).toFixed(2)} ms (echo ${p99(eSpread).toFixed(2)} ms)`,
+        pass: p99(pSpread) <= 5,
       },
       {
         name: "webhook RSS after 100,000 reviews",
@@ -655,7 +708,7 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
         pass: rssAfter <= 120 && rssAfter - rssBefore <= 10,
       },
     ];
-    return { title: "The admission webhook", markdown: lines.slice(2).join("\n"), checks };
+    return { title: "The admission webhook", markdown: lines.join("\n"), checks };
   } finally {
     webhook.child.kill("SIGTERM");
     echo.child.kill("SIGTERM");

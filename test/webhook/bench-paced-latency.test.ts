@@ -31,9 +31,9 @@ describe("pacedLatency", () => {
       micros: (i + 1) * 10,
     }));
     const latency = pacedLatency([...rows].reverse());
-    expect(latency.p50).toBeCloseTo(5.01);
-    expect(latency.p99).toBeCloseTo(9.91);
-    expect(latency.p999).toBeCloseTo(10.0);
+    expect(latency.p50).toBeCloseTo(5.0);
+    expect(latency.p99).toBeCloseTo(9.9);
+    expect(latency.p999).toBeCloseTo(9.99);
     expect(latency.non200).toBe(10);
   });
 
