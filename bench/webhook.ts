@@ -13,7 +13,12 @@ import { buildImage, pushImage } from "../test/registry/oci-images.js";
 import { startRegistry, type RunningRegistry } from "../test/registry/registry-process.js";
 import { decodeAnswer, reviewOf } from "../test/webhook/helpers/app.js";
 import { makeTestPki } from "../test/webhook/helpers/pki.js";
-import { processTable } from "../test/helpers/process-table.js";
+import {
+  CLOCK_TICKS_PER_SECOND,
+  descendants,
+  processTable,
+  readProcess,
+} from "../test/helpers/process-table.js";
 import { pathToFileURL } from "node:url";
 import type { BenchSection, Check } from "./report.js";
 import { median } from "./median.js";
@@ -276,10 +281,11 @@ function readRequestLog(file: string): LoggedRequest[] {
   return parseRequestLog(readFileSync(file, "utf8"));
 }
 
-/** CPU seconds (user + system) a process has used, from /proc; 100 ticks per second on Linux. */
+/** CPU seconds (user + system) a server has used so far, from /proc. */
 function cpuSeconds(child: ChildProcess): number {
-  const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const row = readProcess(child.pid ?? -1);
+  if (row === null) throw new Error(`server ${child.pid} is gone`);
+  return row.cpuTicks / CLOCK_TICKS_PER_SECOND;
 }
 
 /** The server measured, and the one it is measured against. */
@@ -353,9 +359,6 @@ async function sideBySide(
   return result;
 }
 
-/** Clock ticks of /proc's CPU times: USER_HZ, 100 on Linux. */
-const TICKS_PER_SECOND = 100;
-
 /** All CPUs' ticks so far, and those the hypervisor gave to other guests (steal), from /proc/stat. */
 function cpuTicks(): { total: number; steal: number } {
   const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
@@ -373,13 +376,11 @@ function cpuTicks(): { total: number; steal: number } {
  * two readings are not seen: this catches what runs for long, which is what moves a verdict.
  */
 function foreignTicks(): Map<number, number> {
-  const table = processTable().filter(p => !p.kernelThread);
-  const parents = new Map(table.map(p => [p.pid, p.ppid]));
-  const isOurs = (pid: number): boolean => {
-    for (let at = pid; at > 1; at = parents.get(at) ?? 0) if (at === process.pid) return true;
-    return false;
-  };
-  return new Map(table.filter(p => !isOurs(p.pid)).map(p => [p.pid, p.cpuTicks]));
+  const table = processTable();
+  const ours = new Set(descendants(process.pid, table).map(p => p.pid)).add(process.pid);
+  return new Map(
+    table.filter(p => !p.kernelThread && !ours.has(p.pid)).map(p => [p.pid, p.cpuTicks]),
+  );
 }
 
 /** Share of one CPU that processes other than ours used between two foreignTicks() readings. */
@@ -390,7 +391,7 @@ function foreignShare(
 ): number {
   let ticks = 0;
   for (const [pid, now] of after) ticks += now - (before.get(pid) ?? 0);
-  return ticks / (seconds * TICKS_PER_SECOND);
+  return ticks / (seconds * CLOCK_TICKS_PER_SECOND);
 }
 
 let pacedRunCount = 0;

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSyn
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { isDescendant, processTable, type HostProcess } from "./process-table.js";
+import { descendants, isDescendant, processTable, type HostProcess } from "./process-table.js";
 
-export { isDescendant, processTable, type HostProcess } from "./process-table.js";
+export { descendants, isDescendant, processTable, type HostProcess } from "./process-table.js";
 
 export const PODINIT = resolve(import.meta.dirname, "../../dist/podinit");
 
@@ -190,22 +190,6 @@ async function waitForPodinitBelow(ancestor: number): Promise<number> {
     );
     return found?.pid;
   }, `podinit below pid ${ancestor}`);
-}
-
-/** Processes below `ancestor` (podinit's host pid), zombies included. */
-export function descendants(ancestor: number): HostProcess[] {
-  const table = processTable();
-  const parents = new Map(table.map(p => [p.pid, p.ppid]));
-  return table.filter(p => {
-    for (
-      let current: number | undefined = p.ppid;
-      current !== undefined && current > 0;
-      current = parents.get(current)
-    ) {
-      if (current === ancestor) return true;
-    }
-    return false;
-  });
 }
 
 export function zombiesBelow(ancestor: number): HostProcess[] {

@@ -2,6 +2,9 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ): 100 on Linux. */
+export const CLOCK_TICKS_PER_SECOND = 100;
+
 export interface HostProcess {
   readonly pid: number;
   readonly ppid: number;
@@ -10,41 +13,46 @@ export interface HostProcess {
   readonly comm: string;
   /** A thread of the kernel itself (PF_KTHREAD), not a user-space process. */
   readonly kernelThread: boolean;
-  /** User and system CPU time so far, in clock ticks (100 per second). */
+  /** User and system CPU time so far, in clock ticks (CLOCK_TICKS_PER_SECOND). */
   readonly cpuTicks: number;
 }
 
 const PF_KTHREAD = 0x00200000;
+
+/** One process, from /proc/<pid>/stat; null once it has gone. */
+export function readProcess(pid: number): HostProcess | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  const open = stat.indexOf("(");
+  const close = stat.lastIndexOf(")");
+  const fields = stat.slice(close + 2).split(" ");
+  return {
+    pid,
+    comm: stat.slice(open + 1, close),
+    state: fields[0] ?? "?",
+    ppid: Number(fields[1]),
+    pgid: Number(fields[2]),
+    kernelThread: (Number(fields[6]) & PF_KTHREAD) !== 0,
+    cpuTicks: Number(fields[11]) + Number(fields[12]),
+  };
+}
 
 /** The host's process table, read from /proc. */
 export function processTable(): HostProcess[] {
   const table: HostProcess[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^[0-9]+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const open = stat.indexOf("(");
-    const close = stat.lastIndexOf(")");
-    const fields = stat.slice(close + 2).split(" ");
-    table.push({
-      pid: Number(name),
-      comm: stat.slice(open + 1, close),
-      state: fields[0] ?? "?",
-      ppid: Number(fields[1]),
-      pgid: Number(fields[2]),
-      kernelThread: (Number(fields[6]) & PF_KTHREAD) !== 0,
-      cpuTicks: Number(fields[11]) + Number(fields[12]),
-    });
+    const row = readProcess(Number(name));
+    if (row !== null) table.push(row);
   }
   return table;
 }
 
-export function isDescendant(pid: number, ancestor: number): boolean {
-  const parents = new Map(processTable().map(p => [p.pid, p.ppid]));
+function hasAncestor(parents: ReadonlyMap<number, number>, pid: number, ancestor: number): boolean {
   for (
     let current = parents.get(pid);
     current !== undefined && current > 0;
@@ -53,4 +61,21 @@ export function isDescendant(pid: number, ancestor: number): boolean {
     if (current === ancestor) return true;
   }
   return false;
+}
+
+function parentsOf(table: readonly HostProcess[]): Map<number, number> {
+  return new Map(table.map(p => [p.pid, p.ppid]));
+}
+
+export function isDescendant(pid: number, ancestor: number): boolean {
+  return hasAncestor(parentsOf(processTable()), pid, ancestor);
+}
+
+/** Processes below `ancestor` in `table` (a fresh read by default), zombies included. */
+export function descendants(
+  ancestor: number,
+  table: readonly HostProcess[] = processTable(),
+): HostProcess[] {
+  const parents = parentsOf(table);
+  return table.filter(p => hasAncestor(parents, p.pid, ancestor));
 }
