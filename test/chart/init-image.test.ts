@@ -7,7 +7,12 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { podman, requireHost } from "../../e2e/harness/podman.js";
-import { buildPodinitImage, imageConfig, layerContents, PODINIT_BINARY } from "./image-builds.js";
+import {
+  buildPodinitImage,
+  imageConfig,
+  layerContents,
+  PODINIT_BINARY,
+} from "../../e2e/harness/project-images.js";
 
 let image = "";
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pollUntil } from "../../e2e/harness/poll.js";
 import { podman, podmanResult, requireHost } from "../../e2e/harness/podman.js";
 import { makeTestPki, type TestPki } from "../webhook/helpers/pki.js";
-import { buildWebhookImage, imageConfig } from "./image-builds.js";
+import { buildWebhookImage, imageConfig } from "../../e2e/harness/project-images.js";
 
 let image = "";
 

@@ -1,19 +1,15 @@
-// Builds images/podinit and images/webhook with podman, offline, through the e2e harness's podman setup.
+// The project's own images (images/podinit, images/webhook) built with podman, offline, as images/README.md documents.
 
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { contentHash } from "../../e2e/harness/content-hash.js";
-import { debianImage } from "../../e2e/harness/debian-image.js";
-import {
-  buildFromContainerfile,
-  cachedImage,
-  imageReference,
-} from "../../e2e/harness/image-store.js";
-import { podman } from "../../e2e/harness/podman.js";
-import { REPO_ROOT } from "./helm-chart.js";
+import { contentHash } from "./content-hash.js";
+import { debianImage } from "./debian-image.js";
+import { buildFromContainerfile, cachedImage, imageReference } from "./image-store.js";
+import { podman } from "./podman.js";
+import { REPO_ROOT } from "./project-paths.js";
 
 export const PODINIT_BINARY = join(REPO_ROOT, "dist", "podinit");
 export const WEBHOOK_BUNDLE = join(REPO_ROOT, "dist", "webhook", "main.js");
