@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     root: new URL("..", import.meta.url).pathname,
     include: ["e2e/**/*.test.ts"],
+    // The real-cluster suite has its own setup: e2e/cluster/vitest.config.ts.
+    exclude: ["e2e/cluster/**"],
     globalSetup: ["e2e/global-setup.ts"],
     // Image builds (debootstrap especially) happen inside the first test that needs them.
     testTimeout: 180_000,

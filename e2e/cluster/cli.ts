@@ -1,0 +1,40 @@
+// `make cluster-up [K8S=…]` and `make cluster-down`: one test node started for a person to use, and stopped again.
+
+import { HarnessError } from "../harness/harness-error.js";
+import { kubeconfigPath } from "./node-config.js";
+import { enterArgs } from "./node-namespace.js";
+import { RELEASES, releaseByKey } from "./components.js";
+import { startCluster, stopCluster } from "./cluster.js";
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, key] = argv;
+  if (command === "up") {
+    const release = releaseByKey(key ?? RELEASES[RELEASES.length - 1]?.key ?? "");
+    const cluster = await startCluster(release);
+    const kubectl = `${cluster.binaries.kubernetes}/kubectl`;
+    console.log(
+      `Kubernetes ${release.kubernetes.replace("kubernetes-", "")} is up in ${cluster.dir}`,
+    );
+    console.log("Its network is a namespace of its own; run kubectl inside it:");
+    console.log(
+      `  nsenter ${enterArgs(cluster.namespace, false).join(" ")} ${kubectl} --kubeconfig ${kubeconfigPath(cluster.dir, "admin")} get nodes`,
+    );
+    console.log(`Stop it with: make cluster-down K8S=${release.key}`);
+    return 0;
+  }
+  if (command === "down") {
+    const releases = key === undefined || key === "" ? RELEASES : [releaseByKey(key)];
+    for (const release of releases) await stopCluster(release);
+    return 0;
+  }
+  console.error("usage: cli.ts up [1.34|1.37] | down [1.34|1.37]");
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  code => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof HarnessError ? `${error.code}: ${error.message}` : error);
+    process.exit(1);
+  },
+);

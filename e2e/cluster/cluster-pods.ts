@@ -1,0 +1,270 @@
+// Pods on a test cluster as a user handles them: kubectl create, wait for Ready, exec, and `kubectl delete pod` timed with the exit it caused.
+
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+import { HarnessError } from "../harness/harness-error.js";
+import type { PodManifest } from "../harness/pod-manifest.js";
+import { kubectl, kubectlOk, type Cluster } from "./cluster.js";
+import { kubeconfigPath } from "./node-config.js";
+import { enterArgs } from "./node-namespace.js";
+
+/** A pod as the API server returns it: the fields the suites read. */
+export interface LivePod {
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
+  readonly spec: {
+    readonly containers: readonly { name: string; command?: string[]; args?: string[] }[];
+    readonly initContainers?: readonly { name: string; restartPolicy?: string }[];
+  };
+  readonly status?: {
+    readonly phase?: string;
+    readonly qosClass?: string;
+    readonly conditions?: readonly { readonly type: string; readonly status: string }[];
+    readonly containerStatuses?: readonly ContainerStatus[];
+    readonly initContainerStatuses?: readonly ContainerStatus[];
+  };
+}
+
+export interface ContainerStatus {
+  readonly name: string;
+  readonly state?: {
+    readonly terminated?: { readonly exitCode: number; readonly reason?: string };
+    readonly waiting?: { readonly reason?: string; readonly message?: string };
+    readonly running?: unknown;
+  };
+}
+
+export interface PodDeletion {
+  /** Wall time of `kubectl delete pod --wait`: what the user waits for. */
+  readonly deleteMs: number;
+  /** Each container's exit code in the last status the kubelet reported before the pod was gone. */
+  readonly exitCodes: ReadonlyMap<string, number>;
+  /** What `kubectl logs --follow --timestamps` printed for each followed container until it ended. */
+  readonly logs: ReadonlyMap<string, string>;
+}
+
+export function withNamespace(pod: PodManifest, namespace: string): PodManifest {
+  return { ...pod, metadata: { ...pod.metadata, namespace } };
+}
+
+/** `kubectl create`; the API server's refusal (admission, quota, LimitRange) is thrown with its message. */
+export async function createPod(cluster: Cluster, pod: PodManifest): Promise<LivePod> {
+  const stdout = await kubectlOk(cluster, ["create", "-o", "json", "-f", "-"], {
+    input: JSON.stringify({ apiVersion: "v1", kind: "Pod", ...pod }),
+  });
+  return JSON.parse(stdout) as LivePod;
+}
+
+/** `kubectl apply`, as a user re-applies a manifest; kubectl's result as a value. */
+export async function applyPod(cluster: Cluster, pod: PodManifest) {
+  return kubectl(cluster, ["apply", "-o", "json", "-f", "-"], {
+    input: JSON.stringify({ apiVersion: "v1", kind: "Pod", ...pod }),
+  });
+}
+
+export async function getPod(cluster: Cluster, namespace: string, name: string): Promise<LivePod> {
+  return JSON.parse(
+    await kubectlOk(cluster, ["get", "pod", name, "-n", namespace, "-o", "json"]),
+  ) as LivePod;
+}
+
+/** Waiting reasons after which the kubelet will not start the container without a change to the pod. */
+const STUCK_REASONS = new Set([
+  "CreateContainerConfigError",
+  "CreateContainerError",
+  "ErrImageNeverPull",
+  "InvalidImageName",
+  "RunContainerError",
+]);
+
+function describeStates(pod: LivePod): string {
+  return [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]
+    .map(s => `${s.name}: ${JSON.stringify(s.state)}`)
+    .join("; ");
+}
+
+/**
+ * Waits for Ready. A pod the kubelet will never start (a container config error, say) fails at
+ * once with its container states, not after the time-out.
+ */
+export async function waitReady(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  timeoutSeconds = 120,
+): Promise<LivePod> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const pod = await getPod(cluster, namespace, name);
+    const ready = pod.status?.conditions?.some(c => c.type === "Ready" && c.status === "True");
+    if (ready === true) return pod;
+    const statuses = [
+      ...(pod.status?.initContainerStatuses ?? []),
+      ...(pod.status?.containerStatuses ?? []),
+    ];
+    const stuck = statuses.find(s => STUCK_REASONS.has(s.state?.waiting?.reason ?? ""));
+    if (stuck !== undefined || pod.status?.phase === "Failed" || Date.now() > deadline) {
+      throw new HarnessError(
+        "ERR_CONTAINER_STATE",
+        `pod ${namespace}/${name} did not become Ready (phase ${pod.status?.phase}): ${describeStates(pod)}`,
+      );
+    }
+    await sleep(250);
+  }
+}
+
+export async function runPodReady(cluster: Cluster, pod: PodManifest): Promise<LivePod> {
+  const created = await createPod(cluster, pod);
+  return waitReady(cluster, created.metadata.namespace, created.metadata.name);
+}
+
+export async function execInPod(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  command: readonly string[],
+): Promise<string> {
+  return kubectlOk(cluster, ["exec", name, "-n", namespace, "--", ...command]);
+}
+
+interface WatchEvent {
+  readonly type: string;
+  readonly object: LivePod;
+}
+
+/** kubectl prints each watch event as an indented JSON object whose braces stand at column 0. */
+export function parseWatchEvents(text: string): WatchEvent[] {
+  return text
+    .split(/\n(?=\{)/)
+    .map(chunk => chunk.trim())
+    .filter(chunk => chunk !== "")
+    .map(chunk => JSON.parse(chunk) as WatchEvent);
+}
+
+function exitCodesOf(pod: LivePod | undefined): Map<string, number> {
+  const codes = new Map<string, number>();
+  for (const status of pod?.status?.containerStatuses ?? []) {
+    const code = status.state?.terminated?.exitCode;
+    if (code !== undefined) codes.set(status.name, code);
+  }
+  return codes;
+}
+
+/** A kubectl process inside the node that runs while the test goes on; its output so far. */
+function backgroundKubectl(cluster: Cluster, args: readonly string[]) {
+  const child = spawn(
+    "nsenter",
+    [
+      ...enterArgs(cluster.namespace, false),
+      join(cluster.binaries.kubernetes, "kubectl"),
+      "--kubeconfig",
+      kubeconfigPath(cluster.dir, "admin"),
+      ...args,
+    ],
+    { stdio: ["ignore", "pipe", "ignore"] },
+  );
+  let output = "";
+  let ended = false;
+  child.stdout.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+  });
+  child.on("close", () => {
+    ended = true;
+  });
+  return {
+    output: () => output,
+    ended: () => ended,
+    stop: () => child.kill("SIGKILL"),
+  };
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await sleep(25);
+}
+
+/**
+ * `kubectl delete pod --wait`, timed, while a watch records the pod's last reported status (the
+ * exit codes are gone with the pod otherwise) and `kubectl logs -f` follows each container
+ * named in `followLogs` to its end, as a log shipper would.
+ */
+export async function deletePod(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  followLogs: readonly string[] = [],
+): Promise<PodDeletion> {
+  const watch = backgroundKubectl(cluster, [
+    "get",
+    "pod",
+    name,
+    "-n",
+    namespace,
+    "--watch",
+    "--output-watch-events",
+    "-o",
+    "json",
+  ]);
+  const followers = followLogs.map(container => ({
+    container,
+    follower: backgroundKubectl(cluster, [
+      "logs",
+      "--follow",
+      "--timestamps",
+      name,
+      "-n",
+      namespace,
+      "-c",
+      container,
+    ]),
+  }));
+  try {
+    // The watch's first event is the pod as it is: from then on nothing is missed.
+    await until(() => watch.output().includes('"type"'), 10_000);
+    const started = performance.now();
+    await kubectlOk(
+      cluster,
+      ["delete", "pod", name, "-n", namespace, "--wait=true", "--timeout=180s"],
+      { timeoutMs: 200_000 },
+    );
+    const deleteMs = performance.now() - started;
+    await until(() => watch.output().includes('"DELETED"'), 5_000);
+    await until(() => followers.every(({ follower }) => follower.ended()), 5_000);
+    const events = parseWatchEvents(watch.output());
+    return {
+      deleteMs,
+      exitCodes: exitCodesOf(events[events.length - 1]?.object),
+      logs: new Map(followers.map(({ container, follower }) => [container, follower.output()])),
+    };
+  } finally {
+    watch.stop();
+    for (const { follower } of followers) follower.stop();
+  }
+}
+
+export async function createNamespace(
+  cluster: Cluster,
+  name: string,
+  labels: Readonly<Record<string, string>> = {},
+): Promise<void> {
+  await kubectlOk(cluster, ["apply", "-f", "-"], {
+    input: JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels } }),
+  });
+  // Pods are refused until the namespace's default ServiceAccount exists.
+  for (let i = 0; i < 200; i++) {
+    const result = await kubectl(cluster, ["get", "serviceaccount", "default", "-n", name]);
+    if (result.exitCode === 0) return;
+    await sleep(100);
+  }
+  throw new HarnessError("ERR_TIMEOUT", `namespace ${name} got no default ServiceAccount in 20 s`);
+}
+
+/** Is this pod carrying podinit (the install container or a command run by it)? */
+export function isInjected(pod: LivePod): boolean {
+  return pod.metadata.annotations?.["podinit.dev/status"] !== undefined;
+}

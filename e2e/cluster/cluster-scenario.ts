@@ -1,0 +1,39 @@
+// The namespaces and pods every real-cluster test file starts from: one opted in, one not, pods that only use the imported images.
+
+import { inject } from "vitest";
+
+import type { PodManifest } from "../harness/pod-manifest.js";
+import { simplePod, type SimplePodOptions } from "../harness/simple-pod.js";
+import { createNamespace, withNamespace } from "./cluster-pods.js";
+
+export const INJECTED = "podinit-on";
+export const UNLABELLED = "podinit-off";
+export const INJECT_LABEL = { "podinit.dev/inject": "enabled" } as const;
+
+/** Where podinit's binary is in a wrapped container with the chart's defaults. */
+export const PODINIT_PATH = "/.podinit/podinit";
+
+export async function createSuiteNamespaces(): Promise<void> {
+  const cluster = inject("cluster");
+  await createNamespace(cluster, INJECTED, INJECT_LABEL);
+  await createNamespace(cluster, UNLABELLED);
+}
+
+/** A busybox pod whose image is in the node already (pull policy Never). */
+export function busyboxPod(
+  name: string,
+  namespace: string,
+  options: Omit<SimplePodOptions, "image">,
+): PodManifest {
+  const pod = simplePod(name, {
+    ...options,
+    image: inject("images").busybox,
+    container: { imagePullPolicy: "Never", ...options.container },
+  });
+  return withNamespace(pod, namespace);
+}
+
+/** The same pod in both namespaces: what it does without podinit and with it. */
+export function twins(make: (namespace: string) => PodManifest): [PodManifest, PodManifest] {
+  return [make(UNLABELLED), make(INJECTED)];
+}

@@ -1,0 +1,61 @@
+// The test node lives in namespaces of its own: while it runs and after it is torn down, the host is as it was.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { describe, expect, inject, it } from "vitest";
+
+import { pollUntil } from "../harness/poll.js";
+import { runProcess } from "../harness/process-run.js";
+import { hostState } from "./host-state.js";
+import {
+  createCgroupRoot,
+  createNodeNamespace,
+  destroyNodeNamespace,
+  startInNode,
+} from "./node-namespace.js";
+
+const cluster = inject("cluster");
+
+describe(`Kubernetes ${cluster.release.key}: the host`, () => {
+  it("sees none of the running node but its cgroup root: paths, sysctls, links, routes, mounts, iptables", async () => {
+    const before = inject("hostBefore");
+    const now = await hostState();
+    const { cgroups: cgroupsBefore, ...restBefore } = before;
+    const { cgroups: cgroupsNow, ...restNow } = now;
+    expect(restNow).toEqual(restBefore);
+    const added = cgroupsNow.filter(c => !cgroupsBefore.includes(c));
+    const root = cluster.namespace.cgroupRoot.slice(1);
+    expect(added.length).toBeGreaterThan(0);
+    expect(added.every(c => c.endsWith(`/${root}`))).toBe(true);
+    expect(cgroupsBefore.filter(c => !cgroupsNow.includes(c))).toEqual([]);
+  });
+
+  it("is as it was after a node is torn down: its processes, mounts, network and cgroups are gone", async () => {
+    const before = await hostState();
+    const dir = mkdtempSync(join(tmpdir(), "podinit-node-"));
+    const root = `/podinit-teardown-test-${process.pid}`;
+    try {
+      const namespace = await createNodeNamespace(dir, root);
+      createCgroupRoot(root);
+      // A process inside the node that holds a cgroup busy and a mount of its own.
+      startInNode(namespace, dir, "holder", "sh", [
+        "-c",
+        `mount -t tmpfs held /mnt && echo $$ > /sys/fs/cgroup/pids${root}/cgroup.procs && exec sleep 1000`,
+      ]);
+      const during = await pollUntil(
+        () => hostState(),
+        state => state.cgroups.some(c => c.endsWith(root.slice(1))),
+        5_000,
+      );
+      expect(during.mounts).toEqual(before.mounts);
+      const busy = await runProcess("cat", [`/sys/fs/cgroup/pids${root}/cgroup.procs`]);
+      expect(busy.stdout.trim()).not.toBe("");
+      await destroyNodeNamespace(dir);
+      expect(await hostState()).toEqual(before);
+    } finally {
+      await destroyNodeNamespace(dir);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

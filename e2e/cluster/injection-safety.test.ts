@@ -1,0 +1,178 @@
+// On a real API server and kubelet: a pod that works without podinit must work with it (issue 15's cases).
+//
+// Each case runs the same pod in a namespace without the label (it must work: the case is fair)
+// and in one with it. Where injection breaks the pod today, the second test is `it.fails` and
+// names the issue: CI stays green, and the day the fix lands vitest reports it as unexpectedly
+// passing, so the marker is removed then. Never a skip.
+import { describe, expect, inject, it } from "vitest";
+
+import type { PodManifest } from "../harness/pod-manifest.js";
+import { kubectl, kubectlOk } from "./cluster.js";
+import { applyPod, createNamespace, createPod, deletePod, waitReady } from "./cluster-pods.js";
+import { busyboxPod, INJECT_LABEL } from "./cluster-scenario.js";
+
+const cluster = inject("cluster");
+const ISSUE = "issue 15: injection never breaks a pod that worked without it";
+
+interface Case {
+  readonly title: string;
+  /** Objects the namespace holds before the pod comes (LimitRange, ResourceQuota). */
+  readonly namespaceObjects?: readonly object[];
+  /** Runs in `namespace` and throws (or fails an expect) when the pod does not work there. */
+  readonly works: (namespace: string) => Promise<void>;
+  /** True while podinit still breaks this case. */
+  readonly brokenToday: boolean;
+}
+
+const app = (name: string, namespace: string, extra: Partial<PodManifest["spec"]> = {}) => {
+  const pod = busyboxPod(name, namespace, {
+    command: ["sh", "-c", "echo started; sleep 1000"],
+    graceSeconds: 1,
+  });
+  return { ...pod, spec: { ...pod.spec, ...extra } };
+};
+
+const resources = (cpu: string, memory: string) => ({
+  requests: { cpu, memory },
+  limits: { cpu, memory },
+});
+
+function withResources(pod: PodManifest, value: object): PodManifest {
+  const [first, ...rest] = pod.spec.containers;
+  return {
+    ...pod,
+    spec: { ...pod.spec, containers: [{ ...first, name: "app", resources: value }, ...rest] },
+  };
+}
+
+async function runsToReady(pod: PodManifest): Promise<void> {
+  const created = await createPod(cluster, pod);
+  try {
+    await waitReady(cluster, created.metadata.namespace, created.metadata.name, 45);
+  } finally {
+    await deletePod(cluster, created.metadata.namespace, created.metadata.name);
+  }
+}
+
+async function qosClassOf(pod: PodManifest): Promise<string | undefined> {
+  const created = await createPod(cluster, pod);
+  await deletePod(cluster, created.metadata.namespace, created.metadata.name);
+  return created.status?.qosClass;
+}
+
+const CASES: readonly Case[] = [
+  {
+    title: "a pod whose securityContext says runAsUser: 0 starts",
+    works: namespace => runsToReady(app("root", namespace, { securityContext: { runAsUser: 0 } })),
+    brokenToday: true,
+  },
+  {
+    title: "a Guaranteed pod stays Guaranteed",
+    works: async namespace => {
+      const pod = withResources(app("guaranteed", namespace), resources("100m", "64Mi"));
+      expect(await qosClassOf(pod)).toBe("Guaranteed");
+    },
+    brokenToday: true,
+  },
+  {
+    title: "a BestEffort pod stays BestEffort",
+    works: async namespace => {
+      expect(await qosClassOf(app("best-effort", namespace))).toBe("BestEffort");
+    },
+    brokenToday: true,
+  },
+  {
+    title: "a namespace whose LimitRange has min cpu 50m admits and runs the pod",
+    namespaceObjects: [
+      {
+        apiVersion: "v1",
+        kind: "LimitRange",
+        metadata: { name: "cpu-min" },
+        spec: { limits: [{ type: "Container", min: { cpu: "50m" } }] },
+      },
+    ],
+    works: namespace =>
+      runsToReady(withResources(app("limit-min", namespace), resources("100m", "64Mi"))),
+    brokenToday: true,
+  },
+  {
+    title: "a namespace whose LimitRange has maxLimitRequestRatio cpu 4 admits and runs the pod",
+    namespaceObjects: [
+      {
+        apiVersion: "v1",
+        kind: "LimitRange",
+        metadata: { name: "cpu-ratio" },
+        spec: { limits: [{ type: "Container", maxLimitRequestRatio: { cpu: "4" } }] },
+      },
+    ],
+    works: namespace =>
+      runsToReady(withResources(app("limit-ratio", namespace), resources("100m", "64Mi"))),
+    brokenToday: true,
+  },
+  {
+    title: "four pods of 5m CPU fill a ResourceQuota of requests.cpu 20m exactly",
+    namespaceObjects: [
+      {
+        apiVersion: "v1",
+        kind: "ResourceQuota",
+        metadata: { name: "cpu" },
+        spec: { hard: { "requests.cpu": "20m" } },
+      },
+    ],
+    works: async namespace => {
+      const admitted: string[] = [];
+      for (const index of [1, 2, 3, 4]) {
+        const pod = withResources(app(`quota-${index}`, namespace), {
+          requests: { cpu: "5m" },
+        });
+        const result = await kubectl(cluster, ["create", "-f", "-"], {
+          input: JSON.stringify(pod),
+        });
+        if (result.exitCode === 0) admitted.push(pod.metadata.name);
+      }
+      for (const name of admitted) await deletePod(cluster, namespace, name);
+      expect(admitted).toHaveLength(4);
+    },
+    brokenToday: true,
+  },
+  {
+    title: "`kubectl apply` of the same bare-pod manifest twice succeeds",
+    works: async namespace => {
+      const pod = app("applied", namespace);
+      const first = await applyPod(cluster, pod);
+      const second = await applyPod(cluster, pod);
+      await deletePod(cluster, namespace, "applied");
+      expect(first.exitCode, first.stderr).toBe(0);
+      expect(second.exitCode, second.stderr).toBe(0);
+    },
+    brokenToday: true,
+  },
+];
+
+let namespaces = 0;
+async function namespaceFor(c: Case, injected: boolean): Promise<string> {
+  const name = `safety-${++namespaces}-${injected ? "on" : "off"}`;
+  await createNamespace(cluster, name, injected ? INJECT_LABEL : {});
+  for (const object of c.namespaceObjects ?? []) {
+    await kubectlOk(cluster, ["apply", "-n", name, "-f", "-"], { input: JSON.stringify(object) });
+  }
+  return name;
+}
+
+describe(`Kubernetes ${cluster.release.key}: a pod that works without podinit works with it`, () => {
+  for (const c of CASES) {
+    it(`without podinit: ${c.title}`, async () => {
+      await c.works(await namespaceFor(c, false));
+    });
+    const withPodinit = `with podinit: ${c.title}`;
+    if (c.brokenToday) {
+      it.fails(`${withPodinit} (fails today: ${ISSUE})`, async () => {
+        await c.works(await namespaceFor(c, true));
+      });
+    } else {
+      it(withPodinit, async () => {
+        await c.works(await namespaceFor(c, true));
+      });
+    }
+  }
+});

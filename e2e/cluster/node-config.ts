@@ -1,0 +1,311 @@
+// What each component of the test node is told: configuration files and command lines, as pure functions of the node's layout.
+
+import { join } from "node:path";
+
+import type { Pki } from "./pki.js";
+
+/** The node's fixed addresses, all inside the network namespace the harness makes for it. */
+export const NODE_NAME = "podinit-node";
+export const NODE_IP = "10.244.0.1";
+export const POD_SUBNET = "10.244.0.0/24";
+export const SERVICE_SUBNET = "10.96.0.0/16";
+export const KUBERNETES_SERVICE_IP = "10.96.0.1";
+export const BRIDGE = "cni-podinit";
+export const API_PORT = 6443;
+/** containerd listens inside the node's own /run, a tmpfs the host never sees. */
+export const CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
+
+/**
+ * The kubelet raises these at start unless they already hold these values. They are not per
+ * namespace, so the harness bind-mounts files holding them over /proc/sys inside the node's mount
+ * namespace: the kubelet reads "already set" and the host's values stay as they are.
+ */
+export const KUBELET_SYSCTLS: Readonly<Record<string, string>> = {
+  "vm/overcommit_memory": "1",
+  "vm/panic_on_oom": "0",
+  "kernel/panic": "10",
+  "kernel/panic_on_oops": "1",
+  "kernel/keys/root_maxkeys": "1000000",
+  "kernel/keys/root_maxbytes": "25000000",
+};
+
+export type ContainerdFlavour =
+  /** Debian's containerd 1.x: config version 2, one CRI plugin. */
+  | "v1"
+  /** containerd 2.x: config version 3, the CRI plugin split into images and runtime. */
+  | "v2";
+
+export interface NodeLayout {
+  /** The cluster's folder: configuration, certificates, data and logs. */
+  readonly dir: string;
+  readonly pki: Pki;
+  /** The kubelet's cgroup root, one per cluster folder, removed at teardown. */
+  readonly cgroupRoot: string;
+  readonly containerd: ContainerdFlavour;
+  readonly pauseImage: string;
+  readonly cniBinDir: string;
+  readonly runcBinary: string;
+}
+
+export function layoutPaths(dir: string) {
+  return {
+    etcdData: join(dir, "etcd"),
+    containerdRoot: join(dir, "containerd"),
+    containerdConfig: join(dir, "config", "containerd.toml"),
+    cniConfDir: join(dir, "config", "cni"),
+    kubeletRoot: join(dir, "kubelet"),
+    kubeletConfig: join(dir, "config", "kubelet.yaml"),
+    kubeconfigDir: join(dir, "config"),
+    logs: join(dir, "logs"),
+  };
+}
+
+export function kubeconfigPath(dir: string, user: string): string {
+  return join(layoutPaths(dir).kubeconfigDir, `${user}.kubeconfig`);
+}
+
+export function kubeconfig(
+  pki: Pki,
+  user: string,
+  server = `https://127.0.0.1:${API_PORT}`,
+): string {
+  return JSON.stringify(
+    {
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [
+        { name: "podinit-test", cluster: { server, "certificate-authority": pki.caCert } },
+      ],
+      users: [
+        {
+          name: user,
+          user: { "client-certificate": pki.cert(user), "client-key": pki.key(user) },
+        },
+      ],
+      contexts: [{ name: "podinit-test", context: { cluster: "podinit-test", user } }],
+      "current-context": "podinit-test",
+    },
+    null,
+    2,
+  );
+}
+
+export function containerdConfig(layout: NodeLayout): string {
+  const paths = layoutPaths(layout.dir);
+  const q = JSON.stringify;
+  const common = [
+    `root = ${q(paths.containerdRoot)}`,
+    `state = "/run/containerd"`,
+    "[grpc]",
+    `  address = ${q(CONTAINERD_SOCKET)}`,
+  ];
+  const runc = (plugin: string, containerdTable: readonly string[] = []) => [
+    `[plugins.${q(plugin)}.containerd]`,
+    `  default_runtime_name = "runc"`,
+    ...containerdTable,
+    `[plugins.${q(plugin)}.containerd.runtimes.runc]`,
+    `  runtime_type = "io.containerd.runc.v2"`,
+    `[plugins.${q(plugin)}.containerd.runtimes.runc.options]`,
+    `  BinaryName = ${q(layout.runcBinary)}`,
+    "  SystemdCgroup = false",
+  ];
+  // This VM has no CAP_SYS_RESOURCE: without the restriction runc cannot set the kubelet's -998.
+  if (layout.containerd === "v1") {
+    const cri = "io.containerd.grpc.v1.cri";
+    return [
+      "version = 2",
+      ...common,
+      `[plugins.${q(cri)}]`,
+      `  sandbox_image = ${q(layout.pauseImage)}`,
+      "  restrict_oom_score_adj = true",
+      ...runc(cri, [`  snapshotter = "overlayfs"`]),
+      `[plugins.${q(cri)}.cni]`,
+      `  bin_dir = ${q(layout.cniBinDir)}`,
+      `  conf_dir = ${q(paths.cniConfDir)}`,
+      "",
+    ].join("\n");
+  }
+  const images = "io.containerd.cri.v1.images";
+  const runtime = "io.containerd.cri.v1.runtime";
+  return [
+    "version = 3",
+    ...common,
+    `[plugins.${q(images)}]`,
+    `  snapshotter = "overlayfs"`,
+    `[plugins.${q(images)}.pinned_images]`,
+    `  sandbox = ${q(layout.pauseImage)}`,
+    `[plugins.${q(runtime)}]`,
+    "  restrict_oom_score_adj = true",
+    ...runc(runtime),
+    `[plugins.${q(runtime)}.cni]`,
+    `  bin_dirs = [${q(layout.cniBinDir)}]`,
+    `  conf_dir = ${q(paths.cniConfDir)}`,
+    "",
+  ].join("\n");
+}
+
+/** Bridge CNI on a bridge the harness made, whose address is the node's: no NAT, no iptables. */
+export function cniConfig(): string {
+  return JSON.stringify(
+    {
+      cniVersion: "0.4.0",
+      name: "podinit-test",
+      plugins: [
+        {
+          type: "bridge",
+          bridge: BRIDGE,
+          isGateway: true,
+          ipMasq: false,
+          hairpinMode: true,
+          ipam: {
+            type: "host-local",
+            ranges: [[{ subnet: POD_SUBNET, gateway: NODE_IP, rangeStart: "10.244.0.10" }]],
+            routes: [{ dst: "0.0.0.0/0" }],
+          },
+        },
+        { type: "loopback" },
+      ],
+    },
+    null,
+    2,
+  );
+}
+
+export function kubeletConfig(layout: NodeLayout): string {
+  return JSON.stringify(
+    {
+      apiVersion: "kubelet.config.k8s.io/v1beta1",
+      kind: "KubeletConfiguration",
+      address: NODE_IP,
+      readOnlyPort: 0,
+      authentication: {
+        anonymous: { enabled: false },
+        webhook: { enabled: true },
+        x509: { clientCAFile: layout.pki.caCert },
+      },
+      authorization: { mode: "Webhook" },
+      containerRuntimeEndpoint: `unix://${CONTAINERD_SOCKET}`,
+      cgroupDriver: "cgroupfs",
+      cgroupRoot: layout.cgroupRoot,
+      // This machine has cgroup v1 (hybrid); Kubernetes 1.35 and later refuse it unless told.
+      failCgroupV1: false,
+      // The kubelet's own chains would change the node's iptables for nothing a test uses.
+      makeIPTablesUtilChains: false,
+      // No CAP_SYS_RESOURCE here: a negative score for the kubelet itself would only log errors.
+      oomScoreAdj: 0,
+      failSwapOn: false,
+      resolvConf: "",
+      // Images are imported, never pulled: garbage collection must not remove them.
+      imageGCHighThresholdPercent: 100,
+      imageGCLowThresholdPercent: 99,
+      evictionHard: {
+        "memory.available": "100Mi",
+        "nodefs.available": "1%",
+        "imagefs.available": "1%",
+      },
+      serializeImagePulls: false,
+    },
+    null,
+    2,
+  );
+}
+
+export function etcdArgs(dir: string): string[] {
+  return [
+    "--name=podinit-test",
+    `--data-dir=${layoutPaths(dir).etcdData}`,
+    "--listen-client-urls=http://127.0.0.1:2379",
+    "--advertise-client-urls=http://127.0.0.1:2379",
+    "--listen-peer-urls=http://127.0.0.1:2380",
+    "--initial-advertise-peer-urls=http://127.0.0.1:2380",
+    "--initial-cluster=podinit-test=http://127.0.0.1:2380",
+    // A throwaway cluster: durability is not worth the fsync latency on a shared disk.
+    "--unsafe-no-fsync",
+    "--log-level=warn",
+  ];
+}
+
+export function apiServerArgs(pki: Pki): string[] {
+  return [
+    "--etcd-servers=http://127.0.0.1:2379",
+    `--advertise-address=${NODE_IP}`,
+    "--bind-address=0.0.0.0",
+    `--secure-port=${API_PORT}`,
+    `--client-ca-file=${pki.caCert}`,
+    `--tls-cert-file=${pki.cert("apiserver")}`,
+    `--tls-private-key-file=${pki.key("apiserver")}`,
+    `--kubelet-client-certificate=${pki.cert("apiserver-kubelet-client")}`,
+    `--kubelet-client-key=${pki.key("apiserver-kubelet-client")}`,
+    "--kubelet-preferred-address-types=InternalIP",
+    `--service-account-key-file=${pki.serviceAccountPub}`,
+    `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+    "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+    `--service-cluster-ip-range=${SERVICE_SUBNET}`,
+    "--authorization-mode=Node,RBAC",
+    // Defaults (LimitRanger, ResourceQuota, PodSecurity, the webhooks…) plus what kubeadm adds.
+    "--enable-admission-plugins=NodeRestriction",
+    "--allow-privileged=true",
+    // No kube-proxy on the test node: the API server dials a webhook's endpoint, not its Service IP.
+    "--enable-aggregator-routing=true",
+    "--profiling=false",
+    "--v=1",
+  ];
+}
+
+export function controllerManagerArgs(dir: string, pki: Pki): string[] {
+  return [
+    `--kubeconfig=${kubeconfigPath(dir, "controller-manager")}`,
+    `--authentication-kubeconfig=${kubeconfigPath(dir, "controller-manager")}`,
+    `--authorization-kubeconfig=${kubeconfigPath(dir, "controller-manager")}`,
+    `--service-account-private-key-file=${pki.serviceAccountKey}`,
+    `--root-ca-file=${pki.caCert}`,
+    "--use-service-account-credentials=true",
+    `--service-cluster-ip-range=${SERVICE_SUBNET}`,
+    "--leader-elect=false",
+    "--bind-address=127.0.0.1",
+    "--v=1",
+  ];
+}
+
+export function schedulerArgs(dir: string): string[] {
+  return [
+    `--kubeconfig=${kubeconfigPath(dir, "scheduler")}`,
+    `--authentication-kubeconfig=${kubeconfigPath(dir, "scheduler")}`,
+    `--authorization-kubeconfig=${kubeconfigPath(dir, "scheduler")}`,
+    "--leader-elect=false",
+    "--bind-address=127.0.0.1",
+    "--v=1",
+  ];
+}
+
+export function kubeletArgs(dir: string): string[] {
+  const paths = layoutPaths(dir);
+  return [
+    `--config=${paths.kubeletConfig}`,
+    `--kubeconfig=${kubeconfigPath(dir, "kubelet")}`,
+    `--root-dir=${paths.kubeletRoot}`,
+    `--hostname-override=${NODE_NAME}`,
+    `--node-ip=${NODE_IP}`,
+    "--v=1",
+  ];
+}
+
+/** The client identities: user name (file name) → certificate subject. */
+export const CLIENT_IDENTITIES: readonly { user: string; cn: string; o?: string }[] = [
+  { user: "admin", cn: "podinit-admin", o: "system:masters" },
+  { user: "kubelet", cn: `system:node:${NODE_NAME}`, o: "system:nodes" },
+  { user: "controller-manager", cn: "system:kube-controller-manager" },
+  { user: "scheduler", cn: "system:kube-scheduler" },
+  { user: "apiserver-kubelet-client", cn: "kube-apiserver-kubelet-client", o: "system:masters" },
+];
+
+export const API_SERVER_NAMES: readonly string[] = [
+  "DNS:kubernetes",
+  "DNS:kubernetes.default",
+  "DNS:kubernetes.default.svc",
+  "DNS:kubernetes.default.svc.cluster.local",
+  "DNS:localhost",
+  "IP:127.0.0.1",
+  `IP:${NODE_IP}`,
+  `IP:${KUBERNETES_SERVICE_IP}`,
+];

@@ -1,0 +1,283 @@
+// The test node's private world: its own mount, network, UTS and PID namespaces, so the host's /run, /var/lib, links and sysctls stay untouched.
+//
+// One `unshare --kill-child` process holds the namespaces; its child, PID 1 inside, is catatonit
+// in pause mode (it reaps the shims' orphans). Every component is started in them with nsenter.
+// Killing the holder kills PID 1, and the kernel then kills every process of the namespace,
+// containers included; the mounts, the bridge and the pods' veths go with the namespaces. Only
+// cgroups outlive them, and `destroyNode` removes those.
+
+import { spawn } from "node:child_process";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+import { HarnessError } from "../harness/harness-error.js";
+import { runProcess, type ProcessOptions, type ProcessResult } from "../harness/process-run.js";
+import { BRIDGE, KUBELET_SYSCTLS, NODE_IP, NODE_NAME } from "./node-config.js";
+
+export interface NodeNamespace {
+  /** The `unshare` process, in the host's PID namespace. */
+  readonly holderPid: number;
+  /** PID 1 of the node's PID namespace, as the host sees it: what nsenter targets. */
+  readonly initPid: number;
+  readonly bootId: string;
+  readonly cgroupRoot: string;
+}
+
+const STATE_FILE = "namespace.json";
+const CGROUP_FS = "/sys/fs/cgroup";
+
+function bootId(): string {
+  return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+}
+
+function isAlive(pid: number): boolean {
+  return existsSync(`/proc/${pid}`);
+}
+
+/** The shell run as the namespace's first process: mounts, the node's network, then PID 1. */
+export function namespaceSetupScript(dir: string): string {
+  const q = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
+  const sysctlDir = join(dir, "sysctl");
+  const lines = [
+    "set -eu",
+    // The node's runtime state, its /var/lib and its logs live here, never on the host's paths.
+    "mount -t tmpfs -o mode=755 podinit-run /run",
+    `mkdir -p ${q(join(dir, "var-lib", "upper"))} ${q(join(dir, "var-lib", "work"))} ${q(join(dir, "var-log"))} ${q(sysctlDir)}`,
+    `mount -t overlay podinit-var-lib -o lowerdir=/var/lib,upperdir=${q(join(dir, "var-lib", "upper"))},workdir=${q(join(dir, "var-lib", "work"))} /var/lib`,
+    `mount --bind ${q(join(dir, "var-log"))} /var/log`,
+  ];
+  for (const [name, value] of Object.entries(KUBELET_SYSCTLS)) {
+    const file = join(sysctlDir, name.replaceAll("/", "."));
+    lines.push(`echo ${value} > ${q(file)}`, `mount --bind ${q(file)} /proc/sys/${name}`);
+  }
+  lines.push(
+    `hostname ${NODE_NAME}`,
+    "ip link set lo up",
+    `ip link add ${BRIDGE} type bridge`,
+    `ip addr add ${NODE_IP}/24 dev ${BRIDGE}`,
+    `ip link set ${BRIDGE} up`,
+    `touch ${q(join(dir, "namespace.ready"))}`,
+    "exec catatonit -P",
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+function childOf(pid: number): number | undefined {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+    const first = Number(children.split(/\s+/)[0]);
+    return Number.isInteger(first) && first > 0 ? first : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts the holder; resolves once the namespace's mounts and network are in place. */
+export async function createNodeNamespace(dir: string, cgroupRoot: string): Promise<NodeNamespace> {
+  mkdirSync(join(dir, "logs"), { recursive: true });
+  const ready = join(dir, "namespace.ready");
+  rmIfPresent(ready);
+  const log = openSync(join(dir, "logs", "namespace.log"), "a");
+  const holder = spawn(
+    "unshare",
+    [
+      "--kill-child",
+      "--pid",
+      "--mount-proc",
+      "--mount",
+      "--net",
+      "--uts",
+      "--propagation",
+      "private",
+      "--",
+      "sh",
+      "-c",
+      namespaceSetupScript(dir),
+    ],
+    { detached: true, stdio: ["ignore", log, log] },
+  );
+  closeSync(log);
+  holder.unref();
+  const holderPid = holder.pid;
+  if (holderPid === undefined)
+    throw new HarnessError("ERR_TOOL_MISSING", "unshare could not start");
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(ready)) {
+    if (!isAlive(holderPid) || Date.now() > deadline) {
+      const text = readFileSync(join(dir, "logs", "namespace.log"), "utf8");
+      throw new HarnessError(
+        "ERR_COMMAND_FAILED",
+        `the node's namespaces could not be set up: ${text.trim().split("\n").slice(-5).join(" | ")}`,
+      );
+    }
+    await sleep(20);
+  }
+  const initPid = childOf(holderPid);
+  if (initPid === undefined)
+    throw new HarnessError("ERR_COMMAND_FAILED", "the node namespace's PID 1 is missing");
+  // The setup shell touches the ready file just before it execs catatonit.
+  while (!isHolder(initPid)) {
+    if (!isAlive(initPid) || Date.now() > deadline)
+      throw new HarnessError("ERR_COMMAND_FAILED", "the node namespace's PID 1 did not start");
+    await sleep(10);
+  }
+  const namespace: NodeNamespace = { holderPid, initPid, bootId: bootId(), cgroupRoot };
+  writeFileSync(join(dir, STATE_FILE), JSON.stringify(namespace));
+  return namespace;
+}
+
+/** The namespace a cluster folder records, if its holder still runs on this boot. */
+export function recordedNamespace(dir: string): NodeNamespace | undefined {
+  const file = join(dir, STATE_FILE);
+  if (!existsSync(file)) return undefined;
+  const namespace = JSON.parse(readFileSync(file, "utf8")) as NodeNamespace;
+  return namespace;
+}
+
+function rmIfPresent(file: string): void {
+  rmSync(file, { force: true });
+}
+
+/** nsenter's arguments for a command inside the node; `pid` puts it in the node's PID namespace too. */
+export function enterArgs(namespace: NodeNamespace, pid: boolean): string[] {
+  return [
+    `--target=${namespace.initPid}`,
+    "--mount",
+    "--net",
+    "--uts",
+    ...(pid ? ["--pid"] : []),
+    "--",
+  ];
+}
+
+/** Runs a command to completion inside the node (tools: kubectl, ctr, helm). */
+export function runInNode(
+  namespace: NodeNamespace,
+  program: string,
+  args: readonly string[],
+  options: ProcessOptions = {},
+): Promise<ProcessResult> {
+  return runProcess("nsenter", [...enterArgs(namespace, false), program, ...args], options);
+}
+
+/** Starts a long-running component inside the node, its output in `logs/<name>.log`. */
+export function startInNode(
+  namespace: NodeNamespace,
+  dir: string,
+  name: string,
+  program: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  const log = openSync(join(dir, "logs", `${name}.log`), "a");
+  const child = spawn("nsenter", [...enterArgs(namespace, true), program, ...args], {
+    detached: true,
+    stdio: ["ignore", log, log],
+    env,
+  });
+  closeSync(log);
+  child.unref();
+}
+
+/**
+ * The kubelet wants its cgroup root to exist in every hierarchy already. In cgroup v1 a new
+ * cpuset has no CPUs and no memory nodes until given its parent's.
+ */
+export function createCgroupRoot(root: string): void {
+  for (const hierarchy of readdirSync(CGROUP_FS)) {
+    const parent = join(CGROUP_FS, hierarchy);
+    if (!statSync(parent).isDirectory()) continue;
+    const path = join(parent, root);
+    mkdirSync(path, { recursive: true });
+    for (const setting of ["cpuset.cpus", "cpuset.mems"]) {
+      const inherited = join(parent, setting);
+      if (existsSync(inherited)) writeFileSync(join(path, setting), readFileSync(inherited));
+    }
+  }
+}
+
+/** Every cgroup folder below `root` in every hierarchy, deepest first. */
+function cgroupFolders(root: string): string[] {
+  const found: string[] = [];
+  const walk = (path: string) => {
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(path, entry.name));
+    }
+    found.push(path);
+  };
+  for (const hierarchy of readdirSync(CGROUP_FS)) {
+    const top = join(CGROUP_FS, hierarchy, root);
+    if (existsSync(top) && statSync(top).isDirectory()) walk(top);
+  }
+  return found;
+}
+
+/**
+ * Kills everything in the node (PID 1 of its namespace first) and removes its cgroups. Safe to
+ * call twice and after a crash: a holder from an earlier boot, or a PID now used by another
+ * program, is left alone.
+ */
+export async function destroyNodeNamespace(dir: string): Promise<void> {
+  const namespace = recordedNamespace(dir);
+  if (namespace === undefined) return;
+  if (namespace.bootId === bootId()) {
+    // PID 1 first, so that the holder reaps it and exits; PID 1 of a namespace is gone only
+    // once every process in the namespace is.
+    signalIfHolder(namespace.initPid);
+    const deadline = Date.now() + 60_000;
+    while (isHolder(namespace.initPid) || isHolder(namespace.holderPid)) {
+      if (Date.now() > deadline)
+        throw new HarnessError("ERR_TIMEOUT", "the node's processes did not exit within 60 s");
+      // A holder whose PID 1 died before it could be asked (or is stuck) is ended too.
+      if (!isHolder(namespace.initPid)) signalIfHolder(namespace.holderPid);
+      await sleep(50);
+    }
+  }
+  const cgroupDeadline = Date.now() + 30_000;
+  for (;;) {
+    const left = cgroupFolders(namespace.cgroupRoot).filter(path => {
+      try {
+        rmdirSync(path);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    if (left.length === 0) break;
+    if (Date.now() > cgroupDeadline)
+      throw new HarnessError("ERR_TIMEOUT", `cgroups still busy after 30 s: ${left.join(", ")}`);
+    await sleep(100);
+  }
+  rmIfPresent(join(dir, STATE_FILE));
+}
+
+function signalIfHolder(pid: number): void {
+  if (!isHolder(pid)) return;
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // Gone in between.
+  }
+}
+
+/** True while `pid` is the holder or the catatonit it started, not a recycled PID or a zombie. */
+function isHolder(pid: number): boolean {
+  try {
+    const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return command.startsWith("unshare\0") || command.startsWith("catatonit\0");
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,93 @@
+// podinit installed on a test cluster the way users install it: its images in the node, `helm install` of charts/podinit with Helm 4.
+
+import { join } from "node:path";
+
+import { HarnessError } from "../harness/harness-error.js";
+import type { ProcessResult } from "../harness/process-run.js";
+import { REPO_ROOT } from "../harness/project-paths.js";
+import { importImages, type Cluster } from "./cluster.js";
+import { kubeconfigPath } from "./node-config.js";
+import { runInNode } from "./node-namespace.js";
+
+export const RELEASE = "podinit";
+export const RELEASE_NAMESPACE = "podinit-system";
+export const CHART_DIR = join(REPO_ROOT, "charts", "podinit");
+/** The chart's Deployment: `<release>` when the release is named after the chart. */
+export const WEBHOOK_DEPLOYMENT = RELEASE;
+
+export interface PodinitImages {
+  readonly webhook: string;
+  readonly podinit: string;
+}
+
+/** `localhost/podinit-e2e/x:tag` → the chart's repository and tag values. */
+function splitReference(reference: string): { repository: string; tag: string } {
+  const colon = reference.lastIndexOf(":");
+  if (colon <= reference.lastIndexOf("/"))
+    throw new HarnessError("ERR_INPUT_MISSING", `image ${reference} has no tag`);
+  return { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) };
+}
+
+/** Helm 4 against the cluster, its caches kept in the cluster's folder. */
+export function helm(cluster: Cluster, args: readonly string[]): Promise<ProcessResult> {
+  const home = join(cluster.dir, "helm");
+  return runInNode(
+    cluster.namespace,
+    "env",
+    [
+      `HELM_CACHE_HOME=${home}/cache`,
+      `HELM_CONFIG_HOME=${home}/config`,
+      `HELM_DATA_HOME=${home}/data`,
+      join(cluster.binaries.helm, "helm"),
+      "--kubeconfig",
+      kubeconfigPath(cluster.dir, "admin"),
+      ...args,
+    ],
+    { timeoutMs: 300_000 },
+  );
+}
+
+/**
+ * Imports the images and runs `helm upgrade --install` with the chart's defaults but for the
+ * images (present in the node, never pulled), one replica (one node) and `values` (strings, as
+ * `--set-string`). Resolves once the webhook's Deployment is available, as `--wait` judges it.
+ */
+export async function installPodinit(
+  cluster: Cluster,
+  images: PodinitImages,
+  values: Readonly<Record<string, string>> = {},
+): Promise<void> {
+  await importImages(cluster, [images.webhook, images.podinit]);
+  const webhook = splitReference(images.webhook);
+  const podinit = splitReference(images.podinit);
+  const settings: Record<string, string> = {
+    "image.repository": webhook.repository,
+    "image.tag": webhook.tag,
+    "image.pullPolicy": "Never",
+    "initImage.repository": podinit.repository,
+    "initImage.tag": podinit.tag,
+    "initImage.pullPolicy": "Never",
+    ...values,
+  };
+  const result = await helm(cluster, [
+    "upgrade",
+    "--install",
+    RELEASE,
+    CHART_DIR,
+    "--namespace",
+    RELEASE_NAMESPACE,
+    "--create-namespace",
+    ...Object.entries(settings).flatMap(([key, value]) => ["--set-string", `${key}=${value}`]),
+    "--set",
+    "replicaCount=1",
+    "--wait",
+    "--timeout",
+    "240s",
+  ]);
+  if (result.exitCode !== 0) {
+    throw new HarnessError(
+      "ERR_COMMAND_FAILED",
+      `helm install of ${CHART_DIR} failed: ${result.stderr.trim() || result.stdout.trim()}`,
+    );
+  }
+}

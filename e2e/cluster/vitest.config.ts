@@ -1,0 +1,20 @@
+// Vitest setup for the real-cluster suite: one whole node per run (PODINIT_K8S picks the release), tests one at a time.
+import { defineConfig } from "vitest/config";
+
+const release = process.env["PODINIT_K8S"] ?? "";
+
+export default defineConfig({
+  test: {
+    root: new URL("../..", import.meta.url).pathname,
+    include: ["e2e/cluster/**/*.test.ts"],
+    globalSetup: ["e2e/cluster/global-setup.ts"],
+    testTimeout: 180_000,
+    // The first run builds the cluster's components and the images inside the setup.
+    hookTimeout: 1_800_000,
+    pool: "forks",
+    // One node, stop times measured: nothing may run beside a test.
+    fileParallelism: false,
+    maxWorkers: 1,
+    reporters: ["default", ["json", { outputFile: `.cache/test-results/cluster-${release}.json` }]],
+  },
+});
