@@ -24,11 +24,21 @@ INIT_CFLAGS := -Os -fwrapv -fno-strict-aliasing -ffunction-sections -fdata-secti
 
 # Debian packages the build, the tests, the benchmarks and the demo use. iptables: netavark's
 # firewall driver for the bridge `podman build`'s RUN steps get; no package here pulls it in.
+# containerd (1.6, the oldest test cluster's runtime), containernetworking-plugins and iproute2:
+# the test clusters' nodes (e2e/cluster).
 APT_PACKAGES := build-essential musl-tools xz-utils file procps time util-linux bsdutils python3 openssl \
 	podman runc netavark iptables skopeo docker-registry apache2-utils busybox-static debootstrap \
-	tini dumb-init catatonit hyperfine nghttp2-client
+	tini dumb-init catatonit hyperfine nghttp2-client containerd containernetworking-plugins iproute2
 
-.PHONY: deps deps-system deps-node node-check build init webhook typecheck lint test test-unit e2e e2e-kind chart-lint images bench demo clean distclean
+# The test clusters: the oldest and the newest Kubernetes release podinit supports, as
+# e2e/cluster/components.ts lists them. Their components are built with Go from the Go module
+# proxy into ~/.cache/podinit/cluster (PODINIT_CLUSTER_CACHE), once per machine.
+CLUSTER_RELEASES := $(shell sed -n 's/^ *{ key: "\([0-9.]*\)".*/\1/p' e2e/cluster/components.ts)
+K8S ?= $(lastword $(CLUSTER_RELEASES))
+HELM := $(shell sed -n 's/^export const HELM = "\(.*\)";/\1/p' e2e/cluster/components.ts)
+GO_MIN := 1.21
+
+.PHONY: deps deps-system deps-node node-check go-check helm build init webhook typecheck lint test test-unit e2e e2e-cluster cluster-up cluster-down e2e-kind chart-lint images bench demo clean distclean
 
 ## deps: install what this machine lacks (Debian packages as root, then npm ci)
 deps: deps-system deps-node
@@ -59,8 +69,23 @@ node-check:
 	  echo "make deps: podinit needs Node.js >= $(NODE_MIN), this is $$have" >&2; exit 1; \
 	fi
 
+# Go builds the test clusters' components. From 1.21 on it fetches the newer toolchain a pinned
+# module asks for (go.mod's `go` line) from the Go module proxy by itself (GOTOOLCHAIN=auto).
+go-check:
+	@if ! command -v go >/dev/null; then \
+	  echo "make: the test clusters need Go >= $(GO_MIN) on PATH (apt-get install golang-go on trixie, or a Go from go.dev)" >&2; exit 1; \
+	fi
+	@have=$$(go env GOVERSION | sed 's/^go//'); \
+	if [ "$$(printf '%s\n' "$(GO_MIN)" "$$have" | sort -V | head -n 1)" != "$(GO_MIN)" ]; then \
+	  echo "make: the test clusters need Go >= $(GO_MIN), this is $$have" >&2; exit 1; \
+	fi
+
+# Helm 4 for the chart tests, built before them: a cold build takes minutes, more than a test may.
+helm: go-check
+	@e2e/cluster/build/build.sh $(HELM) >/dev/null
+
 ## build: podinit's static binary and the webhook bundle
-build: init webhook
+build: deps init webhook
 
 ## init: dist/podinit, the static PID-1 binary
 init: $(DIST)/podinit
@@ -79,7 +104,7 @@ $(QJS_MUSL)/libquickjs.a: $(QJS_SRC)/quickjs.h
 	  musl-gcc $(INIT_CFLAGS) -w $(QJS_DEFINES) -c $(CURDIR)/$(QJS_SRC)/$$f -o $${f%.c}.o; done
 	ar rcs $@ $(QJS_MUSL)/*.o
 
-$(CACHE)/init/podinit.js: $(INIT_SOURCES) package.json
+$(CACHE)/init/podinit.js: $(INIT_SOURCES) package.json | deps-node
 	@mkdir -p $(CACHE)/init
 	npx esbuild init/src/main.ts --bundle --format=esm --platform=neutral --target=es2023 \
 	  --external:podinit_native \
@@ -98,15 +123,15 @@ $(DIST)/podinit: $(CACHE)/init/podinit_bytecode.c $(INIT_NATIVE) init/native/are
 
 ## webhook: dist/webhook/main.js
 webhook: $(DIST)/webhook/main.js
-$(DIST)/webhook/main.js: $(shell find webhook init/src -name '*.ts' 2>/dev/null) package.json
+$(DIST)/webhook/main.js: $(shell find webhook init/src -name '*.ts' 2>/dev/null) package.json | deps-node
 	@mkdir -p $(DIST)/webhook
 	npx esbuild webhook/src/main.ts --bundle --platform=node --format=esm --target=node20 \
 	  --packages=external --define:PODINIT_VERSION='"$(PODINIT_VERSION)"' --log-level=warning --outfile=$@
 
-typecheck:
+typecheck: deps-node
 	npx tsc -p tsconfig.json && npx tsc -p init/tsconfig.json
 
-lint:
+lint: deps-node
 	npx eslint .
 	npx prettier --check . --log-level=warn
 
@@ -119,22 +144,37 @@ test: deps
 	@rm -rf $(CACHE)/test-results && mkdir -p $(CACHE)/test-results
 	@rc=0; $(MAKE) --no-print-directory test-unit || rc=$$?; echo $$rc > $(CACHE)/test-results/unit.exit
 	@rc=0; $(MAKE) --no-print-directory e2e || rc=$$?; echo $$rc > $(CACHE)/test-results/e2e.exit
-	node scripts/test-summary.mjs $(CACHE)/test-results
+	@for k8s in $(CLUSTER_RELEASES); do \
+	  rc=0; $(MAKE) --no-print-directory e2e-cluster K8S=$$k8s || rc=$$?; echo $$rc > $(CACHE)/test-results/cluster-$$k8s.exit; \
+	done
+	node scripts/test-summary.mjs $(CACHE)/test-results unit.json e2e.json $(foreach k8s,$(CLUSTER_RELEASES),cluster-$(k8s).json)
 
-test-unit:
+test-unit: deps helm
 	npx vitest run --config test/vitest.config.ts
 
 ## e2e: mutated pods in real containers (podman + runc)
 e2e: deps-system build
 	npx vitest run --config e2e/vitest.config.ts
 
+## e2e-cluster: the chart on a real single-node Kubernetes $(K8S) (etcd, API server, kubelet, containerd)
+e2e-cluster: deps go-check build
+	PODINIT_K8S=$(K8S) npx vitest run --config e2e/cluster/vitest.config.ts
+
+## cluster-up [K8S=1.34|1.37]: one test node left running (kubectl inside its namespaces); cluster-down stops it
+cluster-up: deps go-check build
+	npx tsx e2e/cluster/cli.ts up $(K8S)
+
+# Without K8S on the command line every test cluster of this checkout is stopped.
+cluster-down: deps-node
+	npx tsx e2e/cluster/cli.ts down $(if $(filter command line,$(origin K8S)),$(K8S))
+
 ## e2e-kind: the chart on a kind cluster (skips with one line where Docker or kind is missing)
 e2e-kind: deps-node
 	npx tsx e2e/kind/run.ts
 
 ## chart-lint: helm lint plus the chart and image tests
-chart-lint: deps-node
-	npx helm lint --strict charts/podinit
+chart-lint: deps helm
+	"$$(e2e/cluster/build/build.sh $(HELM))/bin/helm" lint --strict charts/podinit
 	npx vitest run --config test/vitest.config.ts test/chart
 
 ## images: the init and webhook images (images/README.md covers registries, multi-arch and offline builds)

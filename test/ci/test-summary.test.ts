@@ -62,8 +62,11 @@ function resultsDir(contents: Record<string, object | string>): string {
   return dir;
 }
 
-function summarize(dir: string) {
-  const result = spawnSync(process.execPath, [SCRIPT, dir], { cwd: ROOT, encoding: "utf8" });
+function summarize(dir: string, expected: readonly string[] = []) {
+  const result = spawnSync(process.execPath, [SCRIPT, dir, ...expected], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   expect(result.stderr).toBe("");
   const lines = result.stdout.trimEnd().split("\n");
   return { lines, last: lines.at(-1), status: result.status };
@@ -131,6 +134,25 @@ describe("test-summary", () => {
     expect(lines).toEqual([
       `e2e.json: missing from ${dir}, so that suite did not finish`,
       "1 passed, 1 failed",
+    ]);
+    expect(status).toBe(1);
+  });
+
+  it("counts each report the run names and did not write, a test cluster's say, as a failure", () => {
+    const dir = resultsDir({
+      "unit.json": report(file("test/a.test.ts", ["passed"])),
+      "e2e.json": passingE2e,
+      "cluster-1.34.json": report(file("e2e/cluster/a.test.ts", ["passed"])),
+    });
+    const { lines, status } = summarize(dir, [
+      "unit.json",
+      "e2e.json",
+      "cluster-1.34.json",
+      "cluster-1.37.json",
+    ]);
+    expect(lines).toEqual([
+      `cluster-1.37.json: missing from ${dir}, so that suite did not finish`,
+      "4 passed, 1 failed",
     ]);
     expect(status).toBe(1);
   });
