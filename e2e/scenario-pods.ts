@@ -23,6 +23,8 @@ export function orphansPod(name: string, image: string): PodManifest {
 }
 
 /** Every orphan has exited (reaped or a zombie): only the long sleep still runs. */
-export function orphansHaveExited(processes: readonly ContainerProcess[]): boolean {
+export function orphansHaveExited(
+  processes: readonly Pick<ContainerProcess, "state" | "command">[],
+): boolean {
   return processes.filter(p => p.command === "sleep" && p.state !== "Z").length <= 1;
 }

@@ -12,6 +12,15 @@ export interface ScenarioImages {
   readonly debian: string;
 }
 
+/**
+ * What a scenario judges of a stopped pod, on any back end: podman stopped like the kubelet
+ * (PodStop) or a real kubelet (e2e/cluster).
+ */
+export interface StopOutcome extends Pick<PodStop, "stopMs" | "exitCode" | "killed"> {
+  /** The first app container's output, stdout and stderr as written. */
+  readonly logs: { readonly text: string };
+}
+
 export interface StopScenario {
   readonly title: string;
   readonly pod: (images: ScenarioImages) => PodManifest;
@@ -19,7 +28,7 @@ export interface StopScenario {
   readonly ready: string;
   /** What the pod's podinit.dev annotations ask of the webhook, as podinit flags for the hand injection. */
   readonly handFlags?: readonly string[];
-  readonly check: (plain: PodStop, withPodinit: PodStop) => void;
+  readonly check: (plain: StopOutcome, withPodinit: StopOutcome) => void;
 }
 
 const GRACE_SECONDS = 3;

@@ -32,6 +32,8 @@ export interface LivePod {
 
 export interface ContainerStatus {
   readonly name: string;
+  /** `containerd://<id>` once the container was created. */
+  readonly containerID?: string;
   readonly state?: {
     readonly terminated?: { readonly exitCode: number; readonly reason?: string };
     readonly waiting?: { readonly reason?: string; readonly message?: string };
@@ -42,8 +44,10 @@ export interface ContainerStatus {
 export interface PodDeletion {
   /** Wall time of `kubectl delete pod --wait`: what the user waits for. */
   readonly deleteMs: number;
-  /** Each container's exit code in the last status the kubelet reported before the pod was gone. */
+  /** Each container's exit code (init containers too) in the last status the kubelet reported before the pod was gone. */
   readonly exitCodes: ReadonlyMap<string, number>;
+  /** Each container's ID in the runtime (without the `containerd://`). */
+  readonly containerIds: ReadonlyMap<string, string>;
   /** What `kubectl logs --follow --timestamps` printed for each followed container until it ended. */
   readonly logs: ReadonlyMap<string, string>;
 }
@@ -83,7 +87,7 @@ const STUCK_REASONS = new Set([
 ]);
 
 function describeStates(pod: LivePod): string {
-  return [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]
+  return statusesOf(pod)
     .map(s => `${s.name}: ${JSON.stringify(s.state)}`)
     .join("; ");
 }
@@ -103,11 +107,7 @@ export async function waitReady(
     const pod = await getPod(cluster, namespace, name);
     const ready = pod.status?.conditions?.some(c => c.type === "Ready" && c.status === "True");
     if (ready === true) return pod;
-    const statuses = [
-      ...(pod.status?.initContainerStatuses ?? []),
-      ...(pod.status?.containerStatuses ?? []),
-    ];
-    const stuck = statuses.find(s => STUCK_REASONS.has(s.state?.waiting?.reason ?? ""));
+    const stuck = statusesOf(pod).find(s => STUCK_REASONS.has(s.state?.waiting?.reason ?? ""));
     if (stuck !== undefined || pod.status?.phase === "Failed" || Date.now() > deadline) {
       throw new HarnessError(
         "ERR_CONTAINER_STATE",
@@ -146,11 +146,24 @@ export function parseWatchEvents(text: string): WatchEvent[] {
     .map(chunk => JSON.parse(chunk) as WatchEvent);
 }
 
+/** Every container's status: init containers (the installer, sidecars) and app containers. */
+function statusesOf(pod: LivePod | undefined): ContainerStatus[] {
+  return [...(pod?.status?.initContainerStatuses ?? []), ...(pod?.status?.containerStatuses ?? [])];
+}
+
+function containerIdsOf(pod: LivePod | undefined): Map<string, string> {
+  const ids = new Map<string, string>();
+  for (const { name, containerID } of statusesOf(pod)) {
+    if (containerID !== undefined) ids.set(name, containerID.replace(/^[a-z]+:\/\//, ""));
+  }
+  return ids;
+}
+
 function exitCodesOf(pod: LivePod | undefined): Map<string, number> {
   const codes = new Map<string, number>();
-  for (const status of pod?.status?.containerStatuses ?? []) {
-    const code = status.state?.terminated?.exitCode;
-    if (code !== undefined) codes.set(status.name, code);
+  for (const { name, state } of statusesOf(pod)) {
+    const code = state?.terminated?.exitCode;
+    if (code !== undefined) codes.set(name, code);
   }
   return codes;
 }
@@ -236,9 +249,11 @@ export async function deletePod(
     await until(() => watch.output().includes('"DELETED"'), 5_000);
     await until(() => followers.every(({ follower }) => follower.ended()), 5_000);
     const events = parseWatchEvents(watch.output());
+    const last = events[events.length - 1]?.object;
     return {
       deleteMs,
-      exitCodes: exitCodesOf(events[events.length - 1]?.object),
+      exitCodes: exitCodesOf(last),
+      containerIds: containerIdsOf(last),
       logs: new Map(followers.map(({ container, follower }) => [container, follower.output()])),
     };
   } finally {
@@ -264,7 +279,7 @@ export async function createNamespace(
   throw new HarnessError("ERR_TIMEOUT", `namespace ${name} got no default ServiceAccount in 20 s`);
 }
 
-/** Is this pod carrying podinit (the install container or a command run by it)? */
+/** Did the webhook inject this pod? It records what it did in `podinit.dev/status`. */
 export function isInjected(pod: LivePod): boolean {
   return pod.metadata.annotations?.["podinit.dev/status"] !== undefined;
 }

@@ -32,8 +32,3 @@ export function busyboxPod(
   });
   return withNamespace(pod, namespace);
 }
-
-/** The same pod in both namespaces: what it does without podinit and with it. */
-export function twins(make: (namespace: string) => PodManifest): [PodManifest, PodManifest] {
-  return [make(UNLABELLED), make(INJECTED)];
-}

@@ -14,7 +14,6 @@ import {
   containerdFlavour,
   DEBIAN_TOOLS,
   nodeBinaries,
-  releaseByKey,
   type ClusterRelease,
   type NodeBinaries,
 } from "./components.js";
@@ -40,7 +39,6 @@ import {
   createCgroupRoot,
   createNodeNamespace,
   destroyNodeNamespace,
-  recordedNamespace,
   runInNode,
   startInNode,
   type NodeNamespace,
@@ -280,16 +278,6 @@ export async function startCluster(release: ClusterRelease): Promise<Cluster> {
   }
 }
 
-/** The running cluster of a release started earlier (by `make cluster-up`), if any. */
-export async function attachCluster(release: ClusterRelease): Promise<Cluster | undefined> {
-  const dir = clusterDir(release);
-  const namespace = recordedNamespace(dir);
-  if (namespace === undefined || !existsSync(`/proc/${namespace.initPid}`)) return undefined;
-  return { release, dir, namespace, binaries: await nodeBinaries(release) };
-}
-
 export async function stopCluster(release: ClusterRelease): Promise<void> {
   await destroyNodeNamespace(clusterDir(release));
 }
-
-export { releaseByKey };

@@ -1,23 +1,15 @@
-// Before the cluster suite: the node of the release PODINIT_K8S names, the images, podinit installed with its chart; the node is removed afterwards.
+// Before the cluster suite: the node of the release PODINIT_K8S names with podinit installed by its chart; the node is removed afterwards.
 import type { TestProject } from "vitest/node";
 
-import { busyboxImage } from "../harness/busybox-image.js";
-import { buildPodinitImage, buildWebhookImage } from "../harness/project-images.js";
-import { importImages, startCluster, stopCluster, type Cluster } from "./cluster.js";
-import { hostState, type HostState } from "./host-state.js";
+import { stopCluster, type Cluster } from "./cluster.js";
 import { releaseByKey } from "./components.js";
-import { installPodinit } from "./podinit-release.js";
-
-export interface SuiteImages {
-  readonly busybox: string;
-  readonly webhook: string;
-  readonly podinit: string;
-}
+import { hostState, type HostState } from "./host-state.js";
+import { clusterImages, clusterWithPodinit, type ClusterImages } from "./podinit-release.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     cluster: Cluster;
-    images: SuiteImages;
+    images: ClusterImages;
     /** The host as it was before the node started. */
     hostBefore: HostState;
   }
@@ -25,20 +17,10 @@ declare module "vitest" {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const release = releaseByKey(process.env["PODINIT_K8S"] ?? "");
-  const images: SuiteImages = {
-    busybox: await busyboxImage(),
-    webhook: await buildWebhookImage(),
-    podinit: await buildPodinitImage(),
-  };
+  // podman's image builds change the host's firewall and /run: they come before the snapshot.
+  const images = await clusterImages();
   const hostBefore = await hostState();
-  const cluster = await startCluster(release);
-  try {
-    await importImages(cluster, [images.busybox]);
-    await installPodinit(cluster, images);
-  } catch (error) {
-    await stopCluster(release);
-    throw error;
-  }
+  const cluster = await clusterWithPodinit(release, images);
   project.provide("cluster", cluster);
   project.provide("images", images);
   project.provide("hostBefore", hostBefore);

@@ -88,7 +88,7 @@ function childOf(pid: number): number | undefined {
 export async function createNodeNamespace(dir: string, cgroupRoot: string): Promise<NodeNamespace> {
   mkdirSync(join(dir, "logs"), { recursive: true });
   const ready = join(dir, "namespace.ready");
-  rmIfPresent(ready);
+  rmSync(ready, { force: true });
   const log = openSync(join(dir, "logs", "namespace.log"), "a");
   const holder = spawn(
     "unshare",
@@ -138,16 +138,10 @@ export async function createNodeNamespace(dir: string, cgroupRoot: string): Prom
   return namespace;
 }
 
-/** The namespace a cluster folder records, if its holder still runs on this boot. */
-export function recordedNamespace(dir: string): NodeNamespace | undefined {
+/** The namespace a cluster folder records (it may be from an earlier boot: see bootId). */
+function recordedNamespace(dir: string): NodeNamespace | undefined {
   const file = join(dir, STATE_FILE);
-  if (!existsSync(file)) return undefined;
-  const namespace = JSON.parse(readFileSync(file, "utf8")) as NodeNamespace;
-  return namespace;
-}
-
-function rmIfPresent(file: string): void {
-  rmSync(file, { force: true });
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as NodeNamespace) : undefined;
 }
 
 /** nsenter's arguments for a command inside the node; `pid` puts it in the node's PID namespace too. */
@@ -260,7 +254,7 @@ export async function destroyNodeNamespace(dir: string): Promise<void> {
       throw new HarnessError("ERR_TIMEOUT", `cgroups still busy after 30 s: ${left.join(", ")}`);
     await sleep(100);
   }
-  rmIfPresent(join(dir, STATE_FILE));
+  rmSync(join(dir, STATE_FILE), { force: true });
 }
 
 function signalIfHolder(pid: number): void {

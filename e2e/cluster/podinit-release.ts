@@ -5,7 +5,13 @@ import { join } from "node:path";
 import { HarnessError } from "../harness/harness-error.js";
 import type { ProcessResult } from "../harness/process-run.js";
 import { REPO_ROOT } from "../harness/project-paths.js";
-import { importImages, type Cluster } from "./cluster.js";
+import { busyboxImage } from "../harness/busybox-image.js";
+import { debianImage } from "../harness/debian-image.js";
+import { scratchAppImage } from "../harness/scratch-app-image.js";
+import type { ScenarioImages } from "../stop-scenarios.js";
+import { buildPodinitImage, buildWebhookImage } from "../harness/project-images.js";
+import { importImages, startCluster, stopCluster, type Cluster } from "./cluster.js";
+import type { ClusterRelease } from "./components.js";
 import { kubeconfigPath } from "./node-config.js";
 import { runInNode } from "./node-namespace.js";
 
@@ -19,6 +25,9 @@ export interface PodinitImages {
   readonly webhook: string;
   readonly podinit: string;
 }
+
+/** podinit's images and the app images the scenarios, the demo and the benchmarks run. */
+export interface ClusterImages extends PodinitImages, ScenarioImages {}
 
 /** `localhost/podinit-e2e/x:tag` → the chart's repository and tag values. */
 function splitReference(reference: string): { repository: string; tag: string } {
@@ -90,4 +99,33 @@ export async function installPodinit(
       `helm install of ${CHART_DIR} failed: ${result.stderr.trim() || result.stdout.trim()}`,
     );
   }
+}
+
+/** Builds (or finds) the images with podman, on the host: before a node starts, not beside it. */
+export async function clusterImages(): Promise<ClusterImages> {
+  return {
+    busybox: await busyboxImage(),
+    scratchApp: await scratchAppImage(),
+    debian: await debianImage(),
+    webhook: await buildWebhookImage(),
+    podinit: await buildPodinitImage(),
+  };
+}
+
+/**
+ * A fresh node of the release with podinit installed by its chart and the app images in it: what the cluster suite, the cluster demo and the cluster benchmarks start from.
+ */
+export async function clusterWithPodinit(
+  release: ClusterRelease,
+  images: ClusterImages,
+): Promise<Cluster> {
+  const cluster = await startCluster(release);
+  try {
+    await importImages(cluster, [images.busybox, images.scratchApp, images.debian]);
+    await installPodinit(cluster, images);
+  } catch (error) {
+    await stopCluster(release);
+    throw error;
+  }
+  return cluster;
 }

@@ -48,7 +48,7 @@ export async function listContainerProcesses(initHostPid: number): Promise<Conta
   return processes.sort((a, b) => a.pid - b.pid);
 }
 
-export function countZombies(processes: readonly ContainerProcess[]): number {
+export function countZombies(processes: readonly Pick<ContainerProcess, "state">[]): number {
   return processes.filter(process => process.state === "Z").length;
 }
 
