@@ -186,9 +186,11 @@ images: build
 bench: deps build
 	npx tsx bench/run.ts $(BENCH_FLAGS)
 
-## demo: the main job end to end on podman
+## demo: the main job end to end on podman; DEMO=cluster on a real Kubernetes node ([K8S=1.34|1.37])
 demo: deps build
-	@if [ -f e2e/demo.ts ]; then npx tsx e2e/demo.ts; else echo "demo: not written yet"; exit 1; fi
+	@if [ "$(DEMO)" = cluster ]; then \
+	  $(MAKE) --no-print-directory go-check && K8S=$(K8S) npx tsx e2e/cluster/demo.ts; \
+	else npx tsx e2e/demo.ts; fi
 
 clean:
 	rm -rf $(DIST) $(CACHE)/init $(CACHE)/test-results

@@ -123,13 +123,16 @@ export async function runPodReady(cluster: Cluster, pod: PodManifest): Promise<L
   return waitReady(cluster, created.metadata.namespace, created.metadata.name);
 }
 
+/** `kubectl exec` of `command` in the pod's first container, or in `container`. */
 export async function execInPod(
   cluster: Cluster,
   namespace: string,
   name: string,
   command: readonly string[],
+  container?: string,
 ): Promise<string> {
-  return kubectlOk(cluster, ["exec", name, "-n", namespace, "--", ...command]);
+  const target = container === undefined ? [] : ["-c", container];
+  return kubectlOk(cluster, ["exec", name, "-n", namespace, ...target, "--", ...command]);
 }
 
 interface WatchEvent {
