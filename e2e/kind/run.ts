@@ -1,6 +1,8 @@
 // `make e2e-kind`: the whole install on a real Kubernetes (kind): helm install, opt-in, pods deleted like users do.
 import { execFileSync, spawnSync } from "node:child_process";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
+
+import { componentBinDir, HELM } from "../cluster/components.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const CLUSTER = process.env["PODINIT_KIND_CLUSTER"] ?? "podinit-e2e";
@@ -69,9 +71,8 @@ function buildAndLoadImages(): void {
   }
 }
 
-function installChart(): void {
-  run("npx", [
-    "helm",
+function installChart(helm: string): void {
+  run(helm, [
     "upgrade",
     "--install",
     "podinit",
@@ -221,7 +222,7 @@ function scenarios(): Outcome[] {
   return outcomes;
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const missing = missingTools();
   if (missing.length > 0) {
     console.log(
@@ -232,7 +233,7 @@ function main(): number {
   try {
     createCluster();
     buildAndLoadImages();
-    installChart();
+    installChart(join(await componentBinDir(HELM), "helm"));
     makeNamespaces();
     const outcomes = scenarios();
     for (const o of outcomes)
@@ -246,4 +247,4 @@ function main(): number {
   }
 }
 
-process.exit(main());
+process.exit(await main());
