@@ -1,15 +1,16 @@
-// On a real API server and kubelet: a pod that works without podinit must work with it (issue 15's cases).
+// On a real API server and kubelet: a pod that works without podinit must work with it, and podinit wraps what other webhooks add (issue 15's cases).
 //
 // Each case runs the same pod in a namespace without the label (it must work: the case is fair)
 // and in one with it. Where injection breaks the pod today, the second test is `it.fails` and
 // names the issue: CI stays green, and the day the fix lands vitest reports it as unexpectedly
 // passing, so the marker is removed then. Never a skip.
-import { describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 
 import type { PodManifest } from "../harness/pod-manifest.js";
 import { kubectl, kubectlOk } from "./cluster.js";
-import { applyPod, createNamespace, createPod, deletePod, waitReady } from "./cluster-pods.js";
-import { busyboxPod, INJECT_LABEL } from "./cluster-scenario.js";
+import { applyPod, createNamespace, createPod, discardPod, waitReady } from "./cluster-pods.js";
+import { busyboxPod, INJECT_LABEL, PODINIT_PATH } from "./cluster-scenario.js";
+import { ADDED_CONTAINER, installSecondWebhook, SECOND_WEBHOOK_LABEL } from "./second-webhook.js";
 
 const cluster = inject("cluster");
 const ISSUE = "issue 15: injection never breaks a pod that worked without it";
@@ -50,13 +51,13 @@ async function runsToReady(pod: PodManifest): Promise<void> {
   try {
     await waitReady(cluster, created.metadata.namespace, created.metadata.name, 45);
   } finally {
-    await deletePod(cluster, created.metadata.namespace, created.metadata.name);
+    await discardPod(cluster, created.metadata.namespace, created.metadata.name);
   }
 }
 
 async function qosClassOf(pod: PodManifest): Promise<string | undefined> {
   const created = await createPod(cluster, pod);
-  await deletePod(cluster, created.metadata.namespace, created.metadata.name);
+  await discardPod(cluster, created.metadata.namespace, created.metadata.name);
   return created.status?.qosClass;
 }
 
@@ -130,7 +131,7 @@ const CASES: readonly Case[] = [
         });
         if (result.exitCode === 0) admitted.push(pod.metadata.name);
       }
-      for (const name of admitted) await deletePod(cluster, namespace, name);
+      for (const name of admitted) await discardPod(cluster, namespace, name);
       expect(admitted).toHaveLength(4);
     },
     brokenToday: true,
@@ -141,7 +142,7 @@ const CASES: readonly Case[] = [
       const pod = app("applied", namespace);
       const first = await applyPod(cluster, pod);
       const second = await applyPod(cluster, pod);
-      await deletePod(cluster, namespace, "applied");
+      await discardPod(cluster, namespace, "applied");
       expect(first.exitCode, first.stderr).toBe(0);
       expect(second.exitCode, second.stderr).toBe(0);
     },
@@ -175,4 +176,33 @@ describe(`Kubernetes ${cluster.release.key}: a pod that works without podinit wo
       });
     }
   }
+});
+
+describe(`Kubernetes ${cluster.release.key}: another webhook adds a container after podinit`, () => {
+  const images = inject("images");
+  beforeAll(() => installSecondWebhook(cluster, images.webhook, images.busybox));
+
+  const commandsOf = async (namespace: string) => {
+    const pod = await createPod(cluster, app("with-shipper", namespace));
+    await discardPod(cluster, namespace, "with-shipper");
+    return new Map(pod.spec.containers.map(c => [c.name, c.command ?? []]));
+  };
+
+  it("without podinit: the other webhook's container is added (the case is fair)", async () => {
+    const namespace = "shipper-off";
+    await createNamespace(cluster, namespace, SECOND_WEBHOOK_LABEL);
+    const commands = await commandsOf(namespace);
+    expect(commands.get(ADDED_CONTAINER)).toEqual(["sh", "-c", "echo shipping; sleep 1000"]);
+  });
+
+  it.fails(
+    `with podinit: the API server calls podinit again and the added container is wrapped too (fails today: ${ISSUE})`,
+    async () => {
+      const namespace = "shipper-on";
+      await createNamespace(cluster, namespace, { ...SECOND_WEBHOOK_LABEL, ...INJECT_LABEL });
+      const commands = await commandsOf(namespace);
+      expect(commands.get("app")?.[0]).toBe(PODINIT_PATH);
+      expect(commands.get(ADDED_CONTAINER)?.[0]).toBe(PODINIT_PATH);
+    },
+  );
 });
