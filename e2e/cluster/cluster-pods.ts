@@ -265,6 +265,11 @@ export async function deletePod(
   }
 }
 
+/** Deletes a pod a test is done with, without waiting for its grace period: cleanup, not a measurement. */
+export async function discardPod(cluster: Cluster, namespace: string, name: string): Promise<void> {
+  await kubectlOk(cluster, ["delete", "pod", name, "-n", namespace, "--wait=false"]);
+}
+
 export async function createNamespace(
   cluster: Cluster,
   name: string,

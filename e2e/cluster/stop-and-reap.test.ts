@@ -7,7 +7,7 @@ import { stopOnCluster } from "./cluster-stop.js";
 import { timestampMs } from "./containerd-log.js";
 import { orphansHaveExited, ORPHANS } from "../scenario-pods.js";
 import { kubectlOk } from "./cluster.js";
-import { createNamespace, deletePod, execInPod, isInjected, runPodReady } from "./cluster-pods.js";
+import { createNamespace, discardPod, execInPod, isInjected, runPodReady } from "./cluster-pods.js";
 import {
   busyboxPod,
   createSuiteNamespaces,
@@ -51,7 +51,7 @@ describe(`Kubernetes ${cluster.release.key}: kubectl delete pod`, () => {
     expect(isInjected(pod)).toBe(false);
     expect(pod.spec.initContainers).toBeUndefined();
     expect(pod.spec.containers[0]?.command).toEqual(["sh", "-c", "sleep 1000"]);
-    await deletePod(cluster, UNLABELLED, "untouched");
+    await discardPod(cluster, UNLABELLED, "untouched");
   });
 
   it("orphans stay zombies without podinit and are reaped with it (seen by `kubectl exec ps`)", async () => {
@@ -67,7 +67,7 @@ describe(`Kubernetes ${cluster.release.key}: kubectl delete pod`, () => {
         orphansHaveExited,
         15_000,
       );
-      await deletePod(cluster, namespace, "orphans");
+      await discardPod(cluster, namespace, "orphans");
       return processes;
     };
     const plain = await processesOf(UNLABELLED);
@@ -186,7 +186,7 @@ describe(`Kubernetes ${cluster.release.key}: the webhook down`, () => {
     expect(isInjected(whileDown)).toBe(false);
     expect(whileDown.spec.containers[0]?.command).toEqual(["sh", "-c", "sleep 1000"]);
     expect(isInjected(afterwards)).toBe(true);
-    await deletePod(cluster, INJECTED, "while-down");
-    await deletePod(cluster, INJECTED, "after-restart");
+    await discardPod(cluster, INJECTED, "while-down");
+    await discardPod(cluster, INJECTED, "after-restart");
   });
 });
