@@ -1,5 +1,7 @@
 // Latency percentiles of a paced run, and how its arrivals were spaced, from h2load's request log.
 
+import { nearestRank } from "./median.js";
+
 /** One row of h2load's --log-file. */
 export interface LoggedRequest {
   /** µs since the epoch. */
@@ -40,10 +42,8 @@ export function parseRequestLog(text: string): LoggedRequest[] {
 
 /** Nearest-rank percentiles over every request, the failed ones included. */
 export function pacedLatency(requests: readonly LoggedRequest[]): PacedLatency {
-  const micros = requests.map(r => r.micros).sort((a, b) => a - b);
-  // Nearest rank: the smallest value with at least q of all values at or below it.
-  const at = (q: number): number =>
-    (micros[Math.max(0, Math.ceil(micros.length * q) - 1)] ?? NaN) / 1000;
+  const micros = requests.map(r => r.micros);
+  const at = (q: number): number => nearestRank(micros, q) / 1000;
   const starts = requests.map(r => r.start).sort((a, b) => a - b);
   let closeGaps = 0;
   for (let i = 1; i < starts.length; i++) {
