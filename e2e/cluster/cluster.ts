@@ -39,6 +39,7 @@ import {
   createCgroupRoot,
   createNodeNamespace,
   destroyNodeNamespace,
+  requireCgroupV1,
   runInNode,
   startInNode,
   type NodeNamespace,
@@ -182,17 +183,28 @@ async function succeeds(run: Promise<ProcessResult>): Promise<boolean> {
 }
 
 /**
+ * Everything a node of the release needs built on the host: its binaries (a first build writes
+ * the Go caches) and its sandbox image. Cheap once done; startCluster calls it too.
+ */
+export async function prepareNode(
+  release: ClusterRelease,
+): Promise<{ binaries: NodeBinaries; pause: string }> {
+  const binaries = await nodeBinaries(release);
+  return { binaries, pause: await pauseImage(release.kubernetes) };
+}
+
+/**
  * Starts a fresh node for the release (an earlier one in the same folder is torn down first) and
  * resolves once the node is Ready and the default ServiceAccount exists, so pods can be created.
  */
 export async function startCluster(release: ClusterRelease): Promise<Cluster> {
+  requireCgroupV1();
   const dir = clusterDir(release);
   await destroyNodeNamespace(dir);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
 
-  const binaries = await nodeBinaries(release);
-  const pause = await pauseImage(release.kubernetes);
+  const { binaries, pause } = await prepareNode(release);
   const pki = await writePki(dir);
   const layout: NodeLayout = {
     dir,
@@ -208,8 +220,8 @@ export async function startCluster(release: ClusterRelease): Promise<Cluster> {
   const cluster: Cluster = { release, dir, namespace, binaries };
   try {
     const k8s = (command: string) => join(binaries.kubernetes, command);
-    startInNode(namespace, dir, "etcd", join(binaries.etcd, "etcd"), etcdArgs(dir));
-    startInNode(namespace, dir, "kube-apiserver", k8s("kube-apiserver"), apiServerArgs(pki));
+    startInNode(namespace, "etcd", join(binaries.etcd, "etcd"), etcdArgs(dir));
+    startInNode(namespace, "kube-apiserver", k8s("kube-apiserver"), apiServerArgs(pki));
     await waitFor(
       dir,
       "kube-apiserver",
@@ -219,12 +231,11 @@ export async function startCluster(release: ClusterRelease): Promise<Cluster> {
     );
     startInNode(
       namespace,
-      dir,
       "kube-controller-manager",
       k8s("kube-controller-manager"),
       controllerManagerArgs(dir, pki),
     );
-    startInNode(namespace, dir, "kube-scheduler", k8s("kube-scheduler"), schedulerArgs(dir));
+    startInNode(namespace, "kube-scheduler", k8s("kube-scheduler"), schedulerArgs(dir));
     // The runc shim is found on PATH: the one that came with this containerd.
     const containerdEnv = {
       ...process.env,
@@ -232,7 +243,6 @@ export async function startCluster(release: ClusterRelease): Promise<Cluster> {
     };
     startInNode(
       namespace,
-      dir,
       "containerd",
       join(binaries.containerd, "containerd"),
       ["--config", layoutPaths(dir).containerdConfig],
@@ -247,7 +257,7 @@ export async function startCluster(release: ClusterRelease): Promise<Cluster> {
     );
     await importImages(cluster, [pause]);
     createCgroupRoot(layout.cgroupRoot);
-    startInNode(namespace, dir, "kubelet", k8s("kubelet"), kubeletArgs(dir));
+    startInNode(namespace, "kubelet", k8s("kubelet"), kubeletArgs(dir));
     await waitFor(
       dir,
       "kubelet",

@@ -1,6 +1,7 @@
 // What of the host a test node could change, read as plain text: paths, sysctls, links, routes, mounts, cgroups, iptables.
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 
 import { runProcess } from "../harness/process-run.js";
@@ -18,8 +19,17 @@ export interface HostState {
   readonly iptables: string;
 }
 
-/** Where a kubelet, containerd or CNI writes by default. */
-const WATCHED_PATHS = ["/run", "/var/lib", "/var/log", "/etc", "/opt", "/var/run/netns"];
+/** Where a kubelet, containerd, CNI, kubectl or Helm writes by default. */
+const WATCHED_PATHS = [
+  "/run",
+  "/var/lib",
+  "/var/log",
+  "/etc",
+  "/opt",
+  "/var/run/netns",
+  "/usr/libexec",
+  homedir(),
+];
 
 /** The kubelet's own and the ones container networking and proxies set. */
 const WATCHED_SYSCTLS = [

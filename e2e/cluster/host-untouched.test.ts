@@ -38,7 +38,7 @@ describe(`Kubernetes ${cluster.release.key}: the host`, () => {
       const namespace = await createNodeNamespace(dir, root);
       createCgroupRoot(root);
       // A process inside the node that holds a cgroup busy and a mount of its own.
-      startInNode(namespace, dir, "holder", "sh", [
+      startInNode(namespace, "holder", "sh", [
         "-c",
         `mount -t tmpfs held /mnt && echo $$ > /sys/fs/cgroup/pids${root}/cgroup.procs && exec sleep 1000`,
       ]);

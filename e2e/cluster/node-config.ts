@@ -98,6 +98,9 @@ export function containerdConfig(layout: NodeLayout): string {
     `state = "/run/containerd"`,
     "[grpc]",
     `  address = ${q(CONTAINERD_SOCKET)}`,
+    // Its default, /opt/containerd, is on the host.
+    `[plugins."io.containerd.internal.v1.opt"]`,
+    `  path = ${q(join(layout.dir, "containerd-opt"))}`,
   ];
   const runc = (plugin: string, containerdTable: readonly string[] = []) => [
     `[plugins.${q(plugin)}.containerd]`,
@@ -195,6 +198,8 @@ export function kubeletConfig(layout: NodeLayout): string {
       oomScoreAdj: 0,
       failSwapOn: false,
       resolvConf: "",
+      // Its default, /usr/libexec/kubernetes/kubelet-plugins/volume/exec, is on the host.
+      volumePluginDir: join(layout.dir, "kubelet-plugins"),
       // Images are imported, never pulled: garbage collection must not remove them.
       imageGCHighThresholdPercent: 100,
       imageGCLowThresholdPercent: 99,
@@ -260,6 +265,8 @@ export function controllerManagerArgs(dir: string, pki: Pki): string[] {
     `--service-account-private-key-file=${pki.serviceAccountKey}`,
     `--root-ca-file=${pki.caCert}`,
     "--use-service-account-credentials=true",
+    // Like the kubelet's, its default is under /usr/libexec on the host.
+    `--flex-volume-plugin-dir=${join(dir, "kubelet-plugins")}`,
     `--service-cluster-ip-range=${SERVICE_SUBNET}`,
     "--leader-elect=false",
     "--bind-address=127.0.0.1",

@@ -27,6 +27,8 @@ import { runProcess, type ProcessOptions, type ProcessResult } from "../harness/
 import { BRIDGE, KUBELET_SYSCTLS, NODE_IP, NODE_NAME } from "./node-config.js";
 
 export interface NodeNamespace {
+  /** The cluster folder: the only host folder the node can write. */
+  readonly dir: string;
   /** The `unshare` process, in the host's PID namespace. */
   readonly holderPid: number;
   /** PID 1 of the node's PID namespace, as the host sees it: what nsenter targets. */
@@ -46,7 +48,12 @@ function isAlive(pid: number): boolean {
   return existsSync(`/proc/${pid}`);
 }
 
-/** The shell run as the namespace's first process: mounts, the node's network, then PID 1. */
+/**
+ * The shell run as the namespace's first process: mounts, the node's network, then PID 1. Only
+ * the cluster folder, /run (a tmpfs), /var/lib (an overlay) and /var/log (a folder of the
+ * cluster's) can be written inside the node; /dev, /proc and the cgroup file systems are mounts
+ * of their own and keep their modes.
+ */
 export function namespaceSetupScript(dir: string): string {
   const q = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
   const sysctlDir = join(dir, "sysctl");
@@ -63,6 +70,10 @@ export function namespaceSetupScript(dir: string): string {
     lines.push(`echo ${value} > ${q(file)}`, `mount --bind ${q(file)} /proc/sys/${name}`);
   }
   lines.push(
+    // The cluster folder stays writable; the rest of the host's tree is read-only in here, so a
+    // component that would write to a host path (a default left unset) fails loudly instead.
+    `mount --bind ${q(dir)} ${q(dir)}`,
+    "mount -o remount,bind,ro /",
     `hostname ${NODE_NAME}`,
     "ip link set lo up",
     `ip link add ${BRIDGE} type bridge`,
@@ -87,6 +98,8 @@ function childOf(pid: number): number | undefined {
 /** Starts the holder; resolves once the namespace's mounts and network are in place. */
 export async function createNodeNamespace(dir: string, cgroupRoot: string): Promise<NodeNamespace> {
   mkdirSync(join(dir, "logs"), { recursive: true });
+  mkdirSync(join(dir, "home"), { recursive: true });
+  mkdirSync(join(dir, "tmp"), { recursive: true });
   const ready = join(dir, "namespace.ready");
   rmSync(ready, { force: true });
   const log = openSync(join(dir, "logs", "namespace.log"), "a");
@@ -111,29 +124,35 @@ export async function createNodeNamespace(dir: string, cgroupRoot: string): Prom
   closeSync(log);
   holder.unref();
   const holderPid = holder.pid;
-  if (holderPid === undefined)
-    throw new HarnessError("ERR_TOOL_MISSING", "unshare could not start");
+  if (holderPid === undefined) {
+    throw new HarnessError(
+      "ERR_TOOL_MISSING",
+      "unshare could not start: install util-linux (`make deps` as root)",
+    );
+  }
+  // Until the state file is written nothing else could stop the holder: a failure ends it here.
+  const fail = (why: string): HarnessError => {
+    signalIfHolder(holderPid);
+    const text = readFileSync(join(dir, "logs", "namespace.log"), "utf8").trim();
+    return new HarnessError(
+      "ERR_COMMAND_FAILED",
+      `the node's namespaces could not be set up (${why}): ${text.split("\n").slice(-5).join(" | ")}`,
+    );
+  };
   const deadline = Date.now() + 30_000;
   while (!existsSync(ready)) {
-    if (!isAlive(holderPid) || Date.now() > deadline) {
-      const text = readFileSync(join(dir, "logs", "namespace.log"), "utf8");
-      throw new HarnessError(
-        "ERR_COMMAND_FAILED",
-        `the node's namespaces could not be set up: ${text.trim().split("\n").slice(-5).join(" | ")}`,
-      );
-    }
+    if (!isAlive(holderPid)) throw fail("the setup shell exited");
+    if (Date.now() > deadline) throw fail("no ready file within 30 s");
     await sleep(20);
   }
   const initPid = childOf(holderPid);
-  if (initPid === undefined)
-    throw new HarnessError("ERR_COMMAND_FAILED", "the node namespace's PID 1 is missing");
+  if (initPid === undefined) throw fail("its PID 1 is missing");
   // The setup shell touches the ready file just before it execs catatonit.
   while (!isHolder(initPid)) {
-    if (!isAlive(initPid) || Date.now() > deadline)
-      throw new HarnessError("ERR_COMMAND_FAILED", "the node namespace's PID 1 did not start");
+    if (!isAlive(initPid) || Date.now() > deadline) throw fail("its PID 1 did not start");
     await sleep(10);
   }
-  const namespace: NodeNamespace = { holderPid, initPid, bootId: bootId(), cgroupRoot };
+  const namespace: NodeNamespace = { dir, holderPid, initPid, bootId: bootId(), cgroupRoot };
   writeFileSync(join(dir, STATE_FILE), JSON.stringify(namespace));
   return namespace;
 }
@@ -156,6 +175,23 @@ export function enterArgs(namespace: NodeNamespace, pid: boolean): string[] {
   ];
 }
 
+/**
+ * The environment of everything run in the node: HOME and TMPDIR in the cluster folder
+ * (kubectl's and Helm's caches, runc's process files: not the host's home and /tmp, read-only in
+ * there), times in UTC (the suites read the components' timestamps).
+ */
+export function nodeEnvironment(
+  namespace: NodeNamespace,
+  env: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    HOME: join(namespace.dir, "home"),
+    TMPDIR: join(namespace.dir, "tmp"),
+    TZ: "UTC",
+  };
+}
+
 /** Runs a command to completion inside the node (tools: kubectl, ctr, helm). */
 export function runInNode(
   namespace: NodeNamespace,
@@ -163,26 +199,42 @@ export function runInNode(
   args: readonly string[],
   options: ProcessOptions = {},
 ): Promise<ProcessResult> {
-  return runProcess("nsenter", [...enterArgs(namespace, false), program, ...args], options);
+  return runProcess("nsenter", [...enterArgs(namespace, false), program, ...args], {
+    ...options,
+    env: nodeEnvironment(namespace, options.env),
+  });
 }
 
 /** Starts a long-running component inside the node, its output in `logs/<name>.log`. */
 export function startInNode(
   namespace: NodeNamespace,
-  dir: string,
   name: string,
   program: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): void {
-  const log = openSync(join(dir, "logs", `${name}.log`), "a");
+  const log = openSync(join(namespace.dir, "logs", `${name}.log`), "a");
   const child = spawn("nsenter", [...enterArgs(namespace, true), program, ...args], {
     detached: true,
     stdio: ["ignore", log, log],
-    env,
+    env: nodeEnvironment(namespace, env),
   });
   closeSync(log);
   child.unref();
+}
+
+/**
+ * The harness creates and removes the kubelet's cgroup root per v1 hierarchy, as this project's
+ * machines have them (cgroup v1 with the unified v2 beside it). A host with cgroup v2 alone is
+ * told so at once rather than half set up.
+ */
+export function requireCgroupV1(): void {
+  if (existsSync(join(CGROUP_FS, "cgroup.controllers"))) {
+    throw new HarnessError(
+      "ERR_TOOL_MISSING",
+      `${CGROUP_FS} is cgroup v2 alone: the test node's harness (e2e/cluster) supports cgroup v1 and hybrid hosts only`,
+    );
+  }
 }
 
 /**
