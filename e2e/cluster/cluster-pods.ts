@@ -6,9 +6,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { HarnessError } from "../harness/harness-error.js";
 import type { PodManifest } from "../harness/pod-manifest.js";
+import { simplePod, type SimplePodOptions } from "../harness/simple-pod.js";
 import { kubectl, kubectlOk, type Cluster } from "./cluster.js";
 import { kubeconfigPath } from "./node-config.js";
-import { enterArgs } from "./node-namespace.js";
+import { enterArgs, nodeEnvironment } from "./node-namespace.js";
 
 /** A pod as the API server returns it: the fields the suites read. */
 export interface LivePod {
@@ -54,6 +55,21 @@ export interface PodDeletion {
 
 export function withNamespace(pod: PodManifest, namespace: string): PodManifest {
   return { ...pod, metadata: { ...pod.metadata, namespace } };
+}
+
+/** A one-container pod in `namespace` whose image was imported into the node (pull policy Never). */
+export function nodeImagePod(
+  image: string,
+  name: string,
+  namespace: string,
+  options: Omit<SimplePodOptions, "image">,
+): PodManifest {
+  const pod = simplePod(name, {
+    ...options,
+    image,
+    container: { imagePullPolicy: "Never", ...options.container },
+  });
+  return withNamespace(pod, namespace);
 }
 
 /** `kubectl create`; the API server's refusal (admission, quota, LimitRange) is thrown with its message. */
@@ -182,9 +198,13 @@ function backgroundKubectl(cluster: Cluster, args: readonly string[]) {
       kubeconfigPath(cluster.dir, "admin"),
       ...args,
     ],
-    { stdio: ["ignore", "pipe", "ignore"] },
+    { stdio: ["ignore", "pipe", "pipe"], env: nodeEnvironment(cluster.namespace) },
   );
   let output = "";
+  let errors = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    errors += chunk.toString("utf8");
+  });
   let ended = false;
   child.stdout.on("data", (chunk: Buffer) => {
     output += chunk.toString("utf8");
@@ -194,14 +214,32 @@ function backgroundKubectl(cluster: Cluster, args: readonly string[]) {
   });
   return {
     output: () => output,
+    errors: () => errors,
     ended: () => ended,
     stop: () => child.kill("SIGKILL"),
   };
 }
 
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+/** Waits for `condition`; on time-out the error says what did not happen. */
+async function until(
+  condition: () => boolean,
+  timeoutMs: number,
+  what: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await sleep(25);
+  while (!condition()) {
+    if (Date.now() > deadline) throw new HarnessError("ERR_TIMEOUT", what());
+    await sleep(25);
+  }
+}
+
+/** The watch's events so far; a chunk the pipe has only half delivered yet is left out. */
+function eventsSoFar(text: string): WatchEvent[] {
+  try {
+    return parseWatchEvents(text);
+  } catch {
+    return parseWatchEvents(text.slice(0, text.lastIndexOf("\n{")));
+  }
 }
 
 /**
@@ -240,8 +278,21 @@ export async function deletePod(
     ]),
   }));
   try {
-    // The watch's first event is the pod as it is: from then on nothing is missed.
-    await until(() => watch.output().includes('"type"'), 10_000);
+    // The watch's first event is the pod as it is, and `logs --follow` prints what was logged so
+    // far first: once both are there, nothing that follows is missed.
+    await until(
+      () => eventsSoFar(watch.output()).length > 0,
+      10_000,
+      () => `the watch of ${namespace}/${name} printed no event: ${watch.errors()}`,
+    );
+    for (const { container, follower } of followers) {
+      await until(
+        () => follower.output() !== "",
+        10_000,
+        () =>
+          `kubectl logs --follow of ${namespace}/${name}/${container} printed nothing: ${follower.errors()}`,
+      );
+    }
     const started = performance.now();
     await kubectlOk(
       cluster,
@@ -249,10 +300,17 @@ export async function deletePod(
       { timeoutMs: 200_000 },
     );
     const deleteMs = performance.now() - started;
-    await until(() => watch.output().includes('"DELETED"'), 5_000);
-    await until(() => followers.every(({ follower }) => follower.ended()), 5_000);
-    const events = parseWatchEvents(watch.output());
-    const last = events[events.length - 1]?.object;
+    await until(
+      () => eventsSoFar(watch.output()).at(-1)?.type === "DELETED",
+      10_000,
+      () => `the watch of ${namespace}/${name} saw no DELETED event: ${watch.errors()}`,
+    );
+    await until(
+      () => followers.every(({ follower }) => follower.ended()),
+      10_000,
+      () => `kubectl logs --follow of ${namespace}/${name} did not end with the pod`,
+    );
+    const last = eventsSoFar(watch.output()).at(-1)?.object;
     return {
       deleteMs,
       exitCodes: exitCodesOf(last),
