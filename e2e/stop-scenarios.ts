@@ -31,6 +31,16 @@ export interface StopScenario {
   readonly check: (plain: StopOutcome, withPodinit: StopOutcome) => void;
 }
 
+/** What PodSecurity's `restricted` level asks of a container, and a read-only root on top. */
+export const RESTRICTED_SECURITY_CONTEXT = {
+  runAsNonRoot: true,
+  runAsUser: 1000,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+} as const;
+
 const GRACE_SECONDS = 3;
 const GRACE_MS = GRACE_SECONDS * 1000;
 
@@ -75,16 +85,7 @@ export const STOP_SCENARIOS: readonly StopScenario[] = [
         image: busybox,
         command: ["sh", "-c", "echo started; signal-app; echo never"],
         graceSeconds: GRACE_SECONDS,
-        container: {
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ["ALL"] },
-            seccompProfile: { type: "RuntimeDefault" },
-          },
-        },
+        container: { securityContext: RESTRICTED_SECURITY_CONTEXT },
       }),
     ready: "signal-app: ready",
     check: (plain, withPodinit) => {

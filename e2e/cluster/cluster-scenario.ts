@@ -3,8 +3,8 @@
 import { inject } from "vitest";
 
 import type { PodManifest } from "../harness/pod-manifest.js";
-import { simplePod, type SimplePodOptions } from "../harness/simple-pod.js";
-import { createNamespace, withNamespace } from "./cluster-pods.js";
+import type { SimplePodOptions } from "../harness/simple-pod.js";
+import { createNamespace, nodeImagePod } from "./cluster-pods.js";
 
 export const INJECTED = "podinit-on";
 export const UNLABELLED = "podinit-off";
@@ -25,10 +25,5 @@ export function busyboxPod(
   namespace: string,
   options: Omit<SimplePodOptions, "image">,
 ): PodManifest {
-  const pod = simplePod(name, {
-    ...options,
-    image: inject("images").busybox,
-    container: { imagePullPolicy: "Never", ...options.container },
-  });
-  return withNamespace(pod, namespace);
+  return nodeImagePod(inject("images").busybox, name, namespace, options);
 }

@@ -6,6 +6,7 @@ import { countZombies, type ContainerProcess } from "../harness/container-proces
 import { stopOnCluster } from "./cluster-stop.js";
 import { timestampMs } from "./containerd-log.js";
 import { orphansHaveExited, ORPHANS } from "../scenario-pods.js";
+import { RESTRICTED_SECURITY_CONTEXT } from "../stop-scenarios.js";
 import { kubectlOk } from "./cluster.js";
 import { createNamespace, discardPod, execInPod, isInjected, runPodReady } from "./cluster-pods.js";
 import {
@@ -88,16 +89,7 @@ describe(`Kubernetes ${cluster.release.key}: kubectl delete pod`, () => {
       busyboxPod("restricted", namespace, {
         command: ["sh", "-c", "echo started; sleep 1000; echo never"],
         graceSeconds: GRACE_SECONDS,
-        container: {
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ["ALL"] },
-            seccompProfile: { type: "RuntimeDefault" },
-          },
-        },
+        container: { securityContext: RESTRICTED_SECURITY_CONTEXT },
       }),
       "started",
     );
@@ -163,19 +155,27 @@ describe(`Kubernetes ${cluster.release.key}: the webhook down`, () => {
       RELEASE_NAMESPACE,
       "--timeout=120s",
     ]);
-    const whileDown = await runPodReady(
-      cluster,
-      busyboxPod("while-down", INJECTED, { command: ["sh", "-c", "sleep 1000"], graceSeconds: 1 }),
-    );
-    await scale(1);
-    await kubectlOk(cluster, [
-      "rollout",
-      "status",
-      `deployment/${WEBHOOK_DEPLOYMENT}`,
-      "-n",
-      RELEASE_NAMESPACE,
-      "--timeout=180s",
-    ]);
+    let whileDown;
+    try {
+      whileDown = await runPodReady(
+        cluster,
+        busyboxPod("while-down", INJECTED, {
+          command: ["sh", "-c", "sleep 1000"],
+          graceSeconds: 1,
+        }),
+      );
+    } finally {
+      // Whatever happened, the files after this one get their webhook back.
+      await scale(1);
+      await kubectlOk(cluster, [
+        "rollout",
+        "status",
+        `deployment/${WEBHOOK_DEPLOYMENT}`,
+        "-n",
+        RELEASE_NAMESPACE,
+        "--timeout=180s",
+      ]);
+    }
     const afterwards = await runPodReady(
       cluster,
       busyboxPod("after-restart", INJECTED, {
