@@ -34,6 +34,7 @@ APT_PACKAGES := build-essential musl-tools xz-utils file procps time util-linux 
 # e2e/cluster/components.ts lists them. Their components are built with Go from the Go module
 # proxy into ~/.cache/podinit/cluster (PODINIT_CLUSTER_CACHE), once per machine.
 CLUSTER_RELEASES := $(shell sed -n 's/^ *{ key: "\([0-9.]*\)".*/\1/p' e2e/cluster/components.ts)
+$(if $(CLUSTER_RELEASES),,$(error no test cluster releases found in e2e/cluster/components.ts))
 K8S ?= $(lastword $(CLUSTER_RELEASES))
 HELM := $(shell sed -n 's/^export const HELM = "\(.*\)";/\1/p' e2e/cluster/components.ts)
 GO_MIN := 1.21
@@ -70,7 +71,7 @@ node-check:
 	fi
 
 # Go builds the test clusters' components. From 1.21 on it fetches the newer toolchain a pinned
-# module asks for (go.mod's `go` line) from the Go module proxy by itself (GOTOOLCHAIN=auto).
+# module asks for (go.mod's `go` line) from the Go module proxy (build.sh sets GOTOOLCHAIN=auto).
 go-check:
 	@if ! command -v go >/dev/null; then \
 	  echo "make: the test clusters need Go >= $(GO_MIN) on PATH (apt-get install golang-go on trixie, or a Go from go.dev)" >&2; exit 1; \
@@ -169,7 +170,7 @@ cluster-down: deps-node
 	npx tsx e2e/cluster/cli.ts down $(if $(filter command line,$(origin K8S)),$(K8S))
 
 ## e2e-kind: the chart on a kind cluster (skips with one line where Docker or kind is missing)
-e2e-kind: deps-node
+e2e-kind: deps-node helm
 	npx tsx e2e/kind/run.ts
 
 ## chart-lint: helm lint plus the chart and image tests

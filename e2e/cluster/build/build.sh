@@ -13,9 +13,16 @@ module="$here/$name"
 [ -f "$module/go.mod" ] || { echo "build.sh: no pinned component $name (no $module/go.mod)" >&2; exit 2; }
 command -v go >/dev/null || { echo "build.sh: Go is needed to build $name (apt-get install golang, or a Go from go.dev)" >&2; exit 2; }
 
+# A pinned module may ask for a newer Go than this one (its go.mod's `go` line): Go 1.21 and later
+# then fetch that toolchain from the Go module proxy, unless a distribution's go.env forbids it.
+: "${GOTOOLCHAIN:=auto}"
+export GOTOOLCHAIN
+
 cache_root=${PODINIT_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/podinit/cluster}
 out="$cache_root/$name"
-stamp=$( (cat "$module/go.mod" "$module/go.sum"; go env GOVERSION; sed -n '/^case/,/^esac/p' "$0") | sha256sum | cut -c1-64)
+# The Go that builds this module, which may be the one its go.mod asked for.
+go_version=$(cd "$module" && go env GOVERSION)
+stamp=$( (cat "$module/go.mod" "$module/go.sum"; echo "$go_version"; sed -n '/^case/,/^esac/p' "$0") | sha256sum | cut -c1-64)
 built() { [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$stamp" ]; }
 if built; then
   echo "$out"
