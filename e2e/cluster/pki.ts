@@ -27,6 +27,8 @@ export interface Pki {
 }
 
 const DAYS = "30";
+/** A new P-256 key, unencrypted, for `openssl req`. */
+const NEW_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 
 async function openssl(dir: string, args: readonly string[]): Promise<void> {
   await runProcessOrThrow("openssl", args, { cwd: dir });
@@ -48,11 +50,7 @@ export async function createPki(dir: string): Promise<Pki> {
     await openssl(dir, [
       "req",
       "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
+      ...NEW_KEY,
       "-keyout",
       "ca.key",
       "-out",
@@ -93,11 +91,7 @@ export async function issue(pki: Pki, request: CertificateRequest): Promise<void
     `/CN=${request.commonName}` + (request.organization ? `/O=${request.organization}` : "");
   await openssl(pki.dir, [
     "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
+    ...NEW_KEY,
     "-keyout",
     `${request.name}.key`,
     "-out",
