@@ -4,7 +4,7 @@ import { join } from "node:path";
 
 import { HarnessError } from "../harness/harness-error.js";
 import type { ProcessResult } from "../harness/process-run.js";
-import { REPO_ROOT } from "../harness/project-paths.js";
+import { CHART_DIR, RELEASE, RELEASE_NAMESPACE } from "../harness/chart-release.js";
 import { busyboxImage } from "../harness/busybox-image.js";
 import { debianImage } from "../harness/debian-image.js";
 import { scratchAppImage } from "../harness/scratch-app-image.js";
@@ -15,9 +15,7 @@ import type { ClusterRelease } from "./components.js";
 import { kubeconfigPath } from "./node-config.js";
 import { runInNode } from "./node-namespace.js";
 
-export const RELEASE = "podinit";
-export const RELEASE_NAMESPACE = "podinit-system";
-export const CHART_DIR = join(REPO_ROOT, "charts", "podinit");
+export { RELEASE_NAMESPACE } from "../harness/chart-release.js";
 /** The chart's Deployment: `<release>` when the release is named after the chart. */
 export const WEBHOOK_DEPLOYMENT = RELEASE;
 

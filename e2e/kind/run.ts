@@ -3,10 +3,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 
 import { componentBinDir, HELM } from "../cluster/components.js";
+import { RELEASE_NAMESPACE } from "../harness/chart-release.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const CLUSTER = process.env["PODINIT_KIND_CLUSTER"] ?? "podinit-e2e";
-const RELEASE_NAMESPACE = "podinit-system";
 const TAG = "e2e";
 const APP_IMAGE = process.env["PODINIT_KIND_APP_IMAGE"] ?? "busybox:1.36";
 /** The pods' own grace period: what a stop costs without podinit when the app ignores SIGTERM. */

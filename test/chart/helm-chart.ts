@@ -4,15 +4,18 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 import { parseAllDocuments } from "yaml";
 
 import { componentBinDir, HELM } from "../../e2e/cluster/components.js";
+import {
+  CHART_DIR,
+  RELEASE,
+  RELEASE_NAMESPACE as NAMESPACE,
+} from "../../e2e/harness/chart-release.js";
 
-export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-export const CHART_DIR = join(REPO_ROOT, "charts", "podinit");
+export { CHART_DIR, RELEASE, NAMESPACE };
 
 /** Helm 4, pinned in e2e/cluster/build and built once into the cache outside the clone. */
 let helmBinary: Promise<string> | undefined;
@@ -21,8 +24,6 @@ function helm(): Promise<string> {
   return helmBinary;
 }
 
-export const RELEASE = "podinit";
-export const NAMESPACE = "podinit-system";
 /** Rendered for an old release the chart supports, not the one Helm 4 was built with (1.37). */
 export const KUBE_VERSION = "1.30.0";
 
