@@ -1,9 +1,10 @@
 // `make bench`: runs every benchmark section, writes docs/benchmarks.md, fails when a target is missed.
-// `--only webhook` (or init, registry; comma-separated) reruns those sections and replaces just
+// `--only webhook` (or init, registry, cluster; comma-separated) reruns those sections and replaces just
 // their rows and sections in the existing docs/benchmarks.md. `--quick` shortens every run.
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { benchCluster } from "./cluster.js";
 import { benchInit } from "./init.js";
 import { benchRegistry } from "./registry.js";
 import { benchWebhook } from "./webhook.js";
@@ -13,6 +14,7 @@ const SECTIONS: Readonly<Record<string, (quick: boolean) => Promise<BenchSection
   init: benchInit,
   webhook: benchWebhook,
   registry: benchRegistry,
+  cluster: benchCluster,
 };
 
 const quick = process.argv.includes("--quick");

@@ -1,0 +1,226 @@
+// `make bench` on the real test clusters: what `kubectl delete pod` and the runtime's StopContainer cost bare and injected, and what injection adds to create → Ready.
+
+import { setTimeout as sleep } from "node:timers/promises";
+
+import type { PodManifest } from "../e2e/harness/pod-manifest.js";
+import { kubectlOk, stopCluster, type Cluster } from "../e2e/cluster/cluster.js";
+import { createNamespace, discardPod, nodeImagePod } from "../e2e/cluster/cluster-pods.js";
+import { RELEASES, type ClusterRelease } from "../e2e/cluster/components.js";
+import { stopOnCluster } from "../e2e/cluster/cluster-stop.js";
+import {
+  clusterImages,
+  clusterWithPodinit,
+  type ClusterImages,
+} from "../e2e/cluster/podinit-release.js";
+import { median, nearestRank } from "./median.js";
+import type { BenchSection, Check } from "./report.js";
+
+const INJECTED = "bench-on";
+const BARE = "bench-off";
+/** Short, so that ten bare samples are affordable; the kubelet's share varies by up to a second. */
+const GRACE_SECONDS = 5;
+/** `kubectl delete` of an injected `sh -c` pod, the issue's bar for "stops at once". */
+const INJECTED_DELETE_TARGET_MS = 1500;
+
+interface StopSample {
+  readonly deleteMs: number;
+  readonly stopMs: number;
+  readonly exitCode: number;
+}
+
+interface ClusterFigures {
+  readonly release: ClusterRelease;
+  readonly stops: {
+    readonly bare: StopSample[];
+    /** The bare pod plus an init container that runs `true`: what any init container costs. */
+    readonly bareWithInit: StopSample[];
+    readonly injected: StopSample[];
+  };
+  readonly ready: { readonly bare: number[]; readonly injected: number[] };
+}
+
+function wrapperPod(
+  name: string,
+  namespace: string,
+  busybox: string,
+  initContainer = false,
+): PodManifest {
+  return nodeImagePod(busybox, name, namespace, {
+    command: ["sh", "-c", "echo started; sleep 1000; echo never"],
+    graceSeconds: GRACE_SECONDS,
+    ...(initContainer
+      ? {
+          initContainers: [
+            { name: "init", image: busybox, imagePullPolicy: "Never", command: ["true"] },
+          ],
+        }
+      : {}),
+  });
+}
+
+async function stopSample(cluster: Cluster, pod: PodManifest): Promise<StopSample> {
+  const stop = await stopOnCluster(cluster, pod, "started");
+  return { deleteMs: stop.deletion.deleteMs, stopMs: stop.stopMs, exitCode: stop.exitCode };
+}
+
+/** From before `kubectl create` to `kubectl wait` seeing Ready: the same two commands for both twins. */
+async function createToReadyMs(cluster: Cluster, pod: PodManifest): Promise<number> {
+  const { namespace, name } = pod.metadata as { namespace: string; name: string };
+  const started = performance.now();
+  await kubectlOk(cluster, ["create", "-f", "-"], { input: JSON.stringify(pod) });
+  // kubectl wait watches the pod: Ready is seen as soon as the API server has it.
+  await kubectlOk(
+    cluster,
+    ["wait", "--for=condition=Ready", `pod/${name}`, "-n", namespace, "--timeout=120s"],
+    { timeoutMs: 150_000 },
+  );
+  return performance.now() - started;
+}
+
+async function measure(
+  release: ClusterRelease,
+  images: ClusterImages,
+  quick: boolean,
+): Promise<ClusterFigures> {
+  const cluster = await clusterWithPodinit(release, images);
+  try {
+    await createNamespace(cluster, INJECTED, { "podinit.dev/inject": "enabled" });
+    await createNamespace(cluster, BARE);
+    const figures: ClusterFigures = {
+      release,
+      stops: { bare: [], bareWithInit: [], injected: [] },
+      ready: { bare: [], injected: [] },
+    };
+    // Warm-up: the first pod of a node pays for the image's first unpack and the webhook's JIT.
+    for (const namespace of [BARE, INJECTED]) {
+      await createToReadyMs(cluster, wrapperPod("warm-up", namespace, images.busybox));
+      await discardPod(cluster, namespace, "warm-up");
+    }
+    for (let i = 0; i < (quick ? 2 : 10); i++) {
+      figures.stops.bare.push(
+        await stopSample(cluster, wrapperPod(`stop-${i}`, BARE, images.busybox)),
+      );
+      figures.stops.bareWithInit.push(
+        await stopSample(cluster, wrapperPod(`stop-init-${i}`, BARE, images.busybox, true)),
+      );
+      figures.stops.injected.push(
+        await stopSample(cluster, wrapperPod(`stop-${i}`, INJECTED, images.busybox)),
+      );
+    }
+    // Alternating pairs, the order swapped every pair, so drift on the host hits both alike.
+    for (let i = 0; i < (quick ? 4 : 10); i++) {
+      const order = i % 2 === 0 ? [BARE, INJECTED] : [INJECTED, BARE];
+      for (const namespace of order) {
+        const ms = await createToReadyMs(
+          cluster,
+          wrapperPod(`ready-${i}`, namespace, images.busybox),
+        );
+        (namespace === BARE ? figures.ready.bare : figures.ready.injected).push(ms);
+      }
+      for (const namespace of order) {
+        await discardPod(cluster, namespace, `ready-${i}`);
+      }
+      await sleep(200);
+    }
+    return figures;
+  } finally {
+    await stopCluster(release);
+  }
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** What `kubectl delete` took beyond the runtime's stop of the container. */
+function kubeletShare(samples: readonly StopSample[]): number {
+  return median(samples.map(s => s.deleteMs - s.stopMs));
+}
+
+/** How much more of the kubelet's share an injected pod may take than its twin: noise. */
+const KUBELET_SHARE_SLACK_MS = 250;
+const millis = (ms: number) => `${Math.round(ms)} ms`;
+
+function markdown(all: readonly ClusterFigures[], quick: boolean): string {
+  const lines = [
+    "Each cluster is one real node built from Kubernetes' own components (e2e/cluster), with the",
+    "chart installed by Helm 4. The pod is `sh -c 'echo started; sleep 1000; echo never'` with a",
+    `${GRACE_SECONDS} s grace period, in a namespace labelled \`podinit.dev/inject=enabled\` and in`,
+    "an unlabelled twin. `kubectl delete` is the wall time of `kubectl delete pod --wait`;",
+    "StopContainer is containerd's own log, from the kubelet's call to its return.",
+    "",
+    "| cluster | pod | kubectl delete (median) | StopContainer (median) | the rest: the kubelet's (median) | exit code |",
+    "| --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const figures of all) {
+    for (const [pod, samples] of [
+      ["bare", figures.stops.bare],
+      ["bare + an init container (`true`)", figures.stops.bareWithInit],
+      ["injected", figures.stops.injected],
+    ] as const) {
+      lines.push(
+        `| ${figures.release.kubernetes.replace("kubernetes-", "")} | ${pod} | ${seconds(median(samples.map(s => s.deleteMs)))} | ${seconds(median(samples.map(s => s.stopMs)))} | ${seconds(kubeletShare(samples))} | ${[...new Set(samples.map(s => s.exitCode))].join(", ")} |`,
+      );
+    }
+  }
+  lines.push(
+    "",
+    "The rest of `kubectl delete`, after containerd has stopped the container, is the kubelet's",
+    "own work (its status update, the sandbox, volumes and cgroups torn down, the final delete) and",
+    "kubectl's start. Kubernetes 1.37's kubelet takes longer there for any pod with an init",
+    "container, podinit or not (the middle row): that is what the copy mode's installer costs on",
+    "every deletion; the image-volume mode has no init container.",
+  );
+  lines.push(
+    "",
+    `Create → Ready (\`kubectl create\` to \`kubectl wait\` seeing Ready), ${all[0]?.ready.bare.length ?? 0} alternating pairs${quick ? " (--quick)" : ""}:`,
+    "",
+    "| cluster | bare median | bare p90 | injected median | injected p90 | added (median) |",
+    "| --- | --- | --- | --- | --- | --- |",
+  );
+  for (const { release, ready } of all) {
+    lines.push(
+      `| ${release.kubernetes.replace("kubernetes-", "")} | ${millis(median(ready.bare))} | ${millis(nearestRank(ready.bare, 0.9))} | ${millis(median(ready.injected))} | ${millis(nearestRank(ready.injected, 0.9))} | +${millis(median(ready.injected) - median(ready.bare))} |`,
+    );
+  }
+  lines.push(
+    "",
+    "The injected pod starts one more container (podinit's installer) before the app: that is the",
+    "added time. The image-volume mode (no installer) is the issue that removes it.",
+  );
+  return lines.join("\n");
+}
+
+function checks(all: readonly ClusterFigures[]): Check[] {
+  return all.flatMap(({ release, stops }) => {
+    const name = release.kubernetes.replace("kubernetes-", "");
+    const injected = median(stops.injected.map(s => s.deleteMs));
+    const bare = median(stops.bare.map(s => s.stopMs));
+    return [
+      {
+        name: `cluster ${name}: kubectl delete of an injected sh -c pod`,
+        target: `< ${seconds(INJECTED_DELETE_TARGET_MS)}`,
+        measured: seconds(injected),
+        pass: injected < INJECTED_DELETE_TARGET_MS,
+      },
+      {
+        name: `cluster ${name}: the kubelet's share of kubectl delete, injected vs bare with an init container`,
+        target: `≤ + ${KUBELET_SHARE_SLACK_MS} ms`,
+        measured: `${seconds(kubeletShare(stops.injected))} vs ${seconds(kubeletShare(stops.bareWithInit))}`,
+        pass:
+          kubeletShare(stops.injected) <= kubeletShare(stops.bareWithInit) + KUBELET_SHARE_SLACK_MS,
+      },
+      {
+        name: `cluster ${name}: the bare pod's StopContainer waits out the grace period`,
+        target: `≥ ${GRACE_SECONDS} s (SIGKILL at its end)`,
+        measured: seconds(bare),
+        pass: bare >= GRACE_SECONDS * 1000,
+      },
+    ];
+  });
+}
+
+export async function benchCluster(quick: boolean): Promise<BenchSection> {
+  const images = await clusterImages();
+  const all: ClusterFigures[] = [];
+  for (const release of RELEASES) all.push(await measure(release, images, quick));
+  return { title: "Real clusters", markdown: markdown(all, quick), checks: checks(all) };
+}
