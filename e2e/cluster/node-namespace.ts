@@ -2,9 +2,9 @@
 //
 // One `unshare --kill-child` process holds the namespaces; its child, PID 1 inside, is catatonit
 // in pause mode (it reaps the shims' orphans). Every component is started in them with nsenter.
-// Killing the holder kills PID 1, and the kernel then kills every process of the namespace,
-// containers included; the mounts, the bridge and the pods' veths go with the namespaces. Only
-// cgroups outlive them, and `destroyNode` removes those.
+// When PID 1 dies the kernel kills every process of the namespace, containers included; the
+// mounts, the bridge and the pods' veths go with the namespaces. Only cgroups outlive them, and
+// `destroyNodeNamespace` removes those.
 
 import { spawn } from "node:child_process";
 import {
