@@ -22,6 +22,7 @@ import {
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
+import { readProcess } from "../../test/helpers/process-table.js";
 import { HarnessError } from "../harness/harness-error.js";
 import { runProcess, type ProcessOptions, type ProcessResult } from "../harness/process-run.js";
 import { BRIDGE, KUBELET_SYSCTLS, NODE_IP, NODE_NAME } from "./node-config.js";
@@ -31,8 +32,11 @@ export interface NodeNamespace {
   readonly dir: string;
   /** The `unshare` process, in the host's PID namespace. */
   readonly holderPid: number;
+  /** With the PID, what tells the holder from a later process that got its PID. */
+  readonly holderStart: number;
   /** PID 1 of the node's PID namespace, as the host sees it: what nsenter targets. */
   readonly initPid: number;
+  readonly initStart: number;
   readonly bootId: string;
   readonly cgroupRoot: string;
 }
@@ -130,9 +134,10 @@ export async function createNodeNamespace(dir: string, cgroupRoot: string): Prom
       "unshare could not start: install util-linux (`make deps` as root)",
     );
   }
+  const holderStart = startOf(holderPid);
   // Until the state file is written nothing else could stop the holder: a failure ends it here.
   const fail = (why: string): HarnessError => {
-    signalIfHolder(holderPid);
+    if (holderStart !== undefined) killIfRunning(holderPid, holderStart);
     const text = readFileSync(join(dir, "logs", "namespace.log"), "utf8").trim();
     return new HarnessError(
       "ERR_COMMAND_FAILED",
@@ -148,11 +153,21 @@ export async function createNodeNamespace(dir: string, cgroupRoot: string): Prom
   const initPid = childOf(holderPid);
   if (initPid === undefined) throw fail("its PID 1 is missing");
   // The setup shell touches the ready file just before it execs catatonit.
-  while (!isHolder(initPid)) {
+  while (readProcess(initPid)?.comm !== "catatonit") {
     if (!isAlive(initPid) || Date.now() > deadline) throw fail("its PID 1 did not start");
     await sleep(10);
   }
-  const namespace: NodeNamespace = { dir, holderPid, initPid, bootId: bootId(), cgroupRoot };
+  const initStart = startOf(initPid);
+  if (holderStart === undefined || initStart === undefined) throw fail("it exited at once");
+  const namespace: NodeNamespace = {
+    dir,
+    holderPid,
+    holderStart,
+    initPid,
+    initStart,
+    bootId: bootId(),
+    cgroupRoot,
+  };
   writeFileSync(join(dir, STATE_FILE), JSON.stringify(namespace));
   return namespace;
 }
@@ -273,7 +288,7 @@ function cgroupFolders(root: string): string[] {
 /**
  * Kills everything in the node (PID 1 of its namespace first) and removes its cgroups. Safe to
  * call twice and after a crash: a holder from an earlier boot, or a PID now used by another
- * program, is left alone.
+ * program (its start time differs), is left alone.
  */
 export async function destroyNodeNamespace(dir: string): Promise<void> {
   const namespace = recordedNamespace(dir);
@@ -281,13 +296,15 @@ export async function destroyNodeNamespace(dir: string): Promise<void> {
   if (namespace.bootId === bootId()) {
     // PID 1 first, so that the holder reaps it and exits; PID 1 of a namespace is gone only
     // once every process in the namespace is.
-    signalIfHolder(namespace.initPid);
+    const init = () => isRunning(namespace.initPid, namespace.initStart);
+    const holder = () => isRunning(namespace.holderPid, namespace.holderStart);
+    killIfRunning(namespace.initPid, namespace.initStart);
     const deadline = Date.now() + 60_000;
-    while (isHolder(namespace.initPid) || isHolder(namespace.holderPid)) {
+    while (init() || holder()) {
       if (Date.now() > deadline)
         throw new HarnessError("ERR_TIMEOUT", "the node's processes did not exit within 60 s");
       // A holder whose PID 1 died before it could be asked (or is stuck) is ended too.
-      if (!isHolder(namespace.initPid)) signalIfHolder(namespace.holderPid);
+      if (!init()) killIfRunning(namespace.holderPid, namespace.holderStart);
       await sleep(50);
     }
   }
@@ -309,21 +326,22 @@ export async function destroyNodeNamespace(dir: string): Promise<void> {
   rmSync(join(dir, STATE_FILE), { force: true });
 }
 
-function signalIfHolder(pid: number): void {
-  if (!isHolder(pid)) return;
+/** When a live (not zombie) process started, in clock ticks after boot. */
+function startOf(pid: number): number | undefined {
+  const row = readProcess(pid);
+  return row === null || row.state === "Z" ? undefined : row.startTicks;
+}
+
+/** True while `pid` is still the process that started at `start`: not gone, a zombie or reused. */
+function isRunning(pid: number, start: number): boolean {
+  return startOf(pid) === start;
+}
+
+function killIfRunning(pid: number, start: number): void {
+  if (!isRunning(pid, start)) return;
   try {
     process.kill(pid, "SIGKILL");
   } catch {
     // Gone in between.
-  }
-}
-
-/** True while `pid` is the holder or the catatonit it started, not a recycled PID or a zombie. */
-function isHolder(pid: number): boolean {
-  try {
-    const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    return command.startsWith("unshare\0") || command.startsWith("catatonit\0");
-  } catch {
-    return false;
   }
 }

@@ -15,6 +15,8 @@ export interface HostProcess {
   readonly kernelThread: boolean;
   /** User and system CPU time so far, in clock ticks (CLOCK_TICKS_PER_SECOND). */
   readonly cpuTicks: number;
+  /** When it started, in clock ticks after boot: with the pid, what tells it from a later process. */
+  readonly startTicks: number;
 }
 
 const PF_KTHREAD = 0x00200000;
@@ -38,6 +40,7 @@ export function readProcess(pid: number): HostProcess | null {
     pgid: Number(fields[2]),
     kernelThread: (Number(fields[6]) & PF_KTHREAD) !== 0,
     cpuTicks: Number(fields[11]) + Number(fields[12]),
+    startTicks: Number(fields[19]),
   };
 }
 
