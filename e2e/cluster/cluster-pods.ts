@@ -1,14 +1,12 @@
 // Pods on a test cluster as a user handles them: kubectl create, wait for Ready, exec, and `kubectl delete pod` timed with the exit it caused.
 
 import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { HarnessError } from "../harness/harness-error.js";
 import type { PodManifest } from "../harness/pod-manifest.js";
 import { simplePod, type SimplePodOptions } from "../harness/simple-pod.js";
-import { kubectl, kubectlOk, type Cluster } from "./cluster.js";
-import { kubeconfigPath } from "./node-config.js";
+import { kubectl, kubectlCommand, kubectlOk, type Cluster } from "./cluster.js";
 import { enterArgs, nodeEnvironment } from "./node-namespace.js";
 
 /** A pod as the API server returns it: the fields the suites read. */
@@ -189,16 +187,14 @@ function exitCodesOf(pod: LivePod | undefined): Map<string, number> {
 
 /** A kubectl process inside the node that runs while the test goes on; its output so far. */
 function backgroundKubectl(cluster: Cluster, args: readonly string[]) {
+  const [program, programArgs] = kubectlCommand(cluster, args);
   const child = spawn(
     "nsenter",
-    [
-      ...enterArgs(cluster.namespace, false),
-      join(cluster.binaries.kubernetes, "kubectl"),
-      "--kubeconfig",
-      kubeconfigPath(cluster.dir, "admin"),
-      ...args,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"], env: nodeEnvironment(cluster.namespace) },
+    [...enterArgs(cluster.namespace, false), program, ...programArgs],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: nodeEnvironment(cluster.namespace),
+    },
   );
   let output = "";
   let errors = "";

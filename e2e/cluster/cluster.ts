@@ -63,18 +63,24 @@ function cgroupRoot(dir: string): string {
   return `/podinit-test-${createHash("sha256").update(dir).digest("hex").slice(0, 10)}`;
 }
 
+/** kubectl of the cluster's release as its admin: the program and its arguments, for runInNode. */
+export function kubectlCommand(
+  cluster: Cluster,
+  args: readonly string[],
+): [program: string, args: string[]] {
+  return [
+    join(cluster.binaries.kubernetes, "kubectl"),
+    ["--kubeconfig", kubeconfigPath(cluster.dir, "admin"), ...args],
+  ];
+}
+
 /** kubectl of the cluster's release, as its admin, inside the node's network namespace. */
 export function kubectl(
   cluster: Cluster,
   args: readonly string[],
   options: ProcessOptions = {},
 ): Promise<ProcessResult> {
-  return runInNode(
-    cluster.namespace,
-    join(cluster.binaries.kubernetes, "kubectl"),
-    ["--kubeconfig", kubeconfigPath(cluster.dir, "admin"), ...args],
-    options,
-  );
+  return runInNode(cluster.namespace, ...kubectlCommand(cluster, args), options);
 }
 
 /** kubectl that must succeed; its stdout. */

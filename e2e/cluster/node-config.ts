@@ -64,11 +64,9 @@ export function kubeconfigPath(dir: string, user: string): string {
   return join(layoutPaths(dir).kubeconfigDir, `${user}.kubeconfig`);
 }
 
-export function kubeconfig(
-  pki: Pki,
-  user: string,
-  server = `https://127.0.0.1:${API_PORT}`,
-): string {
+/** A kubeconfig for `user`'s client certificate; the API server is reached on the node's loopback. */
+export function kubeconfig(pki: Pki, user: string): string {
+  const server = `https://127.0.0.1:${API_PORT}`;
   return JSON.stringify(
     {
       apiVersion: "v1",

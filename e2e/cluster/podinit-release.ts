@@ -35,21 +35,12 @@ function splitReference(reference: string): { repository: string; tag: string } 
   return { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) };
 }
 
-/** Helm 4 against the cluster, its caches kept in the cluster's folder. */
+/** Helm 4 against the cluster; its caches go to the node's HOME, in the cluster folder. */
 export function helm(cluster: Cluster, args: readonly string[]): Promise<ProcessResult> {
-  const home = join(cluster.dir, "helm");
   return runInNode(
     cluster.namespace,
-    "env",
-    [
-      `HELM_CACHE_HOME=${home}/cache`,
-      `HELM_CONFIG_HOME=${home}/config`,
-      `HELM_DATA_HOME=${home}/data`,
-      join(cluster.binaries.helm, "helm"),
-      "--kubeconfig",
-      kubeconfigPath(cluster.dir, "admin"),
-      ...args,
-    ],
+    join(cluster.binaries.helm, "helm"),
+    ["--kubeconfig", kubeconfigPath(cluster.dir, "admin"), ...args],
     { timeoutMs: 300_000 },
   );
 }
