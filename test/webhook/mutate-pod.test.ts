@@ -141,6 +141,35 @@ describe("grace period", () => {
     expect(result.warnings).toEqual([]);
   });
 
+  it("follows terminationGracePeriodSeconds up to podinit's longest grace period, a day", () => {
+    const result = mutate(podWith([app()], { spec: { terminationGracePeriodSeconds: 86_402 } }));
+    expect(parsedCommand(containerOf(result.pod, "app")).options.gracePeriodMs).toBe(86_400_000);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it.each([86_403, 2 ** 53 - 1, Number("9223372036854775807")])(
+    "leaves stragglers to the kubelet when terminationGracePeriodSeconds is %s, and says so",
+    seconds => {
+      const pod = podWith([app()], { spec: { terminationGracePeriodSeconds: seconds } });
+      const result = mutate(pod);
+      expect(parsedCommand(containerOf(result.pod, "app")).options.gracePeriodMs).toBeNull();
+      expect(result.warnings).toEqual([
+        expect.stringMatching(/terminationGracePeriodSeconds .* is longer than podinit's longest/),
+      ]);
+    },
+  );
+
+  it("keeps an annotation's grace period under a terminationGracePeriodSeconds of days", () => {
+    const result = mutate(
+      podWith([app()], {
+        annotations: { "podinit.dev/grace-period": "24h" },
+        spec: { terminationGracePeriodSeconds: 3 * 86_400 },
+      }),
+    );
+    expect(parsedCommand(containerOf(result.pod, "app")).options.gracePeriodMs).toBe(86_400_000);
+    expect(result.warnings).toEqual([]);
+  });
+
   it("uses a valid annotation, the per-container one over the pod-wide one", () => {
     const annotations = {
       "podinit.dev/grace-period": "10s",

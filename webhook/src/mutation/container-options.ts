@@ -1,6 +1,6 @@
 // Turns a container's podinit.dev annotations into podinit's options, repairing bad values.
 
-import { formatDuration, parseDuration } from "../../../init/src/duration.js";
+import { formatDuration, MAX_DURATION_MS, parseDuration } from "../../../init/src/duration.js";
 import { DEFAULT_OPTIONS, parseArgs, type InitOptions } from "../../../init/src/options.js";
 import { annotationFor, type AnnotationKey, type Annotations } from "./annotations.js";
 
@@ -20,14 +20,23 @@ interface Context {
   readonly warnings: string[];
 }
 
-/** The pod's termination grace in ms: after it the kubelet SIGKILLs, whatever podinit does. */
+/**
+ * The pod's termination grace in ms: after it the kubelet SIGKILLs, whatever podinit does. The API
+ * allows any int64; beyond 2^53 the JSON number is inexact, which only matters for the warning.
+ */
 export function terminationGraceMs(seconds: unknown): number {
-  const valid = typeof seconds === "number" && Number.isSafeInteger(seconds) && seconds >= 0;
+  const valid = typeof seconds === "number" && Number.isInteger(seconds) && seconds >= 0;
   return (valid ? seconds : DEFAULT_TERMINATION_GRACE_SECONDS) * 1000;
 }
 
-export function defaultGracePeriodMs(terminationMs: number, marginMs: number): number {
-  return Math.max(MIN_GRACE_MS, terminationMs - marginMs);
+/**
+ * podinit's grace period when no annotation sets one: the pod's, less the margin. null (podinit
+ * waits, the kubelet kills at its own deadline) when that is longer than podinit accepts, since
+ * cutting a long drain short would break a pod that asked for it.
+ */
+export function defaultGracePeriodMs(terminationMs: number, marginMs: number): number | null {
+  const ms = Math.max(MIN_GRACE_MS, terminationMs - marginMs);
+  return ms <= MAX_DURATION_MS ? ms : null;
 }
 
 /**
@@ -56,29 +65,34 @@ export function containerOptions(
   return { options, warnings: context.warnings };
 }
 
-function gracePeriod(context: Context, terminationMs: number, marginMs: number): number {
-  const fallback = defaultGracePeriodMs(terminationMs, marginMs);
+function gracePeriod(context: Context, terminationMs: number, marginMs: number): number | null {
   const found = annotationFor(context.annotations, "grace-period", context.containerName);
-  if (found === null) return fallback;
-  const ms = parseDuration(found.value);
-  if (ms === null || ms === 0) {
+  const ms = found === null ? null : parseDuration(found.value);
+  if (found !== null && ms !== null && ms > 0 && ms <= terminationMs) return ms;
+  const fallback = defaultGracePeriodMs(terminationMs, marginMs);
+  const using =
+    fallback === null
+      ? "podinit leaves stragglers to the kubelet"
+      : `using ${formatDuration(fallback)}`;
+  if (found === null && fallback === null) {
     context.warnings.push(
-      `${found.source}: '${found.value}' is not a duration above zero like 25s or 1500ms; using ${formatDuration(fallback)}`,
+      `terminationGracePeriodSeconds ${terminationMs / 1000} is longer than podinit's longest grace period (${formatDuration(MAX_DURATION_MS)}): ${using}, which kills them at the end of it`,
     );
-    return fallback;
-  }
-  if (ms > terminationMs) {
+  } else if (found !== null && (ms === null || ms === 0)) {
     context.warnings.push(
-      `${found.source}: ${formatDuration(ms)} is longer than the pod's terminationGracePeriodSeconds (${formatDuration(terminationMs)}), after which the kubelet kills the container anyway; using ${formatDuration(fallback)}`,
+      `${found.source}: '${found.value}' is not a duration above zero like 25s or 1500ms; ${using}`,
     );
-    return fallback;
+  } else if (found !== null && ms !== null) {
+    context.warnings.push(
+      `${found.source}: ${formatDuration(ms)} is longer than the pod's terminationGracePeriodSeconds (${formatDuration(terminationMs)}), after which the kubelet kills the container anyway; ${using}`,
+    );
   }
-  return ms;
+  return fallback;
 }
 
-function stopDelay(context: Context, gracePeriodMs: number): number {
+function stopDelay(context: Context, gracePeriodMs: number | null): number {
   const delay = fromFlag(context, "stop-delay", "--stop-delay", false)?.stopDelayMs ?? 0;
-  if (delay < gracePeriodMs) return delay;
+  if (gracePeriodMs === null || delay < gracePeriodMs) return delay;
   const clamped = Math.max(0, gracePeriodMs - MIN_GRACE_MS);
   const source = annotationFor(context.annotations, "stop-delay", context.containerName)?.source;
   context.warnings.push(
