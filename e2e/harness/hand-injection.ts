@@ -1,6 +1,10 @@
 // Injects podinit into a pod without the webhook server: its install container and volume, with each command wrapped by hand.
 
 import {
+  DEFAULT_INSTALLER_RESOURCES,
+  fitInstaller,
+} from "../../webhook/src/mutation/installer-fit.js";
+import {
   installContainer,
   installVolume,
   pickVolumeName,
@@ -9,6 +13,7 @@ import type { Volume } from "../../webhook/src/mutation/pod-types.js";
 import {
   DEFAULT_EXCLUDED_NAMESPACES,
   DEFAULT_INJECTOR_CONTAINERS,
+  DEFAULT_INSTALLER_USER,
   DEFAULT_PID1_ENTRYPOINTS,
   type MutationSettings,
 } from "../../webhook/src/mutation/settings.js";
@@ -37,6 +42,8 @@ function settingsFor(image: string, installPath: string): MutationSettings {
     injectorContainers: DEFAULT_INJECTOR_CONTAINERS,
     pid1Entrypoints: DEFAULT_PID1_ENTRYPOINTS,
     graceMarginMs: 2000,
+    installerUser: DEFAULT_INSTALLER_USER,
+    installerResources: DEFAULT_INSTALLER_RESOURCES,
   };
 }
 
@@ -73,7 +80,10 @@ export function injectByHand(pod: PodManifest, injection: HandInjection): PodMan
     spec: {
       ...pod.spec,
       volumes: [...volumes, installVolume(volumeName, settings)],
-      initContainers: [installContainer(volumeName, settings), ...(pod.spec.initContainers ?? [])],
+      initContainers: [
+        installContainer(volumeName, settings, fitInstaller(pod, settings)),
+        ...(pod.spec.initContainers ?? []),
+      ],
       containers: pod.spec.containers.map(c => wrap(c, mount, installPath, injection.flags ?? [])),
     },
   };

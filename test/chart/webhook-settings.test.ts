@@ -49,6 +49,10 @@ const CUSTOM: Values = {
     injectorContainers: ["my-proxy", "envoy"],
     pid1Entrypoints: ["/sbin/tini"],
   },
+  installer: {
+    runAsUser: 1001,
+    resources: { requests: { cpu: "0.02", memory: "20Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+  },
   server: {
     port: 9443,
     logLevel: "debug",
@@ -121,6 +125,13 @@ describe("values → webhook settings", () => {
       ],
       injectorContainers: ["my-proxy", "envoy"],
       pid1Entrypoints: ["/sbin/tini"],
+      installerUser: 1001,
+      installerResources: {
+        requirements: {
+          requests: { cpu: "0.02", memory: "20Mi" },
+          limits: { cpu: "1", memory: "1Gi" },
+        },
+      },
     });
   });
 

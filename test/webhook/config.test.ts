@@ -58,6 +58,30 @@ describe("loadConfig", () => {
     expect(envName("init-image-pull-policy")).toBe("PODINIT_INIT_IMAGE_PULL_POLICY");
   });
 
+  it("sizes the installer from two lists and refuses a request above its limit, naming both", () => {
+    const { config } = ok([
+      ...REQUIRED,
+      "--installer-requests=memory=8Mi, cpu=5m",
+      "--installer-limits=cpu=1,memory=64Mi",
+    ]);
+    expect(config.mutation.installerResources.requirements).toEqual({
+      requests: { cpu: "5m", memory: "8Mi" },
+      limits: { cpu: "1", memory: "64Mi" },
+    });
+    expect(config.mutation.installerUser).toBe(65532);
+    expect(
+      problems([...REQUIRED, "--installer-requests=cpu=200m,memory=16Mi"], {
+        PODINIT_INSTALLER_USER: "0",
+      }),
+    ).toEqual([
+      "PODINIT_INSTALLER_USER: '0' is not a whole number from 1 to 2147483647",
+      "--installer-requests, --installer-limits: the cpu request 200m is above its limit 100m",
+    ]);
+    expect(problems([...REQUIRED, "--installer-limits=cpu=1"], {})).toEqual([
+      "--installer-requests, --installer-limits: limits: 'cpu=1' must give both cpu and memory, like cpu=10m,memory=16Mi",
+    ]);
+  });
+
   it("reports every bad setting at once, each by the name the user typed", () => {
     const messages = problems(["--port", "0x1", "--body-limit=10Gi", "--mount-path", "relative"], {
       PODINIT_GRACE_MARGIN: "-2s",

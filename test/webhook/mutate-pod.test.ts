@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { parseArgs } from "../../init/src/options.js";
 import type { ImageEntrypoint } from "../../webhook/src/mutation/entrypoint.js";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
+import { podQosClass } from "../../webhook/src/mutation/pod-qos.js";
+import { parseQuantity } from "../../webhook/src/mutation/quantity.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import { app, deepFreeze, podWith } from "./helpers/pods.js";
 import { TEST_SETTINGS } from "./helpers/settings.js";
@@ -90,7 +92,8 @@ describe("install container and volume", () => {
   });
 
   it("copies the binary with podinit install and passes PSA restricted without a fixed UID", () => {
-    const install = mutate(podWith([app()])).pod.spec.initContainers?.[0];
+    const burstable = app("app", { resources: { requests: { cpu: "50m" } } });
+    const install = mutate(podWith([burstable])).pod.spec.initContainers?.[0];
     expect(install?.command).toEqual(["/podinit", "install", BIN]);
     expect(install?.image).toBe(TEST_SETTINGS.initImage);
     expect(install?.securityContext).toEqual({
@@ -100,9 +103,9 @@ describe("install container and volume", () => {
       capabilities: { drop: ["ALL"] },
       seccompProfile: { type: "RuntimeDefault" },
     });
-    expect(install?.["resources"]).toMatchObject({
-      requests: { cpu: "10m" },
-      limits: { memory: "32Mi" },
+    expect(install?.["resources"]).toEqual({
+      requests: { cpu: "10m", memory: "16Mi" },
+      limits: { cpu: "100m", memory: "32Mi" },
     });
   });
 
@@ -124,6 +127,92 @@ describe("install container and volume", () => {
       podWith([app()], { annotations: { a: "b" }, spec: { volumes: [], initContainers: [] } }),
     );
     expect(() => mutatePod(pod, "apps", TEST_SETTINGS)).not.toThrow();
+  });
+});
+
+describe("the installer keeps the pod's QoS class and runs as non-root", () => {
+  const sized = (cpu: string, memory: string, limits = { cpu, memory }) =>
+    app("app", { resources: { requests: { cpu, memory }, limits } });
+  const installerOf = (pod: Pod) => mutate(pod).pod.spec.initContainers?.[0];
+
+  /** The pod's effective request, as the scheduler sums it: max(any init container, the sum). */
+  function effectiveRequest(pod: Pod, name: string): bigint {
+    const request = (c: Container) =>
+      parseQuantity(
+        String((c.resources?.requests as Record<string, string> | undefined)?.[name] ?? "0"),
+      ) ?? 0n;
+    const sum = pod.spec.containers.reduce((total, c) => total + request(c), 0n);
+    return (pod.spec.initContainers ?? []).reduce(
+      (most, c) => (request(c) > most ? request(c) : most),
+      sum,
+    );
+  }
+
+  it.each([
+    ["BestEffort", podWith([app()])],
+    ["Burstable", podWith([sized("50m", "64Mi", { cpu: "1", memory: "64Mi" })])],
+    ["Guaranteed", podWith([sized("250m", "256Mi")])],
+    [
+      "Guaranteed",
+      podWith([sized("20m", "8Mi"), sized("5m", "4Mi")].map((c, i) => ({ ...c, name: `c${i}` }))),
+    ],
+  ] as const)("a %s pod stays %s, and its effective request does not grow", (qos, pod) => {
+    const result = mutate(pod);
+    expect(podQosClass(pod)).toBe(qos);
+    expect(podQosClass(result.pod)).toBe(qos);
+    for (const name of ["cpu", "memory"])
+      expect(effectiveRequest(result.pod, name)).toBe(effectiveRequest(pod, name));
+    expect(
+      JSON.parse(result.pod.metadata?.annotations?.["podinit.dev/status"] ?? "{}"),
+    ).toMatchObject({ qos });
+  });
+
+  it("sizes the installer of a Guaranteed pod at its limits, capped by what the pod asks", () => {
+    expect(installerOf(podWith([sized("250m", "256Mi")]))?.resources).toEqual({
+      requests: { cpu: "100m", memory: "32Mi" },
+      limits: { cpu: "100m", memory: "32Mi" },
+    });
+    const small = podWith([sized("20m", "20M")]);
+    expect(installerOf(small)?.resources).toEqual({
+      requests: { cpu: "20m", memory: "20000000" },
+      limits: { cpu: "20m", memory: "20000000" },
+    });
+  });
+
+  it("counts native sidecars with the containers when capping a Guaranteed installer", () => {
+    const sidecar = { ...sized("30m", "8Mi"), name: "proxy", restartPolicy: "Always" };
+    const pod = podWith([sized("20m", "8Mi")], { spec: { initContainers: [sidecar] } });
+    expect(installerOf(pod)?.resources).toEqual({
+      requests: { cpu: "50m", memory: "16Mi" },
+      limits: { cpu: "50m", memory: "16Mi" },
+    });
+    expect(podQosClass(mutate(pod).pod)).toBe("Guaranteed");
+  });
+
+  it("gives the installer no resources when pod-level resources share the pod's budget", () => {
+    const resources = {
+      requests: { cpu: "50m", memory: "64Mi" },
+      limits: { cpu: "50m", memory: "64Mi" },
+    };
+    const pod = podWith([app()], { spec: { resources } });
+    expect(installerOf(pod)?.resources).toBeUndefined();
+    expect(podQosClass(mutate(pod).pod)).toBe("Guaranteed");
+  });
+
+  it("runs the installer as the init image's user when the pod runs as root", () => {
+    const pod = podWith([app()], { spec: { securityContext: { runAsUser: 0 } } });
+    expect(installerOf(pod)?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+    });
+  });
+
+  it.each([
+    ["a non-root pod user", { securityContext: { runAsUser: 1000 } }],
+    ["a root app container in a pod without a user", { securityContext: {} }],
+  ])("sets no runAsUser for %s: the image's or the platform's applies", (_, spec) => {
+    const root = app("app", { securityContext: { runAsUser: 0 } });
+    expect(installerOf(podWith([root], { spec }))?.securityContext?.runAsUser).toBeUndefined();
   });
 });
 
@@ -380,6 +469,7 @@ describe("pods that are skipped", () => {
       decision: "injected",
       wrapped: ["a"],
       skipped: { b: "no-command" },
+      qos: "BestEffort",
     });
   });
 });

@@ -2,10 +2,15 @@
 
 import { formatDuration, parseDuration } from "../../init/src/duration.js";
 import { webhookError, type WebhookError } from "./errors.js";
+import { parseInstallerResources } from "./mutation/installer-fit.js";
 import {
   DEFAULT_EXCLUDED_NAMESPACES,
   DEFAULT_INJECTOR_CONTAINERS,
+  DEFAULT_INSTALLER_LIMITS,
+  DEFAULT_INSTALLER_REQUESTS,
+  DEFAULT_INSTALLER_USER,
   DEFAULT_PID1_ENTRYPOINTS,
+  type InstallerResources,
   type MutationSettings,
 } from "./mutation/settings.js";
 import {
@@ -36,7 +41,7 @@ export type ConfigResult =
   | { readonly ok: true; readonly config: Config; readonly notices: readonly string[] }
   | { readonly ok: false; readonly errors: readonly WebhookError[] };
 
-type Value = string | number | readonly string[] | null;
+type Value = string | number | readonly string[] | InstallerResources | null;
 
 interface SettingSpec {
   readonly flag: string;
@@ -170,6 +175,24 @@ const SPECS: readonly SettingSpec[] = [
     parse: duration,
   },
   {
+    flag: "installer-user",
+    help: "runAsUser of podinit-install in pods that run as root (the init image's USER)",
+    fallback: String(DEFAULT_INSTALLER_USER),
+    parse: integer(1, 2_147_483_647),
+  },
+  {
+    flag: "installer-requests",
+    help: "podinit-install's requests in Burstable pods",
+    fallback: DEFAULT_INSTALLER_REQUESTS,
+    parse: text => ({ value: text }),
+  },
+  {
+    flag: "installer-limits",
+    help: "podinit-install's limits in Burstable pods, and its most in Guaranteed ones",
+    fallback: DEFAULT_INSTALLER_LIMITS,
+    parse: text => ({ value: text }),
+  },
+  {
     flag: "body-limit",
     help: "largest review accepted, in bytes (Ki and Mi suffixes allowed)",
     fallback: "3Mi",
@@ -283,8 +306,25 @@ export function loadConfig(
     Object.fromEntries([...REGISTRY_FLAG_NAMES].map(flag => [flag, values.get(flag) as string])),
   );
   if (!registry.ok) errors.push(...registry.errors.map(m => namingSource(m, sources)));
+  const installer = installerResources(values, sources);
+  if (typeof installer === "string") errors.push(webhookError("ERR_CONFIG_INVALID", installer));
+  else values.set("installer-resources", installer);
   if (errors.length > 0 || !registry.ok) return { ok: false, errors };
   return { ok: true, config: buildConfig(values, registry.settings, version), notices };
+}
+
+/** Requests and limits are checked together: a request above its limit is wrong in neither alone. */
+function installerResources(
+  values: ReadonlyMap<string, Value>,
+  sources: ReadonlyMap<string, string>,
+): InstallerResources | string {
+  const parsed = parseInstallerResources(
+    values.get("installer-requests") as string,
+    values.get("installer-limits") as string,
+  );
+  if (typeof parsed !== "string") return parsed;
+  const where = ["installer-requests", "installer-limits"].map(f => sources.get(f) ?? `--${f}`);
+  return `${where.join(", ")}: ${parsed}`;
 }
 
 /** parseRegistrySettings names flags; name the variable instead when the value came from one. */
@@ -311,6 +351,8 @@ function buildConfig(
     injectorContainers: get<readonly string[]>("injector-containers"),
     pid1Entrypoints: get<readonly string[]>("pid1-entrypoints"),
     graceMarginMs: get<number>("grace-margin"),
+    installerUser: get<number>("installer-user"),
+    installerResources: get<InstallerResources>("installer-resources"),
   });
   return Object.freeze({
     port: get<number>("port"),

@@ -131,6 +131,9 @@ PODINIT_* variable. Lists left empty are not passed, so the webhook's built-in l
   "volume-size-limit" $v.injection.volumeSizeLimit
   "exclude-namespaces" (include "podinit.excludedNamespaces" . | fromJsonArray | join ",")
   "grace-margin" $v.injection.graceMargin
+  "installer-user" ($v.installer.runAsUser | toString)
+  "installer-requests" (printf "cpu=%v,memory=%v" $v.installer.resources.requests.cpu $v.installer.resources.requests.memory)
+  "installer-limits" (printf "cpu=%v,memory=%v" $v.installer.resources.limits.cpu $v.installer.resources.limits.memory)
   "body-limit" $v.server.bodyLimit
   "log-level" $v.server.logLevel
   "shutdown-delay" $v.server.shutdownDelay

@@ -1,9 +1,11 @@
 // Mutation settings as a test deployment would configure them.
 
+import { DEFAULT_INSTALLER_RESOURCES } from "../../../webhook/src/mutation/installer-fit.js";
 import type { MutationSettings } from "../../../webhook/src/mutation/settings.js";
 import {
   DEFAULT_EXCLUDED_NAMESPACES,
   DEFAULT_INJECTOR_CONTAINERS,
+  DEFAULT_INSTALLER_USER,
   DEFAULT_PID1_ENTRYPOINTS,
 } from "../../../webhook/src/mutation/settings.js";
 
@@ -18,4 +20,6 @@ export const TEST_SETTINGS: MutationSettings = Object.freeze({
   injectorContainers: DEFAULT_INJECTOR_CONTAINERS,
   pid1Entrypoints: DEFAULT_PID1_ENTRYPOINTS,
   graceMarginMs: 2000,
+  installerUser: DEFAULT_INSTALLER_USER,
+  installerResources: DEFAULT_INSTALLER_RESOURCES,
 });

@@ -1,5 +1,6 @@
 // The shared volume and the init container that copies podinit into it.
 
+import type { InstallerFit } from "./installer-fit.js";
 import type { Container, Volume } from "./pod-types.js";
 import {
   binaryPath,
@@ -27,20 +28,31 @@ export function installVolume(name: string, settings: MutationSettings): Volume 
 const VOLUMES = new WeakMap<MutationSettings, Volume>();
 
 /**
- * Runs `podinit install` from the init image. The securityContext passes Pod Security Admission
- * "restricted" on its own, and sets no runAsUser: the image's numeric USER applies, so platforms
- * that assign UIDs per namespace (OpenShift) can still override it.
+ * Runs `podinit install` from the init image, sized and identified for the pod by `fit`. The
+ * securityContext passes Pod Security Admission "restricted" on its own, and sets a runAsUser
+ * only where the pod's would make it root: otherwise the image's numeric USER applies, so
+ * platforms that assign UIDs per namespace (OpenShift) can still override it.
  */
-export function installContainer(volumeName: string, settings: MutationSettings): Container {
-  // The same for every pod with the usual volume name: build it once per settings, frozen.
-  const cached = volumeName === VOLUME_BASE_NAME ? CACHE.get(settings) : undefined;
-  if (cached !== undefined) return cached;
-  const built = buildInstallContainer(volumeName, settings);
-  if (volumeName === VOLUME_BASE_NAME) CACHE.set(settings, built);
+export function installContainer(
+  volumeName: string,
+  settings: MutationSettings,
+  fit: Pick<InstallerFit, "resources" | "runAsUser">,
+): Container {
+  // Most pods get one of four containers per settings: build each once, frozen.
+  const shared =
+    volumeName === VOLUME_BASE_NAME &&
+    (fit.resources === null || fit.resources === settings.installerResources.requirements);
+  if (!shared) return buildInstallContainer(volumeName, settings, fit);
+  const key = `${fit.resources === null ? "none" : "sized"}|${fit.runAsUser ?? ""}`;
+  let cache = CACHE.get(settings);
+  if (cache === undefined) CACHE.set(settings, (cache = new Map<string, Container>()));
+  let built = cache.get(key);
+  if (built === undefined)
+    cache.set(key, (built = buildInstallContainer(volumeName, settings, fit)));
   return built;
 }
 
-const CACHE = new WeakMap<MutationSettings, Container>();
+const CACHE = new WeakMap<MutationSettings, Map<string, Container>>();
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null) {
@@ -50,27 +62,27 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function buildInstallContainer(volumeName: string, settings: MutationSettings): Container {
+function buildInstallContainer(
+  volumeName: string,
+  settings: MutationSettings,
+  fit: Pick<InstallerFit, "resources" | "runAsUser">,
+): Container {
   const container: Record<string, unknown> = {
     name: INSTALL_CONTAINER_NAME,
     image: settings.initImage,
     command: [settings.binaryPathInImage, "install", binaryPath(settings)],
-    resources: {
-      // Tiny on purpose: a pod's effective request is the max of its init containers and the sum
-      // of its containers, so this never changes where or whether the pod schedules.
-      requests: { cpu: "10m", memory: "16Mi" },
-      limits: { cpu: "100m", memory: "32Mi" },
-    },
-    securityContext: {
-      runAsNonRoot: true,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ["ALL"] },
-      seccompProfile: { type: "RuntimeDefault" },
-    },
-    terminationMessagePolicy: "FallbackToLogsOnError",
-    volumeMounts: [{ name: volumeName, mountPath: settings.mountPath }],
   };
+  if (fit.resources !== null) container["resources"] = fit.resources;
+  container["securityContext"] = {
+    runAsNonRoot: true,
+    ...(fit.runAsUser === null ? {} : { runAsUser: fit.runAsUser }),
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+  container["terminationMessagePolicy"] = "FallbackToLogsOnError";
+  container["volumeMounts"] = [{ name: volumeName, mountPath: settings.mountPath }];
   if (settings.initImagePullPolicy !== null) {
     container["imagePullPolicy"] = settings.initImagePullPolicy;
   }

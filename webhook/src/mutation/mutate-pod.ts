@@ -12,6 +12,7 @@ import { copyWith } from "./copy-with.js";
 import { terminationGraceMs } from "./container-options.js";
 import { isSet, NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "./entrypoint.js";
 import { installContainer, installVolume, pickVolumeName } from "./install-container.js";
+import { fitInstaller } from "./installer-fit.js";
 import { injectionPatch, podPatch } from "./pod-patch.js";
 import {
   allContainers,
@@ -132,14 +133,16 @@ function inject(
   const { pod, annotations } = prepared;
   const spec = pod.spec;
   const wrappedNames = chosen.map(p => p.container.name);
+  const fit = fitInstaller(pod, settings);
   const status: PodStatus = {
     version: settings.version,
     decision: "injected",
     wrapped: wrappedNames,
     skipped,
+    qos: fit.qos,
   };
   const volumeName = pickVolumeName(spec.volumes ?? []);
-  const install = installContainer(volumeName, settings);
+  const install = installContainer(volumeName, settings, fit);
   const terminationMs = terminationGraceMs(spec.terminationGracePeriodSeconds);
   const selected = new Set(chosen.map(p => p.container));
   const wrap = (c: Container): Container => {

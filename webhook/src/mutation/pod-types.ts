@@ -18,6 +18,14 @@ export interface SecurityContext extends JsonObject {
   readonly windowsOptions?: { readonly hostProcess?: boolean };
 }
 
+/** Quantities by resource name ("cpu", "memory", …), as text: parsed only where needed. */
+export type ResourceList = Readonly<Record<string, unknown>>;
+
+export interface ResourceRequirements extends JsonObject {
+  readonly requests?: ResourceList;
+  readonly limits?: ResourceList;
+}
+
 export interface Container extends JsonObject {
   readonly name: string;
   readonly image?: string;
@@ -27,6 +35,7 @@ export interface Container extends JsonObject {
   /** Only on init containers: "Always" makes it a native sidecar. */
   readonly restartPolicy?: string;
   readonly securityContext?: SecurityContext;
+  readonly resources?: ResourceRequirements;
 }
 
 export interface Volume extends JsonObject {
@@ -42,6 +51,8 @@ export interface PodSpec extends JsonObject {
   readonly nodeSelector?: Readonly<Record<string, string>>;
   readonly securityContext?: SecurityContext;
   readonly affinity?: JsonObject;
+  /** Pod-level resources (PodLevelResources): when set, they alone decide the QoS class. */
+  readonly resources?: ResourceRequirements;
 }
 
 export interface ObjectMeta extends JsonObject {

@@ -1,5 +1,15 @@
 // What the mutation needs from the configuration: the webhook's config narrows to this at start.
 
+import type { ResourceRequirements } from "./pod-types.js";
+import type { Nanos } from "./quantity.js";
+
+/** The installer's size in Burstable pods; its limits also cap it in Guaranteed ones. */
+export interface InstallerResources {
+  readonly requirements: ResourceRequirements;
+  readonly cpuLimit: Nanos;
+  readonly memoryLimit: Nanos;
+}
+
 export interface MutationSettings {
   /** podinit version written into the `podinit.dev/status` annotation. */
   readonly version: string;
@@ -19,6 +29,9 @@ export interface MutationSettings {
   readonly pid1Entrypoints: readonly string[];
   /** Taken off terminationGracePeriodSeconds so podinit kills stragglers before the kubelet does. */
   readonly graceMarginMs: number;
+  /** The installer's runAsUser where it would otherwise run as root: the init image's USER. */
+  readonly installerUser: number;
+  readonly installerResources: InstallerResources;
 }
 
 export const DEFAULT_INJECTOR_CONTAINERS: readonly string[] = Object.freeze([
@@ -51,6 +64,12 @@ export const DEFAULT_EXCLUDED_NAMESPACES: readonly string[] = Object.freeze([
   "kube-public",
   "kube-node-lease",
 ]);
+
+/** The installer's default size: a 0.5 MB copy needs under 1 MiB of memory and a few ms of CPU. */
+export const DEFAULT_INSTALLER_REQUESTS = "cpu=10m,memory=16Mi";
+export const DEFAULT_INSTALLER_LIMITS = "cpu=100m,memory=32Mi";
+/** The init image's numeric USER (images/podinit/Containerfile). */
+export const DEFAULT_INSTALLER_USER = 65532;
 
 /** The install container and the marker that a pod was already injected. */
 export const INSTALL_CONTAINER_NAME = "podinit-install";

@@ -2,12 +2,15 @@
 
 import type { ContainerSkipReason } from "./select-containers.js";
 import type { RecordedSkipReason } from "./pod-skip.js";
+import type { QosClass } from "./pod-qos.js";
 
 export interface InjectedStatus {
   readonly version: string;
   readonly decision: "injected";
   readonly wrapped: readonly string[];
   readonly skipped: Readonly<Record<string, ContainerSkipReason>>;
+  /** The pod's QoS class, which the installer was sized to keep. */
+  readonly qos: QosClass;
 }
 
 export interface SkippedStatus {
