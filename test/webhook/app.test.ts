@@ -225,19 +225,22 @@ describe("health and metrics", () => {
     await post(t, reviewOf(loadPodFixture("nginx-deployment")));
     await post(t, reviewOf(loadPodFixture("windows-iis")));
     await post(t, reviewOf(loadPodFixture("windows-iis")));
+    // The API server's second call for an injected pod: its own outcome, not a second injection.
+    await post(t, reviewOf(loadPodFixture("already-injected")));
     await post(t, "{");
     const res = await t.app.inject({ url: "/metrics" });
     expect(res.headers["content-type"]).toMatch(/^text\/plain; version=0.0.4/);
     const text = res.body;
     expect(text).toContain('podinit_webhook_reviews_total{decision="injected"} 1');
     expect(text).toContain('podinit_webhook_reviews_total{decision="skipped"} 2');
+    expect(text).toContain('podinit_webhook_reviews_total{decision="reinvoked"} 1');
     expect(text).toContain("podinit_webhook_pods_injected_total 1");
     expect(text).toContain('podinit_webhook_pods_skipped_total{reason="windows"} 2');
     expect(text).toContain('podinit_webhook_errors_total{code="ERR_REVIEW_NOT_JSON"} 1');
-    expect(text).toContain("podinit_webhook_review_duration_seconds_count 3");
-    expect(text).toContain('podinit_webhook_review_duration_seconds_bucket{le="+Inf"} 3');
+    expect(text).toContain("podinit_webhook_review_duration_seconds_count 4");
+    expect(text).toContain('podinit_webhook_review_duration_seconds_bucket{le="+Inf"} 4');
     expect(text).toContain('podinit_webhook_build_info{version="0.1.0-test"} 1');
-    expect(text).toContain('podinit_webhook_http_requests_total{route="/mutate",status="200"} 3');
+    expect(text).toContain('podinit_webhook_http_requests_total{route="/mutate",status="200"} 4');
     expect(text).toContain('podinit_webhook_http_requests_total{route="/mutate",status="400"} 1');
   });
 });

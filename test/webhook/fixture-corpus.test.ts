@@ -26,7 +26,7 @@ const EXPECTED: Record<
   string,
   { decision: string; reason?: string; wrapped?: string[]; skipped?: Record<string, string> }
 > = {
-  "already-injected": { decision: "skipped", reason: "already-injected" },
+  "already-injected": { decision: "reinvoked", wrapped: [] },
   "argo-workflow-step": {
     decision: "injected",
     wrapped: ["wait", "main"],

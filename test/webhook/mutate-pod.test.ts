@@ -32,6 +32,10 @@ function parsedCommand(container: Container) {
   return parsed.invocation;
 }
 
+function status(pod: Pod): unknown {
+  return JSON.parse(pod.metadata?.annotations?.["podinit.dev/status"] ?? "null");
+}
+
 describe("command and args", () => {
   it("runs the original command under podinit and leaves args alone", () => {
     const result = mutate(
@@ -213,6 +217,62 @@ describe("the installer keeps the pod's QoS class and runs as non-root", () => {
   ])("sets no runAsUser for %s: the image's or the platform's applies", (_, spec) => {
     const root = app("app", { securityContext: { runAsUser: 0 } });
     expect(installerOf(podWith([root], { spec }))?.securityContext?.runAsUser).toBeUndefined();
+  });
+});
+
+describe("reinvocation: another webhook changed the pod after podinit", () => {
+  const injectedPod = () => mutate(podWith([app("web")])).pod;
+  const withAdded = (pod: Pod, spec: Partial<Pod["spec"]>): Pod =>
+    deepFreeze({ ...pod, spec: { ...pod.spec, ...spec } });
+
+  it("wraps a container added since, and touches nothing else but the status", () => {
+    const first = injectedPod();
+    const shipper = app("log-shipper", { command: ["/ship", "--to", "loki"] });
+    const added = withAdded(first, { containers: [...first.spec.containers, shipper] });
+    const again = mutatePod(added, "apps", TEST_SETTINGS);
+    expect(again.decision).toBe("reinvoked");
+    expect(again.wrapped).toEqual(["log-shipper"]);
+    expect(parsedCommand(containerOf(again.pod, "log-shipper")).command).toEqual(shipper.command);
+    expect(containerOf(again.pod, "log-shipper").volumeMounts).toEqual([
+      { name: "podinit", mountPath: "/.podinit", readOnly: true },
+    ]);
+    expect(again.pod.spec.initContainers).toEqual(added.spec.initContainers);
+    expect(again.pod.spec.volumes).toBe(added.spec.volumes);
+    expect(
+      again.patch
+        .map(op => op.path)
+        .every(path => /^\/(spec\/containers\/1|metadata\/annotations)/.test(path)),
+    ).toBe(true);
+    expect(status(again.pod)).toMatchObject({
+      decision: "injected",
+      wrapped: ["web", "log-shipper"],
+    });
+    expect(mutatePod(again.pod, "apps", TEST_SETTINGS).patch).toEqual([]);
+  });
+
+  it("wraps a native sidecar added since with the volume the pod already has", () => {
+    const first = mutate(
+      podWith([app("web")], { spec: { volumes: [{ name: "podinit", emptyDir: {} }] } }),
+    ).pod;
+    const proxy = app("proxy", { restartPolicy: "Always", command: ["/proxy"] });
+    const added = withAdded(first, {
+      initContainers: [...(first.spec.initContainers ?? []), proxy],
+    });
+    const again = mutatePod(added, "apps", TEST_SETTINGS);
+    expect(again.wrapped).toEqual(["proxy"]);
+    expect(containerOf(again.pod, "proxy").volumeMounts?.[0]?.name).toBe("podinit-1");
+    expect(again.pod.spec.initContainers?.filter(c => c.name === "podinit-install")).toHaveLength(
+      1,
+    );
+  });
+
+  it("leaves another injector's container added since unwrapped, and the pod as it was", () => {
+    const first = injectedPod();
+    const istio = app("istio-proxy", { command: ["/usr/local/bin/pilot-agent"] });
+    const added = withAdded(first, { containers: [...first.spec.containers, istio] });
+    const again = mutatePod(added, "apps", TEST_SETTINGS);
+    expect(again.pod).toBe(added);
+    expect(again.decision).toBe("reinvoked");
   });
 });
 
@@ -425,10 +485,6 @@ describe("which containers", () => {
 });
 
 describe("pods that are skipped", () => {
-  function status(pod: Pod): unknown {
-    return JSON.parse(pod.metadata?.annotations?.["podinit.dev/status"] ?? "null");
-  }
-
   it.each([
     ["opted-out", podWith([app()], { annotations: { "podinit.dev/inject": "false" } })],
     ["windows", podWith([app()], { spec: { os: { name: "windows" } } })],
@@ -448,18 +504,27 @@ describe("pods that are skipped", () => {
     expect(result.reason).toBe("namespace-excluded");
   });
 
-  it("returns mirror pods and injected pods as the very same object", () => {
+  it("returns mirror pods and injected pods seen again as the very same object", () => {
     const mirror = podWith([app()], { annotations: { "kubernetes.io/config.mirror": "abc" } });
     expect(mutate(mirror).pod).toBe(mirror);
     const injected = mutate(podWith([app()])).pod;
     const again = mutatePod(injected, "apps", TEST_SETTINGS);
     expect(again.pod).toBe(injected);
-    expect(again.reason).toBe("already-injected");
+    expect(again.decision).toBe("reinvoked");
+    expect(again.wrapped).toEqual([]);
   });
 
-  it("treats a command that already starts with podinit as injected", () => {
+  it("leaves a pod wrapped by hand alone: a command already starting with podinit", () => {
     const pod = podWith([app("a", { command: ["/opt/bin/podinit", "--", "/app"] }), app("b")]);
     expect(mutate(pod).pod).toBe(pod);
+    expect(mutate(pod).reason).toBe("already-injected");
+  });
+
+  it("leaves a pod alone whose own init container is named podinit-install: a second would clash", () => {
+    const own = app("podinit-install", { command: ["/setup"] });
+    const pod = podWith([app()], { spec: { initContainers: [own] } });
+    expect(mutate(pod).pod).toBe(pod);
+    expect(mutate(pod).reason).toBe("already-injected");
   });
 
   it("records what was wrapped and skipped, with the version", () => {

@@ -44,7 +44,7 @@ const NO_LOOKUP: EntrypointLookup = Object.freeze({
 
 export const noEntrypointResolver: EntrypointResolver = () => NO_LOOKUP;
 
-export type Decision = "injected" | "skipped" | "ignored" | "failed-open";
+export type Decision = "injected" | "reinvoked" | "skipped" | "ignored" | "failed-open";
 
 export interface AdmissionOutcome {
   readonly decision: Decision;

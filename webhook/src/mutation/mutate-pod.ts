@@ -13,10 +13,13 @@ import { terminationGraceMs } from "./container-options.js";
 import { isSet, NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "./entrypoint.js";
 import { installContainer, installVolume, pickVolumeName } from "./install-container.js";
 import { fitInstaller } from "./installer-fit.js";
+import { podQosClass } from "./pod-qos.js";
 import { injectionPatch, podPatch } from "./pod-patch.js";
 import {
   allContainers,
+  installedVolume,
   podSkipReason,
+  startsWithPodinit,
   type PodSkipReason,
   type RecordedSkipReason,
 } from "./pod-skip.js";
@@ -29,7 +32,7 @@ import {
   type ContainerSkipReason,
   type Selection,
 } from "./select-containers.js";
-import type { MutationSettings } from "./settings.js";
+import { INSTALL_CONTAINER_NAME, type MutationSettings } from "./settings.js";
 import { formatStatus, type PodStatus } from "./status.js";
 import { wrapContainer } from "./wrap-container.js";
 
@@ -39,7 +42,8 @@ export interface MutationResult {
   readonly pod: Pod;
   /** The JSON Patch that turns the original pod into `pod`, computed by fast-json-patch. */
   readonly patch: readonly Operation[];
-  readonly decision: "injected" | "skipped";
+  /** "reinvoked": a pod injected on an earlier pass, completed (`wrapped`) or left as it was. */
+  readonly decision: "injected" | "skipped" | "reinvoked";
   readonly reason: PodSkipReason | null;
   readonly wrapped: readonly string[];
   readonly skippedContainers: Readonly<Record<string, ContainerSkipReason>>;
@@ -55,13 +59,15 @@ export interface PreparedPod {
   readonly skip: PodSkipReason | null;
   /** null when the whole pod is skipped: nobody asks which containers were chosen then. */
   readonly selection: Selection | null;
+  /** The volume of our installer when an earlier pass injected this pod, else null. */
+  readonly installed: string | null;
 }
 
 export function preparePod(pod: Pod, namespace: string, settings: MutationSettings): PreparedPod {
   const annotations = indexAnnotations(pod.metadata?.annotations);
   const skip = podSkipReason(pod, namespace, annotations, settings);
   const selection = skip === null ? readSelection(annotations, allContainers(pod)) : null;
-  return { pod, namespace, annotations, skip, selection };
+  return { pod, namespace, annotations, skip, selection, installed: installedVolume(pod) };
 }
 
 /**
@@ -104,8 +110,9 @@ export function mutatePrepared(
   if (podReason !== null) return recordSkip(pod, podReason, {}, warnings, settings);
 
   const spec = pod.spec;
+  const { installed } = prepared;
   const planned = planContainers(
-    spec.initContainers ?? [],
+    ownInitContainers(pod, installed),
     spec.containers,
     annotations,
     selection ?? readSelection(annotations, allContainers(pod)),
@@ -114,12 +121,99 @@ export function mutatePrepared(
     lookupFailed,
   );
   warnings.push(...planned.warnings);
-  const skipped = skippedByName(planned.plans);
-  const chosen = planned.plans.filter(p => p.skip === null);
+  // On reinvocation, containers wrapped on an earlier pass are done; only newcomers are planned.
+  const done = (c: Container): boolean => installed !== null && startsWithPodinit(c, settings);
+  const plans = planned.plans.filter(p => !done(p.container));
+  const skipped = skippedByName(plans);
+  const chosen = plans.filter(p => p.skip === null);
+  if (installed !== null) {
+    const wrappedBefore = planned.plans.filter(p => done(p.container)).map(p => p.container.name);
+    return reinject(prepared, settings, { chosen, wrappedBefore, resolved, warnings, skipped });
+  }
   if (chosen.length === 0)
     return recordSkip(pod, "no-eligible-containers", skipped, warnings, settings);
 
   return inject(prepared, settings, chosen, resolved, warnings, skipped);
+}
+
+/** The init containers that are the pod's own: all of them, less our installer on reinvocation. */
+function ownInitContainers(pod: Pod, installed: string | null): readonly Container[] {
+  const all = pod.spec.initContainers ?? [];
+  return installed === null ? all : all.filter(c => c.name !== INSTALL_CONTAINER_NAME);
+}
+
+interface Reinvocation {
+  readonly chosen: readonly ContainerPlan[];
+  readonly wrappedBefore: readonly string[];
+  readonly resolved: ResolvedEntrypoints;
+  readonly warnings: string[];
+  readonly skipped: Readonly<Record<string, ContainerSkipReason>>;
+}
+
+/**
+ * A pod injected on an earlier pass, seen again: another webhook may have added containers since
+ * (a log shipper, a proxy). Those are wrapped with the volume already there and the status is
+ * brought up to date; nothing else is added twice. With nothing new, the pod stays as it is.
+ */
+function reinject(
+  prepared: PreparedPod,
+  settings: MutationSettings,
+  pass: Reinvocation,
+): MutationResult {
+  const { pod, annotations, installed } = prepared;
+  const newcomers = pass.chosen.map(p => p.container.name);
+  const unchanged: MutationResult = {
+    pod,
+    patch: [],
+    decision: "reinvoked",
+    reason: null,
+    wrapped: [],
+    skippedContainers: {},
+    warnings: [],
+  };
+  if (newcomers.length === 0 || installed === null) return unchanged;
+  const spec = pod.spec;
+  const wrap = wrapper(pod, annotations, settings, pass, installed);
+  const status: PodStatus = {
+    version: settings.version,
+    decision: "injected",
+    wrapped: allContainers(pod)
+      .map(c => c.name)
+      .filter(name => pass.wrappedBefore.includes(name) || newcomers.includes(name)),
+    skipped: pass.skipped,
+    qos: podQosClass(pod),
+  };
+  const mutated = copyWith(withStatus(pod, status), {
+    spec: copyWith(spec, {
+      initContainers: (spec.initContainers ?? []).map(wrap),
+      containers: spec.containers.map(wrap),
+    }),
+  });
+  return {
+    ...unchanged,
+    pod: mutated,
+    patch: podPatch(pod, mutated),
+    wrapped: newcomers,
+    warnings: unique(pass.warnings),
+  };
+}
+
+/** Wraps the chosen containers in place (the same object for every other one). */
+function wrapper(
+  pod: Pod,
+  annotations: PreparedPod["annotations"],
+  settings: MutationSettings,
+  pass: Pick<Reinvocation, "chosen" | "resolved" | "warnings">,
+  volumeName: string,
+): (c: Container) => Container {
+  const terminationMs = terminationGraceMs(pod.spec.terminationGracePeriodSeconds);
+  const selected = new Set(pass.chosen.map(p => p.container));
+  return c => {
+    if (!selected.has(c)) return c;
+    const { prefix, warnings } = commandPrefix(annotations, c.name, terminationMs, settings);
+    pass.warnings.push(...warnings);
+    return wrapContainer(c, prefix, volumeName, settings, pass.resolved.get(c.name));
+  };
 }
 
 function inject(
@@ -143,19 +237,7 @@ function inject(
   };
   const volumeName = pickVolumeName(spec.volumes ?? []);
   const install = installContainer(volumeName, settings, fit);
-  const terminationMs = terminationGraceMs(spec.terminationGracePeriodSeconds);
-  const selected = new Set(chosen.map(p => p.container));
-  const wrap = (c: Container): Container => {
-    if (!selected.has(c)) return c;
-    const { prefix, warnings: flagWarnings } = commandPrefix(
-      annotations,
-      c.name,
-      terminationMs,
-      settings,
-    );
-    warnings.push(...flagWarnings);
-    return wrapContainer(c, prefix, volumeName, settings, resolved.get(c.name));
-  };
+  const wrap = wrapper(pod, annotations, settings, { chosen, resolved, warnings }, volumeName);
   const initContainers = (spec.initContainers ?? []).map(wrap);
   const mutated = copyWith(withStatus(pod, status), {
     spec: copyWith(spec, {

@@ -40,16 +40,32 @@ export function podSkipReason(
   return null;
 }
 
-/** Our install container, or a command already starting with podinit (reinvocation, or by hand). */
+/**
+ * A command already starting with podinit, or a container named like our installer, in a pod that
+ * our installer did not fill: wrapped by hand (or by another tool), so nothing here is ours to
+ * complete, and adding a second installer would clash.
+ */
 export function isAlreadyInjected(pod: Pod, settings: MutationSettings): boolean {
-  const ours = binaryPath(settings);
+  if (installedVolume(pod) !== null) return false;
   return allContainers(pod).some(
-    c => c.name === INSTALL_CONTAINER_NAME || isPodinitPath(c.command?.[0], ours),
+    c => c.name === INSTALL_CONTAINER_NAME || startsWithPodinit(c, settings),
   );
 }
 
-function isPodinitPath(first: string | undefined, ours: string): boolean {
-  return first === ours || (first !== undefined && /(^|\/)podinit$/.test(first));
+/**
+ * The volume our installer fills, when this pod was injected by us before: the API server calls the
+ * webhook again (reinvocation) after other admission plugins changed the pod.
+ */
+export function installedVolume(pod: Pod): string | null {
+  const install = pod.spec.initContainers?.find(c => c.name === INSTALL_CONTAINER_NAME);
+  if (install === undefined) return null;
+  return install.volumeMounts?.[0]?.name ?? null;
+}
+
+/** A container whose command already runs podinit: wrapped on an earlier pass, or by hand. */
+export function startsWithPodinit(container: Container, settings: MutationSettings): boolean {
+  const first = container.command?.[0];
+  return first === binaryPath(settings) || (first !== undefined && /(^|\/)podinit$/.test(first));
 }
 
 function isWindowsPod(pod: Pod): boolean {
