@@ -22,6 +22,7 @@ interface MutatingWebhook {
   rules: Record<string, unknown>[];
   namespaceSelector: { matchExpressions: Expression[]; matchLabels?: unknown };
   objectSelector: { matchExpressions: Expression[]; matchLabels?: unknown };
+  matchConditions?: { name: string; expression: string }[];
 }
 
 async function webhook(values = {}): Promise<MutatingWebhook> {
@@ -60,16 +61,19 @@ describe("the MutatingWebhookConfiguration", () => {
     expect(w.reinvocationPolicy).toBe("IfNeeded");
   });
 
-  it("is called for pod CREATE only", async () => {
-    expect((await webhook()).rules).toEqual([
+  it("is called for pod CREATE, and UPDATE of the pods it injected", async () => {
+    const w = await webhook();
+    expect(w.rules).toEqual([
       {
         apiGroups: [""],
         apiVersions: ["v1"],
         resources: ["pods"],
-        operations: ["CREATE"],
+        operations: ["CREATE", "UPDATE"],
         scope: "Namespaced",
       },
     ]);
+    // The API server evaluates the expression; the real clusters' suites show it selects right.
+    expect(w.matchConditions?.map(c => c.name)).toEqual(["creates-and-updates-of-injected-pods"]);
   });
 
   it("calls the chart's Service on /mutate", async () => {

@@ -11,6 +11,7 @@ import {
   type PreparedPod,
 } from "../mutation/mutate-pod.js";
 import type { Pod } from "../mutation/pod-types.js";
+import { restoreWrappedCommands } from "../mutation/pod-update.js";
 import { readPod } from "../mutation/read-pod.js";
 import type { MutationSettings } from "../mutation/settings.js";
 import type { AdmissionRequest } from "./types.js";
@@ -44,7 +45,8 @@ const NO_LOOKUP: EntrypointLookup = Object.freeze({
 
 export const noEntrypointResolver: EntrypointResolver = () => NO_LOOKUP;
 
-export type Decision = "injected" | "reinvoked" | "skipped" | "ignored" | "failed-open";
+export type Decision =
+  "injected" | "reinvoked" | "restored" | "skipped" | "ignored" | "failed-open";
 
 export interface AdmissionOutcome {
   readonly decision: Decision;
@@ -67,15 +69,13 @@ function outcome(
   return { decision, reason, patch: [], warnings: [], mutation: null, failure: null, ...fields };
 }
 
-/** Pod CREATE on the pod itself; anything else is answered "allowed" untouched. */
-function isPodCreate(request: AdmissionRequest): boolean {
+/** CREATE or UPDATE of the pod itself, or null: anything else is answered "allowed" untouched. */
+function podOperation(request: AdmissionRequest): "CREATE" | "UPDATE" | null {
   const kind = request.kind;
-  return (
-    kind.kind === "Pod" &&
-    (kind.group ?? "") === "" &&
-    request.operation === "CREATE" &&
-    (request.subResource ?? "") === ""
-  );
+  const operation = request.operation;
+  if (kind.kind !== "Pod" || (kind.group ?? "") !== "" || (request.subResource ?? "") !== "")
+    return null;
+  return operation === "CREATE" || operation === "UPDATE" ? operation : null;
 }
 
 /**
@@ -87,7 +87,9 @@ export function admitPod(
   settings: MutationSettings,
   resolveEntrypoints: EntrypointResolver,
 ): AdmissionOutcome | Promise<AdmissionOutcome> {
-  if (!isPodCreate(request)) return outcome("ignored", "not-a-pod-create");
+  const operation = podOperation(request);
+  if (operation === null) return outcome("ignored", "not-a-pod");
+  if (operation === "UPDATE") return admitUpdate(request, settings);
   const pod = readPod(request.object);
   if (pod === null) {
     return outcome("failed-open", "malformed-pod", {
@@ -103,6 +105,23 @@ export function admitPod(
     const lookup = only.size === 0 ? NO_LOOKUP : resolveEntrypoints(pod, namespace, only);
     if (isPromise(lookup)) return lookup.then(found => mutate(prepared, settings, found), failOpen);
     return mutate(prepared, settings, lookup);
+  } catch (thrown) {
+    return failOpen(thrown);
+  }
+}
+
+/**
+ * An update of a pod: only the commands podinit wrapped are ever put back (see pod-update.ts);
+ * every other update passes untouched, and a pod that cannot be read passes too.
+ */
+function admitUpdate(request: AdmissionRequest, settings: MutationSettings): AdmissionOutcome {
+  const pod = readPod(request.object);
+  const oldPod = readPod(request.oldObject);
+  if (pod === null || oldPod === null) return outcome("ignored", "update-untouched");
+  try {
+    const result = restoreWrappedCommands(pod, oldPod, settings);
+    if (result.restored.length === 0) return outcome("ignored", "update-untouched");
+    return outcome("restored", null, { patch: result.patch });
   } catch (thrown) {
     return failOpen(thrown);
   }

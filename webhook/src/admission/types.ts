@@ -19,6 +19,8 @@ export interface AdmissionRequest {
   readonly name?: string;
   /** The object being admitted, raw JSON exactly as the API server sent it. */
   readonly object?: unknown;
+  /** On UPDATE: the pod as it is stored now. */
+  readonly oldObject?: unknown;
   readonly dryRun?: boolean;
 }
 
