@@ -79,8 +79,10 @@ export async function createPod(cluster: Cluster, pod: PodManifest): Promise<Liv
 }
 
 /** `kubectl apply`, as a user re-applies a manifest; kubectl's result as a value. */
-export async function applyPod(cluster: Cluster, pod: PodManifest) {
-  return kubectl(cluster, ["apply", "-o", "json", "-f", "-"], {
+/** `kubectl apply` of the pod's manifest: client-side, or server-side apply with `serverSide`. */
+export async function applyPod(cluster: Cluster, pod: PodManifest, serverSide = false) {
+  const mode = serverSide ? ["--server-side"] : [];
+  return kubectl(cluster, ["apply", ...mode, "-o", "json", "-f", "-"], {
     input: JSON.stringify({ apiVersion: "v1", kind: "Pod", ...pod }),
   });
 }
