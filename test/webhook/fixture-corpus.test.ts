@@ -4,7 +4,10 @@ import { applyPatch, deepClone, type Operation } from "fast-json-patch";
 import { Pod as PodModel } from "kubernetes-models/v1/Pod";
 import { describe, expect, it } from "vitest";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
+import { podQosClass } from "../../webhook/src/mutation/pod-qos.js";
+import type { Pod } from "../../webhook/src/mutation/pod-types.js";
 import { readPod } from "../../webhook/src/mutation/read-pod.js";
+import { DEFAULT_INSTALLER_USER } from "../../webhook/src/mutation/settings.js";
 import { loadPodFixture, podFixtureNames } from "../fixtures/load.js";
 import { restrictedViolations } from "./helpers/psa-restricted.js";
 import { TEST_SETTINGS } from "./helpers/settings.js";
@@ -150,15 +153,25 @@ describe("fixture corpus", () => {
     expect(again.pod).toEqual(result.pod);
   });
 
-  it.each(NAMES)("%s: a pod that passed PSA restricted still passes", name => {
+  const RESTRICTED = NAMES.filter(n => restrictedViolations(loadPodFixture(n)).length === 0);
+
+  it.each(RESTRICTED)("%s: a pod that passed PSA restricted still passes", name => {
+    expect(restrictedViolations(mutateFixture(name).result.pod)).toEqual([]);
+  });
+
+  it.each(NAMES)("%s: the QoS class stays, and the installer never runs as root", name => {
     const { pristine, result } = mutateFixture(name);
-    if (restrictedViolations(pristine).length > 0) return;
-    expect(restrictedViolations(result.pod)).toEqual([]);
+    expect(podQosClass(result.pod)).toBe(podQosClass(pristine as Pod));
+    const install = result.pod.spec.initContainers?.find(c => c.name === "podinit-install");
+    const uid =
+      install?.securityContext?.runAsUser ??
+      result.pod.spec.securityContext?.runAsUser ??
+      DEFAULT_INSTALLER_USER;
+    expect(uid).not.toBe(0);
   });
 
   it("has PSA-restricted pods among the fixtures, so the PSA check is not vacuous", () => {
-    const restricted = NAMES.filter(n => restrictedViolations(loadPodFixture(n)).length === 0);
-    expect(restricted).toEqual(
+    expect(RESTRICTED).toEqual(
       expect.arrayContaining(["psa-restricted", "psa-restricted-openshift", "multi-container-jvm"]),
     );
   });

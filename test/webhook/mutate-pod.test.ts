@@ -96,7 +96,7 @@ describe("install container and volume", () => {
   });
 
   it("copies the binary with podinit install and passes PSA restricted without a fixed UID", () => {
-    const burstable = app("app", { resources: { requests: { cpu: "50m" } } });
+    const burstable = app("app", { resources: { requests: { cpu: "50m", memory: "64Mi" } } });
     const install = mutate(podWith([burstable])).pod.spec.initContainers?.[0];
     expect(install?.command).toEqual(["/podinit", "install", BIN]);
     expect(install?.image).toBe(TEST_SETTINGS.initImage);
@@ -155,6 +155,7 @@ describe("the installer keeps the pod's QoS class and runs as non-root", () => {
   it.each([
     ["BestEffort", podWith([app()])],
     ["Burstable", podWith([sized("50m", "64Mi", { cpu: "1", memory: "64Mi" })])],
+    ["Burstable", podWith([app("app", { resources: { requests: { cpu: "5m" } } })])],
     ["Guaranteed", podWith([sized("250m", "256Mi")])],
     [
       "Guaranteed",
@@ -183,6 +184,14 @@ describe("the installer keeps the pod's QoS class and runs as non-root", () => {
     });
   });
 
+  it("never asks more than a Burstable pod's containers, nor sets what they leave unset", () => {
+    const small = app("app", { resources: { requests: { cpu: "5m" }, limits: { cpu: "50m" } } });
+    expect(installerOf(podWith([small]))?.resources).toEqual({
+      requests: { cpu: "5m" },
+      limits: { cpu: "50m" },
+    });
+  });
+
   it("counts native sidecars with the containers when capping a Guaranteed installer", () => {
     const sidecar = { ...sized("30m", "8Mi"), name: "proxy", restartPolicy: "Always" };
     const pod = podWith([sized("20m", "8Mi")], { spec: { initContainers: [sidecar] } });
@@ -202,6 +211,24 @@ describe("the installer keeps the pod's QoS class and runs as non-root", () => {
     expect(installerOf(pod)?.resources).toBeUndefined();
     expect(podQosClass(mutate(pod).pod)).toBe("Guaranteed");
   });
+
+  it.each([
+    ["negative", { requests: { cpu: "-1", memory: "-5Mi" }, limits: { cpu: "-1" } }],
+    ["huge", { requests: { cpu: "1e999", memory: "9Ei" }, limits: { cpu: "1e999" } }],
+    ["not strings", { requests: { cpu: 5, memory: { value: 1 } }, limits: [] }],
+  ])(
+    "injects a pod whose resources are %s, with an installer of well-formed quantities",
+    (_, resources) => {
+      const result = mutate(podWith([app("app", { resources })]));
+      expect(result.decision).toBe("injected");
+      const installer = installerOf(result.pod)?.resources;
+      const quantities = [
+        ...Object.values((installer?.requests ?? {}) as Record<string, unknown>),
+        ...Object.values((installer?.limits ?? {}) as Record<string, unknown>),
+      ];
+      for (const q of quantities) expect(parseQuantity(String(q)) ?? -1n).toBeGreaterThan(0n);
+    },
+  );
 
   it("runs the installer as the init image's user when the pod runs as root", () => {
     const pod = podWith([app()], { spec: { securityContext: { runAsUser: 0 } } });

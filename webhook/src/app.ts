@@ -8,7 +8,11 @@ import Fastify, {
 } from "fastify";
 import type { RawServerDefault } from "fastify";
 import type { Server as HttpsServer } from "node:https";
-import { noEntrypointResolver, type EntrypointResolver } from "./admission/admit-pod.js";
+import {
+  noEntrypointResolver,
+  type EntrypointResolver,
+  type LimitsOf,
+} from "./admission/admit-pod.js";
 import { requestError } from "./admission/request-errors.js";
 import { allowResponseJson, REVIEW_CONTENT_TYPE } from "./admission/review.js";
 import { httpStatus, describeThrown, webhookError } from "./errors.js";
@@ -27,6 +31,8 @@ export interface AppOptions {
   /** PEM key pair; without it the app serves plain HTTP (for fastify.inject in tests). */
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
   readonly resolveEntrypoints?: EntrypointResolver;
+  /** The namespaces' LimitRanges; by default every namespace has none. */
+  readonly limitsOf?: LimitsOf;
 }
 
 export type WebhookApp = FastifyInstance<RawServerDefault | HttpsServer>;
@@ -96,6 +102,7 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
     settings: options.settings,
     metrics,
     resolveEntrypoints: options.resolveEntrypoints ?? noEntrypointResolver,
+    limitsOf: options.limitsOf ?? (() => []),
   });
   await app.register(healthRoutes, { lifecycle: options.lifecycle });
   await app.register(metricsRoute, { metrics });

@@ -12,6 +12,12 @@ import {
   type EntrypointResolver,
   type LookupEvent,
 } from "./registry/entrypoint-resolver.js";
+import {
+  NO_LIMIT_RANGES,
+  watchLimitRanges,
+  type LimitRangeEvent,
+  type LimitRangeSource,
+} from "./kube/limit-range-watch.js";
 import { pullSecretAccess } from "./registry/pull-secret-access.js";
 import type { Lifecycle } from "./routes/health.js";
 import { isKeyPair, readKeyPair, watchKeyPair } from "./tls.js";
@@ -67,6 +73,16 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const resolver: EntrypointResolver = created.resolver;
+  const limitRanges = limitRangeSource(process.env, event => {
+    if (event.kind === "listed") logger.info({ count: event.count }, "limit ranges listed");
+    else
+      logger.warn(
+        { reason: event.message, retryInMs: event.retryInMs },
+        "limit range watch failed",
+      );
+  });
+  if (limitRanges === NO_LIMIT_RANGES)
+    logger.warn({ notice: OUTSIDE_CLUSTER_LIMITS }, "configuration notice");
   const app = await buildApp({
     settings: config.mutation,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -75,6 +91,7 @@ async function main(argv: readonly string[]): Promise<number> {
     lifecycle,
     tls: pair,
     resolveEntrypoints: (pod, namespace, only) => resolver.resolve(pod, namespace, only),
+    limitsOf: namespace => limitRanges.limitsOf(namespace),
   });
   await app.listen({ port: config.port, host: config.host });
   const server = app.server as HttpsServer;
@@ -93,6 +110,9 @@ async function main(argv: readonly string[]): Promise<number> {
         );
     },
   );
+  // Ready once the LimitRanges are known, so a new replica does not fail open on every pod; a
+  // watch that cannot list in time is no reason to stay unready (pods then fail open).
+  await Promise.race([limitRanges.listed, sleep(LIMIT_RANGES_WAIT_MS, undefined, { ref: false })]);
   lifecycle.ready = true;
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : config.port;
@@ -105,6 +125,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   await sleep(config.shutdownDelayMs);
   stopWatching();
+  await limitRanges.stop();
   logger.info("draining in-flight reviews");
   // close() drops the connections that are idle now; one still answering a review becomes idle
   // once it has, and a kept-alive client would then hold the server open, so keep sweeping.
@@ -114,6 +135,21 @@ async function main(argv: readonly string[]): Promise<number> {
   logger.info("stopped");
   destination.flushSync();
   return 0;
+}
+
+const LIMIT_RANGES_WAIT_MS = 10_000;
+
+const OUTSIDE_CLUSTER_LIMITS =
+  "LimitRanges cannot be watched outside a cluster (KUBERNETES_SERVICE_HOST is unset); namespaces count as having none";
+
+/** In a cluster, the LimitRanges of every namespace from a watch; outside one, none. */
+function limitRangeSource(
+  env: Readonly<Record<string, string | undefined>>,
+  onEvent: (event: LimitRangeEvent) => void,
+): LimitRangeSource {
+  return (env["KUBERNETES_SERVICE_HOST"] ?? "") === ""
+    ? NO_LIMIT_RANGES
+    : watchLimitRanges(onEvent);
 }
 
 function countLookup(metrics: WebhookMetrics, event: LookupEvent): void {

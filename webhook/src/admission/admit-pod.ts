@@ -10,6 +10,7 @@ import {
   type MutationResult,
   type PreparedPod,
 } from "../mutation/mutate-pod.js";
+import type { NamespaceLimits } from "../mutation/limit-ranges.js";
 import type { Pod } from "../mutation/pod-types.js";
 import { restoreWrappedCommands } from "../mutation/pod-update.js";
 import { readPod } from "../mutation/read-pod.js";
@@ -44,6 +45,11 @@ const NO_LOOKUP: EntrypointLookup = Object.freeze({
 });
 
 export const noEntrypointResolver: EntrypointResolver = () => NO_LOOKUP;
+
+/** The LimitRanges of a namespace, from memory (the webhook watches them). */
+export type LimitsOf = (namespace: string) => NamespaceLimits;
+
+const NO_LIMIT_RANGES: LimitsOf = () => [];
 
 export type Decision =
   "injected" | "reinvoked" | "restored" | "skipped" | "ignored" | "failed-open";
@@ -86,6 +92,7 @@ export function admitPod(
   request: AdmissionRequest,
   settings: MutationSettings,
   resolveEntrypoints: EntrypointResolver,
+  limitsOf: LimitsOf = NO_LIMIT_RANGES,
 ): AdmissionOutcome | Promise<AdmissionOutcome> {
   const operation = podOperation(request);
   if (operation === null) return outcome("ignored", "not-a-pod");
@@ -99,7 +106,7 @@ export function admitPod(
   }
   const namespace = request.namespace ?? pod.metadata?.namespace ?? "";
   try {
-    const prepared = preparePod(pod, namespace, settings);
+    const prepared = preparePod(pod, namespace, settings, limitsOf(namespace));
     const only = containersNeedingLookup(prepared, settings);
     // Most pods set every command: they cost no lookup here.
     const lookup = only.size === 0 ? NO_LOOKUP : resolveEntrypoints(pod, namespace, only);

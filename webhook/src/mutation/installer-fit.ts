@@ -1,5 +1,6 @@
 // The installer's resources and user for one pod, chosen so the pod's QoS class and startability stay as they were.
 
+import { fitLimitRanges, type NamespaceLimits } from "./limit-ranges.js";
 import { hasPodLevelResources, podQosClass, quantityOf, type QosClass } from "./pod-qos.js";
 import type { Pod, ResourceRequirements } from "./pod-types.js";
 import { formatQuantity, parseQuantity, type Nanos } from "./quantity.js";
@@ -11,6 +12,8 @@ import {
 } from "./settings.js";
 
 export interface InstallerFit {
+  /** Why the pod cannot have an installer without breaking its namespace's LimitRanges, or null. */
+  readonly problem: string | null;
   /** The pod's QoS class before injection, and after it. */
   readonly qos: QosClass;
   /** null: the installer sets no resources (BestEffort pods, pods with pod-level resources). */
@@ -19,19 +22,37 @@ export interface InstallerFit {
   readonly runAsUser: number | null;
 }
 
-export function fitInstaller(pod: Pod, settings: MutationSettings): InstallerFit {
+export function fitInstaller(
+  pod: Pod,
+  settings: MutationSettings,
+  limits: NamespaceLimits = NO_LIMIT_RANGES,
+): InstallerFit {
   const qos = podQosClass(pod);
-  return {
-    qos,
-    resources: resourcesFor(pod, qos, settings.installerResources),
-    runAsUser: userFor(pod, settings),
-  };
+  const runAsUser = userFor(pod, settings);
+  const wanted = resourcesFor(pod, qos, settings.installerResources);
+  if (limits === "unknown") return { qos, resources: wanted, runAsUser, problem: NOT_LISTED_YET };
+  const fitted = fitLimitRanges(wanted, qos === "Guaranteed", limits, pod);
+  if (!fitted.ok)
+    return {
+      qos,
+      resources: wanted,
+      runAsUser,
+      problem: `podinit-install would break ${fitted.problem}`,
+    };
+  return { qos, resources: fitted.resources, runAsUser, problem: null };
 }
+
+const NO_LIMIT_RANGES: NamespaceLimits = Object.freeze([]);
+const NOT_LISTED_YET =
+  "the namespace's LimitRanges are not known yet (the webhook has not listed them since it started), and podinit-install could break one";
 
 /**
  * Kubernetes counts init containers in the QoS class, so the installer's resources follow the
  * class: none for BestEffort, requests equal to limits for Guaranteed, the configured size for
- * Burstable. With pod-level resources the containers share the pod's budget and need none.
+ * Burstable. With pod-level resources the containers share the pod's budget and need none. The
+ * installer never asks more than the pod's containers (and native sidecars) ask together, so
+ * the pod's effective request, what the scheduler and a ResourceQuota count, never grows; in a
+ * Burstable pod a resource the containers leave unset is left unset by the installer too.
  */
 function resourcesFor(
   pod: Pod,
@@ -39,24 +60,53 @@ function resourcesFor(
   size: InstallerResources,
 ): ResourceRequirements | null {
   if (qos === "BestEffort" || hasPodLevelResources(pod.spec.resources)) return null;
-  if (qos === "Burstable") return size.requirements;
-  // Guaranteed: no more than the app containers ask for together, so the pod's effective request
-  // (the larger of any init container's and the containers' sum) does not grow.
   const running = [
     ...pod.spec.containers,
     ...(pod.spec.initContainers ?? []).filter(c => c.restartPolicy === "Always"),
   ];
-  const quantities: Record<string, string> = {};
-  for (const [name, limit] of [
-    ["cpu", size.cpuLimit],
-    ["memory", size.memoryLimit],
-  ] as const) {
-    let total: Nanos = 0n;
-    for (const container of running) total += quantityOf(container.resources?.requests, name) ?? 0n;
-    const chosen = total > 0n && total < limit ? total : limit;
-    quantities[name] = formatQuantity(chosen, name === "memory");
-  }
-  return { requests: quantities, limits: quantities };
+  const total = (list: "requests" | "limits", name: string): Nanos =>
+    running.reduce((sum, c) => sum + (quantityOf(c.resources?.[list], name) ?? 0n), 0n);
+  const sizes = [
+    ["cpu", { request: size.cpuRequest, limit: size.cpuLimit }],
+    ["memory", { request: size.memoryRequest, limit: size.memoryLimit }],
+  ] as const;
+  const chosen = sizes.map(([name, own]) => {
+    const pods = { request: total("requests", name), limit: total("limits", name) };
+    return qos === "Guaranteed" ? guaranteedSize(pods, own) : burstableSize(pods, own);
+  });
+  // Most Burstable pods ask more than the installer: they all share one frozen object.
+  const asDefault = chosen.every(
+    (c, i) => c !== null && c.request === sizes[i]?.[1].request && c.limit === sizes[i][1].limit,
+  );
+  if (qos === "Burstable" && asDefault) return size.requirements;
+  const requests: Record<string, string> = {};
+  const limits: Record<string, string> = {};
+  chosen.forEach((c, i) => {
+    const name = sizes[i]?.[0];
+    if (c === null || name === undefined) return;
+    requests[name] = formatQuantity(c.request, name === "memory");
+    limits[name] = formatQuantity(c.limit, name === "memory");
+  });
+  return { requests, limits };
+}
+
+interface Size {
+  readonly request: Nanos;
+  readonly limit: Nanos;
+}
+
+/** The containers' total, up to the installer's own limit, as both request and limit. */
+function guaranteedSize(pods: Size, own: Size): Size {
+  const both = pods.request > 0n && pods.request < own.limit ? pods.request : own.limit;
+  return { request: both, limit: both };
+}
+
+/** The installer's own size, each side capped by the containers' total; null when they set none. */
+function burstableSize(pods: Size, own: Size): Size | null {
+  if (pods.request === 0n && pods.limit === 0n) return null;
+  const request = pods.request > 0n && pods.request < own.request ? pods.request : own.request;
+  const limit = pods.limit > 0n && pods.limit < own.limit ? pods.limit : own.limit;
+  return { request, limit: limit < request ? request : limit };
 }
 
 /**
@@ -86,6 +136,8 @@ export function parseInstallerResources(
   }
   return Object.freeze({
     requirements: Object.freeze({ requests: parsedRequests.texts, limits: parsedLimits.texts }),
+    cpuRequest: parsedRequests.values.cpu,
+    memoryRequest: parsedRequests.values.memory,
     cpuLimit: parsedLimits.values.cpu,
     memoryLimit: parsedLimits.values.memory,
   });

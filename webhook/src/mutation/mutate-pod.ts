@@ -13,6 +13,7 @@ import { terminationGraceMs } from "./container-options.js";
 import { isSet, NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "./entrypoint.js";
 import { installContainer, installVolume, pickVolumeName } from "./install-container.js";
 import { fitInstaller } from "./installer-fit.js";
+import type { NamespaceLimits } from "./limit-ranges.js";
 import { podQosClass } from "./pod-qos.js";
 import { injectionPatch, podPatch } from "./pod-patch.js";
 import {
@@ -61,13 +62,20 @@ export interface PreparedPod {
   readonly selection: Selection | null;
   /** The volume of our installer when an earlier pass injected this pod, else null. */
   readonly installed: string | null;
+  /** The LimitRanges of the pod's namespace, which the installer must keep. */
+  readonly limits: NamespaceLimits;
 }
 
-export function preparePod(pod: Pod, namespace: string, settings: MutationSettings): PreparedPod {
+export function preparePod(
+  pod: Pod,
+  namespace: string,
+  settings: MutationSettings,
+  limits: NamespaceLimits = NO_LIMIT_RANGES,
+): PreparedPod {
   const annotations = indexAnnotations(pod.metadata?.annotations);
   const skip = podSkipReason(pod, namespace, annotations, settings);
   const selection = skip === null ? readSelection(annotations, allContainers(pod)) : null;
-  return { pod, namespace, annotations, skip, selection, installed: installedVolume(pod) };
+  return { pod, namespace, annotations, skip, selection, installed: installedVolume(pod), limits };
 }
 
 /**
@@ -81,8 +89,10 @@ export function mutatePod(
   settings: MutationSettings,
   resolved: ResolvedEntrypoints = NO_RESOLVED_ENTRYPOINTS,
   lookupFailed: ReadonlySet<string> = NO_NAMES,
+  limits: NamespaceLimits = NO_LIMIT_RANGES,
 ): MutationResult {
-  return mutatePrepared(preparePod(pod, namespace, settings), settings, resolved, lookupFailed);
+  const prepared = preparePod(pod, namespace, settings, limits);
+  return mutatePrepared(prepared, settings, resolved, lookupFailed);
 }
 
 export function mutatePrepared(
@@ -227,7 +237,11 @@ function inject(
   const { pod, annotations } = prepared;
   const spec = pod.spec;
   const wrappedNames = chosen.map(p => p.container.name);
-  const fit = fitInstaller(pod, settings);
+  const fit = fitInstaller(pod, settings, prepared.limits);
+  if (fit.problem !== null) {
+    warnings.push(`${fit.problem}; admitted without podinit`);
+    return recordSkip(pod, "limit-range", skipped, warnings, settings);
+  }
   const status: PodStatus = {
     version: settings.version,
     decision: "injected",
@@ -258,6 +272,7 @@ function inject(
 }
 
 const NO_NAMES: ReadonlySet<string> = new Set();
+const NO_LIMIT_RANGES: NamespaceLimits = Object.freeze([]);
 
 /**
  * The containers a registry lookup should resolve before the mutation runs: none when the pod is

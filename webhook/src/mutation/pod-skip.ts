@@ -9,7 +9,12 @@ import { binaryPath, INSTALL_CONTAINER_NAME, type MutationSettings } from "./set
 export type UntouchedReason = "already-injected" | "mirror-pod";
 /** Skips recorded in the pod's `podinit.dev/status` annotation. */
 export type RecordedSkipReason =
-  "namespace-excluded" | "opted-out" | "windows" | "host-process" | "no-eligible-containers";
+  | "namespace-excluded"
+  | "opted-out"
+  | "windows"
+  | "host-process"
+  | "no-eligible-containers"
+  | "limit-range";
 export type PodSkipReason = UntouchedReason | RecordedSkipReason;
 
 const OS_LABEL = "kubernetes.io/os";

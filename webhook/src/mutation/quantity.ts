@@ -1,5 +1,7 @@
 // Kubernetes resource quantities ("100m", "64Mi", "1.5", "2e3") as exact values, compared and summed.
 
+import { BoundedLru } from "../registry/lookup-cache.js";
+
 /**
  * A quantity in nano units (10^-9), the finest scale Kubernetes keeps: "100m" is 10^8 and "1Ki" is
  * 1024 × 10^9. Finer fractions round up, as Kubernetes rounds them.
@@ -30,8 +32,22 @@ const BINARY_POWER: Readonly<Record<string, number>> = {
 const GRAMMAR =
   /^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:([eE][+-]?[0-9]{1,3})|(Ki|Mi|Gi|Ti|Pi|Ei)|([numkMGTPE]?))$/;
 
+/**
+ * Pods of a cluster repeat a handful of quantities ("100m", "512Mi") in every review: each is
+ * parsed once. Bounded, since the texts come from users.
+ */
+const PARSED = new BoundedLru<string, Nanos | null>(256);
+
 /** The quantity's value, or null when the text is not a quantity Kubernetes would accept. */
 export function parseQuantity(text: string): Nanos | null {
+  const known = PARSED.get(text);
+  if (known !== undefined) return known;
+  const value = text.length > 64 ? null : parseUncached(text);
+  PARSED.set(text, value);
+  return value;
+}
+
+function parseUncached(text: string): Nanos | null {
   const match = GRAMMAR.exec(text);
   if (match === null) return null;
   const [, sign = "", whole = "", fraction = "", exponent, binary, decimal] = match;

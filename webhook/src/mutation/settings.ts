@@ -3,9 +3,11 @@
 import type { ResourceRequirements } from "./pod-types.js";
 import type { Nanos } from "./quantity.js";
 
-/** The installer's size in Burstable pods; its limits also cap it in Guaranteed ones. */
+/** The installer's most in Burstable pods; its limits are also its most in Guaranteed ones. */
 export interface InstallerResources {
   readonly requirements: ResourceRequirements;
+  readonly cpuRequest: Nanos;
+  readonly memoryRequest: Nanos;
   readonly cpuLimit: Nanos;
   readonly memoryLimit: Nanos;
 }

@@ -6,6 +6,7 @@ import {
   isPromise,
   type AdmissionOutcome,
   type EntrypointResolver,
+  type LimitsOf,
 } from "../admission/admit-pod.js";
 import { allowResponseJson, REVIEW_CONTENT_TYPE } from "../admission/review.js";
 import { reviewRequestSchema } from "../admission/review-schema.js";
@@ -17,13 +18,14 @@ export interface MutateRouteOptions {
   readonly settings: MutationSettings;
   readonly metrics: WebhookMetrics;
   readonly resolveEntrypoints: EntrypointResolver;
+  readonly limitsOf: LimitsOf;
 }
 
 // Counted here rather than in an onResponse hook, which would cost every request a hook run.
 const OK_REVIEW = Object.freeze({ route: "/mutate", status: "200" });
 
 export const mutateRoute: FastifyPluginAsync<MutateRouteOptions> = (app, options) => {
-  const { settings, metrics, resolveEntrypoints } = options;
+  const { settings, metrics, resolveEntrypoints, limitsOf } = options;
   app.post(
     "/mutate",
     // No response schema: measured, fast-json-stringify cost more here than JSON.stringify.
@@ -41,7 +43,7 @@ export const mutateRoute: FastifyPluginAsync<MutateRouteOptions> = (app, options
         void reply.header("content-type", REVIEW_CONTENT_TYPE);
         return allowResponseJson(review.uid, result.patch, result.warnings);
       };
-      const result = admitPod(review, settings, resolveEntrypoints);
+      const result = admitPod(review, settings, resolveEntrypoints, limitsOf);
       return isPromise(result) ? result.then(answer) : answer(result);
     },
   );

@@ -1,0 +1,290 @@
+// The installer sized inside the namespace's LimitRanges, checked as the API server's LimitRanger checks it.
+//
+// LimitRanger runs before the webhooks (defaults for containers without resources) and again after
+// any webhook changed the pod (the API server reruns every in-tree mutating plugin), then validates
+// every container, init containers included, and the pod's totals. So the installer gets explicit
+// cpu and memory inside min, max and maxLimitRequestRatio, LimitRanger's defaults fill whatever
+// else it lacks (ephemeral-storage), and the result is validated here exactly as LimitRanger will:
+// a pod that would be rejected because of podinit is left without podinit instead.
+import {
+  isJsonObject,
+  type Container,
+  type JsonObject,
+  type Pod,
+  type ResourceRequirements,
+} from "./pod-types.js";
+import { formatQuantity, parseQuantity, type Nanos } from "./quantity.js";
+
+/** One `spec.limits[]` entry of a LimitRange. */
+export interface LimitRangeItem {
+  readonly type: string;
+  readonly min?: Readonly<Record<string, string>>;
+  readonly max?: Readonly<Record<string, string>>;
+  readonly default?: Readonly<Record<string, string>>;
+  readonly defaultRequest?: Readonly<Record<string, string>>;
+  readonly maxLimitRequestRatio?: Readonly<Record<string, string>>;
+}
+
+export interface NamespaceLimitRange {
+  readonly name: string;
+  readonly items: readonly LimitRangeItem[];
+}
+
+/** A namespace's LimitRanges, or "unknown" while the webhook's watch has not listed them yet. */
+export type NamespaceLimits = readonly NamespaceLimitRange[] | "unknown";
+
+export type LimitFit =
+  | { readonly ok: true; readonly resources: ResourceRequirements | null }
+  | { readonly ok: false; readonly problem: string };
+
+type Quantities = ReadonlyMap<string, Nanos>;
+interface Sized {
+  readonly requests: Map<string, Nanos>;
+  readonly limits: Map<string, Nanos>;
+}
+
+const SIZED = ["cpu", "memory"] as const;
+const NANOS_PER_UNIT = 1_000_000_000n;
+
+/**
+ * The installer's resources moved inside the namespace's LimitRanges: `wanted` (null: none) with
+ * cpu and memory raised to any min, lowered to any max, and the limit lowered to any ratio. Fails
+ * when the installer, or the pod with it, would break a LimitRange the pod without it keeps.
+ */
+export function fitLimitRanges(
+  wanted: ResourceRequirements | null,
+  guaranteed: boolean,
+  ranges: readonly NamespaceLimitRange[],
+  pod: Pod,
+): LimitFit {
+  if (ranges.length === 0) return { ok: true, resources: wanted };
+  const parsed = parseRanges(ranges);
+  if (typeof parsed === "string") return { ok: false, problem: parsed };
+  const sized = wanted === null ? null : within(toSized(wanted), guaranteed, parsed);
+  const resources = sized === null ? null : fromSized(sized);
+  // What LimitRanger makes of the installer: its defaults fill what the installer leaves out.
+  const installer = withDefaults(sized ?? { requests: new Map(), limits: new Map() }, parsed);
+  for (const range of parsed) {
+    for (const item of range.items.filter(i => i.type === "Container")) {
+      const broken = violation(item, installer, "Container");
+      if (broken !== null) return { ok: false, problem: `LimitRange ${range.name}: ${broken}` };
+    }
+  }
+  const before = podTotals(pod, null);
+  const after = podTotals(pod, installer);
+  for (const range of parsed) {
+    for (const item of range.items.filter(i => i.type === "Pod")) {
+      const broken = violation(item, after, "Pod");
+      if (broken !== null && violation(item, before, "Pod") === null)
+        return { ok: false, problem: `LimitRange ${range.name}: ${broken}` };
+    }
+  }
+  return { ok: true, resources };
+}
+
+interface ParsedItem {
+  readonly type: string;
+  readonly min: Quantities;
+  readonly max: Quantities;
+  readonly default: Quantities;
+  readonly defaultRequest: Quantities;
+  readonly ratio: Quantities;
+}
+
+interface ParsedRange {
+  readonly name: string;
+  readonly items: readonly ParsedItem[];
+}
+
+function parseRanges(ranges: readonly NamespaceLimitRange[]): ParsedRange[] | string {
+  const parsed: ParsedRange[] = [];
+  for (const range of ranges) {
+    const items: ParsedItem[] = [];
+    for (const item of range.items) {
+      const fields = {} as Record<keyof Omit<ParsedItem, "type">, Quantities>;
+      for (const [key, source] of [
+        ["min", item.min],
+        ["max", item.max],
+        ["default", item.default],
+        ["defaultRequest", item.defaultRequest],
+        ["ratio", item.maxLimitRequestRatio],
+      ] as const) {
+        const values = quantities(source);
+        if (typeof values === "string")
+          return `LimitRange ${range.name}: ${values} is not a quantity the webhook can read`;
+        fields[key] = values;
+      }
+      items.push({ type: item.type, ...fields });
+    }
+    parsed.push({ name: range.name, items });
+  }
+  return parsed;
+}
+
+function quantities(list: Readonly<Record<string, unknown>> | undefined): Quantities | string {
+  const values = new Map<string, Nanos>();
+  if (list === undefined) return values;
+  for (const [name, text] of Object.entries(list)) {
+    const value = typeof text === "string" ? parseQuantity(text) : null;
+    if (value === null) return `${name} '${String(text)}'`;
+    values.set(name, value);
+  }
+  return values;
+}
+
+function toSized(resources: ResourceRequirements): Sized {
+  const read = (list: JsonObject | undefined): Map<string, Nanos> => {
+    const values = new Map<string, Nanos>();
+    for (const [name, text] of Object.entries(list ?? {})) {
+      const value = typeof text === "string" ? parseQuantity(text) : null;
+      if (value !== null) values.set(name, value);
+    }
+    return values;
+  };
+  return { requests: read(resources.requests), limits: read(resources.limits) };
+}
+
+function fromSized(sized: Sized): ResourceRequirements {
+  const write = (values: ReadonlyMap<string, Nanos>): Record<string, string> =>
+    Object.fromEntries(
+      [...values].map(([name, v]) => [name, formatQuantity(v, name === "memory")]),
+    );
+  return { requests: write(sized.requests), limits: write(sized.limits) };
+}
+
+/** cpu and memory moved inside every Container item's min, max and ratio (and Pod items' max). */
+function within(sized: Sized, guaranteed: boolean, ranges: readonly ParsedRange[]): Sized {
+  const items = ranges.flatMap(r => r.items);
+  const requests = new Map(sized.requests);
+  const limits = new Map(sized.limits);
+  for (const name of SIZED) {
+    const containerItems = items.filter(i => i.type === "Container");
+    const least = largest(containerItems.map(i => i.min.get(name)));
+    const most = smallest(items.map(i => i.max.get(name)));
+    const ratio = smallest(containerItems.map(i => i.ratio.get(name)));
+    let request = requests.get(name);
+    let limit = limits.get(name);
+    if (request === undefined || limit === undefined) continue;
+    if (least !== null && request < least) request = least;
+    if (limit < request) limit = request;
+    if (most !== null && limit > most) limit = most;
+    if (request > limit) request = limit;
+    if (guaranteed) limit = request;
+    // A limit too far above the request is lowered: the installer needs little of either.
+    else if (ratio !== null && limit * NANOS_PER_UNIT > ratio * request)
+      limit = (ratio * request) / NANOS_PER_UNIT;
+    requests.set(name, request);
+    limits.set(name, limit);
+  }
+  return { requests, limits };
+}
+
+function largest(values: readonly (Nanos | undefined)[]): Nanos | null {
+  let found: Nanos | null = null;
+  for (const v of values) if (v !== undefined && (found === null || v > found)) found = v;
+  return found;
+}
+
+function smallest(values: readonly (Nanos | undefined)[]): Nanos | null {
+  let found: Nanos | null = null;
+  for (const v of values) if (v !== undefined && (found === null || v < found)) found = v;
+  return found;
+}
+
+/** LimitRanger's defaulting: per LimitRange in turn, defaults fill only what is still missing. */
+function withDefaults(sized: Sized, ranges: readonly ParsedRange[]): Sized {
+  const requests = new Map(sized.requests);
+  const limits = new Map(sized.limits);
+  for (const range of ranges) {
+    for (const item of range.items.filter(i => i.type === "Container")) {
+      for (const [name, v] of item.default) if (!limits.has(name)) limits.set(name, v);
+      for (const [name, v] of item.defaultRequest) if (!requests.has(name)) requests.set(name, v);
+    }
+  }
+  return { requests, limits };
+}
+
+/** LimitRanger's min, max and ratio checks of one item, in its words; null when kept. */
+function violation(item: ParsedItem, sized: Sized, kind: string): string | null {
+  for (const [name, least] of item.min) {
+    const broken = belowMin(name, least, sized, kind);
+    if (broken !== null) return broken;
+  }
+  for (const [name, most] of item.max) {
+    const broken = aboveMax(name, most, sized, kind);
+    if (broken !== null) return broken;
+  }
+  for (const [name, ratio] of item.ratio) {
+    const request = sized.requests.get(name) ?? 0n;
+    const limit = sized.limits.get(name) ?? 0n;
+    const rule = `${name} max limit to request ratio per ${kind} is ${show(ratio, "")}`;
+    if (request === 0n || limit === 0n) return `${rule}, but no request or limit is specified`;
+    if (limit * NANOS_PER_UNIT > ratio * request)
+      return `${rule}, but the limit ${show(limit, name)} is more than that times the request ${show(request, name)}`;
+  }
+  return null;
+}
+
+function belowMin(name: string, least: Nanos, sized: Sized, kind: string): string | null {
+  const request = sized.requests.get(name);
+  const limit = sized.limits.get(name);
+  const rule = `minimum ${name} usage per ${kind} is ${show(least, name)}`;
+  if (request === undefined) return `${rule}. No request is specified`;
+  if (request < least) return `${rule}, but request is ${show(request, name)}`;
+  if (limit !== undefined && limit < least) return `${rule}, but limit is ${show(limit, name)}`;
+  return null;
+}
+
+function aboveMax(name: string, most: Nanos, sized: Sized, kind: string): string | null {
+  const request = sized.requests.get(name);
+  const limit = sized.limits.get(name);
+  const rule = `maximum ${name} usage per ${kind} is ${show(most, name)}`;
+  if (limit === undefined) return `${rule}. No limit is specified`;
+  if (limit > most) return `${rule}, but limit is ${show(limit, name)}`;
+  if (request !== undefined && request > most)
+    return `${rule}, but request is ${show(request, name)}`;
+  return null;
+}
+
+function show(value: Nanos, name: string): string {
+  return formatQuantity(value, name === "memory" || name === "ephemeral-storage");
+}
+
+/**
+ * The pod's requests and limits as LimitRanger totals them: the containers and native sidecars
+ * summed, or a plain init container (with the sidecars started before it) when that is larger.
+ * `installer`, when given, runs first, before every other init container.
+ */
+function podTotals(pod: Pod, installer: Sized | null): Sized {
+  const totals = (pick: (c: Sized) => ReadonlyMap<string, Nanos>): Map<string, Nanos> => {
+    const sum = new Map<string, Nanos>();
+    const add = (into: Map<string, Nanos>, from: ReadonlyMap<string, Nanos>): void => {
+      for (const [name, v] of from) into.set(name, (into.get(name) ?? 0n) + v);
+    };
+    const sidecars = new Map<string, Nanos>();
+    const peak = new Map<string, Nanos>();
+    const atLeast = (values: ReadonlyMap<string, Nanos>): void => {
+      for (const [name, v] of values) if (v > (peak.get(name) ?? 0n)) peak.set(name, v);
+    };
+    if (installer !== null) atLeast(pick(installer));
+    for (const c of pod.spec.initContainers ?? []) {
+      const own = pick(sizedOf(c));
+      if (c.restartPolicy === "Always") add(sidecars, own);
+      else {
+        const during = new Map(sidecars);
+        add(during, own);
+        atLeast(during);
+      }
+    }
+    for (const c of pod.spec.containers) add(sum, pick(sizedOf(c)));
+    add(sum, sidecars);
+    atLeast(sum);
+    return peak;
+  };
+  return { requests: totals(s => s.requests), limits: totals(s => s.limits) };
+}
+
+function sizedOf(container: Container): Sized {
+  const resources = container.resources;
+  return isJsonObject(resources) ? toSized(resources) : { requests: new Map(), limits: new Map() };
+}
