@@ -1,4 +1,4 @@
-// RBAC: `get` on secrets and serviceaccounts for the pull-secret lookup, and nothing at all without it.
+// RBAC: list and watch on limitranges, and `get` on secrets and serviceaccounts for the pull-secret lookup only.
 
 import { describe, expect, it } from "vitest";
 
@@ -8,10 +8,11 @@ import { COMBINATIONS } from "./value-combinations.js";
 const RBAC_KINDS = ["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"];
 
 describe("RBAC", () => {
-  it("with registry.pullSecrets (the default) the only grant is get on secrets and serviceaccounts", async () => {
+  it("with registry.pullSecrets (the default): watch LimitRanges, get secrets and serviceaccounts", async () => {
     const objects = await renderChart();
     const role = findObject<KubeObject & { rules: unknown[] }>(objects, "ClusterRole");
     expect(role.rules).toEqual([
+      { apiGroups: [""], resources: ["limitranges"], verbs: ["list", "watch"] },
       { apiGroups: [""], resources: ["secrets", "serviceaccounts"], verbs: ["get"] },
     ]);
     expect(
@@ -38,8 +39,11 @@ describe("RBAC", () => {
     ]);
   });
 
-  it("without the pull-secret lookup there is no RBAC object at all", async () => {
+  it("without the pull-secret lookup the only grant is the LimitRange watch", async () => {
     const objects = await renderChart(COMBINATIONS["pull-secret lookup off"]);
-    expect(objects.filter(o => RBAC_KINDS.includes(o.kind))).toEqual([]);
+    const role = findObject<KubeObject & { rules: unknown[] }>(objects, "ClusterRole");
+    expect(role.rules).toEqual([
+      { apiGroups: [""], resources: ["limitranges"], verbs: ["list", "watch"] },
+    ]);
   });
 });

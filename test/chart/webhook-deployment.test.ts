@@ -126,11 +126,11 @@ describe("the webhook Deployment", () => {
     ).toBe(`example/webhook@${digest}`);
   });
 
-  it("only mounts an API token when the pull-secret lookup needs one", async () => {
+  it("mounts an API token, for the LimitRange watch, with or without the pull-secret lookup", async () => {
     expect((await deployment()).pod.automountServiceAccountToken).toBe(true);
     const off = await deployment(COMBINATIONS["pull-secret lookup off"]);
-    expect(off.pod.automountServiceAccountToken).toBe(false);
-    expect(findObject(off.objects, "ServiceAccount")["automountServiceAccountToken"]).toBe(false);
+    expect(off.pod.automountServiceAccountToken).toBe(true);
+    expect(findObject(off.objects, "ServiceAccount")["automountServiceAccountToken"]).toBe(true);
   });
 });
 
