@@ -30,6 +30,7 @@ import {
   kubeconfigPath,
   kubeletArgs,
   kubeletConfig,
+  kubeProxyConfig,
   layoutPaths,
   NODE_NAME,
   schedulerArgs,
@@ -151,6 +152,7 @@ function writeConfiguration(layout: NodeLayout): void {
   writeFileSync(paths.containerdConfig, containerdConfig(layout));
   writeFileSync(join(paths.cniConfDir, "10-podinit-test.conflist"), cniConfig());
   writeFileSync(paths.kubeletConfig, kubeletConfig(layout));
+  writeFileSync(paths.kubeProxyConfig, kubeProxyConfig(layout.dir));
 }
 
 /** Loads locally built images into the node's containerd, under the names podman gave them. */
@@ -264,6 +266,9 @@ export async function startCluster(release: ClusterRelease): Promise<Cluster> {
     await importImages(cluster, [pause]);
     createCgroupRoot(layout.cgroupRoot);
     startInNode(namespace, "kubelet", k8s("kubelet"), kubeletArgs(dir));
+    startInNode(namespace, "kube-proxy", k8s("kube-proxy"), [
+      `--config=${layoutPaths(dir).kubeProxyConfig}`,
+    ]);
     await waitFor(
       dir,
       "kubelet",

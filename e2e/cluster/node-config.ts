@@ -55,6 +55,7 @@ export function layoutPaths(dir: string) {
     cniConfDir: join(dir, "config", "cni"),
     kubeletRoot: join(dir, "kubelet"),
     kubeletConfig: join(dir, "config", "kubelet.yaml"),
+    kubeProxyConfig: join(dir, "config", "kube-proxy.yaml"),
     kubeconfigDir: join(dir, "config"),
     logs: join(dir, "logs"),
   };
@@ -166,6 +167,31 @@ export function cniConfig(): string {
         },
         { type: "loopback" },
       ],
+    },
+    null,
+    2,
+  );
+}
+
+/**
+ * kube-proxy in iptables mode, inside the node's own network namespace: Services' ClusterIPs work
+ * for pods, as on any real node (the webhook reaches the API server through `kubernetes`'s).
+ * The conntrack and route_localnet settings it would write are left alone: they are not needed
+ * for ClusterIPs, and the node's sysctls are set once by its setup.
+ */
+export function kubeProxyConfig(dir: string): string {
+  return JSON.stringify(
+    {
+      apiVersion: "kubeproxy.config.k8s.io/v1alpha1",
+      kind: "KubeProxyConfiguration",
+      clientConnection: { kubeconfig: kubeconfigPath(dir, "kube-proxy") },
+      hostnameOverride: NODE_NAME,
+      mode: "iptables",
+      clusterCIDR: POD_SUBNET,
+      conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: "0s", tcpCloseWaitTimeout: "0s" },
+      iptables: { localhostNodePorts: false },
+      metricsBindAddress: "127.0.0.1:10249",
+      healthzBindAddress: "127.0.0.1:10256",
     },
     null,
     2,
@@ -301,6 +327,8 @@ export const CLIENT_IDENTITIES: readonly { user: string; cn: string; o?: string 
   { user: "kubelet", cn: `system:node:${NODE_NAME}`, o: "system:nodes" },
   { user: "controller-manager", cn: "system:kube-controller-manager" },
   { user: "scheduler", cn: "system:kube-scheduler" },
+  // Bound to the system:node-proxier ClusterRole by the API server's bootstrap policy.
+  { user: "kube-proxy", cn: "system:kube-proxy" },
   { user: "apiserver-kubelet-client", cn: "kube-apiserver-kubelet-client", o: "system:masters" },
 ];
 

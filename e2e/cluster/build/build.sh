@@ -43,7 +43,7 @@ case "$name" in
   kubernetes-*)
     minor=${version#v1.}
     minor=${minor%%.*}
-    packages=(k8s.io/kubernetes/cmd/{kube-apiserver,kube-controller-manager,kube-scheduler,kubelet,kubectl})
+    packages=(k8s.io/kubernetes/cmd/{kube-apiserver,kube-controller-manager,kube-proxy,kube-scheduler,kubelet,kubectl})
     # Without these the cluster reports v0.0.0, and version checks (Helm's kubeVersion) fail.
     ldflags=""
     for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
