@@ -117,6 +117,12 @@ const CASES: readonly Case[] = [
     },
   },
   {
+    // Above a day (podinit's longest grace period) the webhook once wrote a flag podinit refused.
+    title: "a pod with terminationGracePeriodSeconds 100000 starts",
+    works: namespace =>
+      runsToReady(app("long-grace", namespace, { terminationGracePeriodSeconds: 100_000 })),
+  },
+  {
     title: "a Guaranteed pod stays Guaranteed",
     works: namespace =>
       admittedAs(

@@ -56,6 +56,16 @@ const BAD_VALUES: readonly [string, Values, RegExp][] = [
     /at '\/initImage\/tag': 'v1:latest' does not match pattern/,
   ],
   [
+    "an installer size that is not a resource quantity",
+    { installer: { resources: { requests: { cpu: "10 millicores" } } } },
+    /at '\/installer\/resources\/requests\/cpu': '10 millicores' does not match pattern/,
+  ],
+  [
+    "a root installer",
+    { installer: { runAsUser: 0 } },
+    /at '\/installer\/runAsUser': minimum: got 0, want 1/,
+  ],
+  [
     "a privileged port",
     { server: { port: 443 } },
     /at '\/server\/port': minimum: got 443, want 1,024/,
