@@ -160,3 +160,56 @@ describe("readLimitRange", () => {
     expect(readLimitRange(object)).toBeNull();
   });
 });
+
+// Found by an independent review that ran our output through Kubernetes' own LimitRanger.
+describe("LimitRanges, as LimitRanger rounds and reruns", () => {
+  it("lowers a limit for a ratio to whole millicores, which LimitRanger compares rounded up", () => {
+    const pod = podOf({
+      requests: { cpu: "1", memory: "1Gi" },
+      limits: { cpu: "1250m", memory: "1Gi" },
+    });
+    const result = inject(pod, [
+      range({ type: "Container", maxLimitRequestRatio: { cpu: "1.25" } }),
+    ]);
+    // 10m × 1.25 = 12.5m would be compared as 13m / 10m = 1.3 > 1.25, and rejected.
+    expect(installerOf(result.pod)?.resources?.limits).toMatchObject({ cpu: "12m" });
+  });
+
+  it("writes LimitRanger's defaults into the installer: its rerun may come before podinit injects", () => {
+    const storage = {
+      type: "Container",
+      min: { "ephemeral-storage": "10Mi" },
+      max: { "ephemeral-storage": "2Gi" },
+      defaultRequest: { "ephemeral-storage": "10Mi" },
+      default: { "ephemeral-storage": "2Gi" },
+    };
+    const result = inject(podOf(BURSTABLE), [range(storage)]);
+    expect(installerOf(result.pod)?.resources).toMatchObject({
+      requests: { "ephemeral-storage": "10Mi" },
+      limits: { "ephemeral-storage": "2Gi" },
+    });
+  });
+
+  it("keeps the defaults of a LimitRange out of a pod with pod-level resources where the pod's own fit", () => {
+    // As the webhook sees it: LimitRanger already gave the container the 500m / 512Mi defaults.
+    const pod = deepFreeze(
+      podWith(
+        [
+          app("app", {
+            resources: {
+              requests: { cpu: "100m", memory: "64Mi" },
+              limits: { cpu: "500m", memory: "512Mi" },
+            },
+          }),
+        ],
+        { spec: { resources: { limits: { cpu: "1", memory: "1Gi" } } } },
+      ),
+    );
+    const defaults = { type: "Container", default: { cpu: "500m", memory: "512Mi" } };
+    const result = inject(pod, [range(defaults)]);
+    expect(installerOf(result.pod)?.resources).toEqual({
+      requests: { cpu: "10m", memory: "16Mi" },
+      limits: { cpu: "100m", memory: "32Mi" },
+    });
+  });
+});

@@ -202,6 +202,19 @@ describe("the installer keeps the pod's QoS class and runs as non-root", () => {
     expect(podQosClass(mutate(pod).pod)).toBe("Guaranteed");
   });
 
+  it("gives the installer limits in a pod with pod-level requests whose containers all set limits", () => {
+    // Kubernetes 1.37 fills in pod-level limits from the containers' only when every container
+    // has one: without the installer's, this Guaranteed pod would turn Burstable.
+    const resources = { requests: { cpu: "1", memory: "1Gi" } };
+    const limited = app("app", {
+      resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
+    });
+    expect(installerOf(podWith([limited], { spec: { resources } }))?.resources).toEqual({
+      requests: { cpu: "10m", memory: "16Mi" },
+      limits: { cpu: "100m", memory: "32Mi" },
+    });
+  });
+
   it("gives the installer no resources when pod-level resources share the pod's budget", () => {
     const resources = {
       requests: { cpu: "50m", memory: "64Mi" },
@@ -291,6 +304,20 @@ describe("reinvocation: another webhook changed the pod after podinit", () => {
     expect(again.pod.spec.initContainers?.filter(c => c.name === "podinit-install")).toHaveLength(
       1,
     );
+  });
+
+  it("puts the installer back in front when another webhook inserted an init container before it", () => {
+    const first = injectedPod();
+    const agent = app("secrets-init", { restartPolicy: "Always", command: ["/bin/fetch"] });
+    const added = withAdded(first, {
+      initContainers: [agent, ...(first.spec.initContainers ?? [])],
+    });
+    const again = mutatePod(added, "apps", TEST_SETTINGS);
+    expect(again.wrapped).toEqual(["secrets-init"]);
+    expect(again.pod.spec.initContainers?.map(c => c.name)).toEqual([
+      "podinit-install",
+      "secrets-init",
+    ]);
   });
 
   it("leaves another injector's container added since unwrapped, and the pod as it was", () => {
@@ -562,6 +589,7 @@ describe("pods that are skipped", () => {
       wrapped: ["a"],
       skipped: { b: "no-command" },
       qos: "BestEffort",
+      mode: "initContainer",
     });
   });
 });

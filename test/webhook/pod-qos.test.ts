@@ -102,6 +102,9 @@ describe("parseQuantity", () => {
     [".5", 500_000_000n],
     ["+1", 1_000_000_000n],
     ["-1m", -1_000_000n],
+    // The API server keeps the text as written: an exponent with leading zeros is still 10^9.
+    ["1e0009", 10n ** 18n],
+    ["5e-0003", 5_000_000n],
   ])("%s is %s nanos", (text, nanos) => {
     expect(parseQuantity(text)).toBe(nanos);
   });

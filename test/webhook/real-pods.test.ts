@@ -16,7 +16,10 @@ import {
 import { podQosClass } from "../../webhook/src/mutation/pod-qos.js";
 import type { Pod } from "../../webhook/src/mutation/pod-types.js";
 import { readPod } from "../../webhook/src/mutation/read-pod.js";
-import { DEFAULT_INSTALLER_USER } from "../../webhook/src/mutation/settings.js";
+import {
+  DEFAULT_INSTALLER_USER,
+  type MutationSettings,
+} from "../../webhook/src/mutation/settings.js";
 import { restrictedViolations } from "./helpers/psa-restricted.js";
 import { TEST_SETTINGS } from "./helpers/settings.js";
 
@@ -35,13 +38,15 @@ function load(name: string): { raw: unknown; pod: Pod } {
   return { raw, pod };
 }
 
-function inject(pod: Pod) {
+function inject(pod: Pod, settings: MutationSettings = TEST_SETTINGS) {
   const namespace = pod.metadata?.namespace ?? "apps";
-  const prepared = preparePod(pod, namespace, TEST_SETTINGS);
-  const lookups = containersNeedingLookup(prepared, TEST_SETTINGS);
+  const prepared = preparePod(pod, namespace, settings);
+  const lookups = containersNeedingLookup(prepared, settings);
   const resolved = new Map([...lookups].map(name => [name, IMAGE]));
-  return mutatePrepared(prepared, TEST_SETTINGS, resolved);
+  return mutatePrepared(prepared, settings, resolved);
 }
+
+const IMAGE_VOLUME: MutationSettings = { ...TEST_SETTINGS, injectionMode: "imageVolume" };
 
 /** The UID podinit-install runs as: its own runAsUser, else the pod's, else the image's USER. */
 function installerUid(pod: Pod): unknown {
@@ -95,4 +100,22 @@ describe("real pods from public charts", () => {
   it.each(RESTRICTED)("%s: a pod that passed PSA restricted still passes", name => {
     expect(restrictedViolations(get(name).result.pod)).toEqual([]);
   });
+
+  it.each(INJECTED)(
+    "%s in imageVolume mode: exact valid patch, same commands, QoS and PSA kept, no init container",
+    name => {
+      const { raw, pod, result } = get(name);
+      const mounted = inject(pod, IMAGE_VOLUME);
+      const operations = deepClone(mounted.patch) as Operation[];
+      const patched: unknown = applyPatch(deepClone(raw), operations, true, true).newDocument;
+      expect(patched).toEqual(mounted.pod);
+      expect(() => new PodModel(deepClone(mounted.pod) as never).validate()).not.toThrow();
+      expect(mounted.pod.spec.containers.map(c => c.command)).toEqual(
+        result.pod.spec.containers.map(c => c.command),
+      );
+      expect(mounted.pod.spec.initContainers?.length).toBe(pod.spec.initContainers?.length);
+      expect(podQosClass(mounted.pod)).toBe(podQosClass(pod));
+      if (RESTRICTED.includes(name)) expect(restrictedViolations(mounted.pod)).toEqual([]);
+    },
+  );
 });

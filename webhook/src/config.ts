@@ -10,6 +10,8 @@ import {
   DEFAULT_INSTALLER_REQUESTS,
   DEFAULT_INSTALLER_USER,
   DEFAULT_PID1_ENTRYPOINTS,
+  INJECTION_MODES,
+  type InjectionMode,
   type InstallerResources,
   type MutationSettings,
 } from "./mutation/settings.js";
@@ -173,6 +175,12 @@ const SPECS: readonly SettingSpec[] = [
     help: "taken off terminationGracePeriodSeconds for podinit's grace period",
     fallback: "2s",
     parse: duration,
+  },
+  {
+    flag: "injection-mode",
+    help: "initContainer (copy podinit into an emptyDir) or imageVolume (mount its image; Kubernetes >= 1.35 and a runtime that mounts image volumes)",
+    fallback: "initContainer",
+    parse: oneOf(INJECTION_MODES, false),
   },
   {
     flag: "installer-user",
@@ -353,6 +361,7 @@ function buildConfig(
     graceMarginMs: get<number>("grace-margin"),
     installerUser: get<number>("installer-user"),
     installerResources: get<InstallerResources>("installer-resources"),
+    injectionMode: get<InjectionMode>("injection-mode"),
   });
   return Object.freeze({
     port: get<number>("port"),
@@ -373,6 +382,7 @@ export function describeConfig(config: Config): Record<string, string | number> 
   return {
     port: config.port,
     initImage: config.mutation.initImage,
+    injectionMode: config.mutation.injectionMode,
     mountPath: config.mutation.mountPath,
     excludedNamespaces: config.mutation.excludedNamespaces.join(","),
     graceMargin: formatDuration(config.mutation.graceMarginMs),

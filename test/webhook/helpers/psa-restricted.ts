@@ -8,6 +8,8 @@ const ALLOWED_VOLUME_TYPES = new Set([
   "downwardAPI",
   "emptyDir",
   "ephemeral",
+  // Image volumes too (pod-security-admission policy/check_restrictedVolumes.go, 1.34 and 1.37).
+  "image",
   "persistentVolumeClaim",
   "projected",
   "secret",

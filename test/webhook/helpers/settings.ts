@@ -22,4 +22,5 @@ export const TEST_SETTINGS: MutationSettings = Object.freeze({
   graceMarginMs: 2000,
   installerUser: DEFAULT_INSTALLER_USER,
   installerResources: DEFAULT_INSTALLER_RESOURCES,
+  injectionMode: "initContainer",
 });

@@ -1,4 +1,4 @@
-// The shared volume and the init container that copies podinit into it.
+// The volume podinit reaches pods through: an emptyDir its init container copies it into, or its image mounted as a volume.
 
 import type { InstallerFit } from "./installer-fit.js";
 import type { Container, Volume } from "./pod-types.js";
@@ -26,6 +26,16 @@ export function installVolume(name: string, settings: MutationSettings): Volume 
 }
 
 const VOLUMES = new WeakMap<MutationSettings, Volume>();
+
+/**
+ * The podinit image itself, mounted read-only where the wrapped containers mount the volume. The
+ * kubelet pulls it with the pod's imagePullSecrets, as it does the containers' images.
+ */
+export function imageVolume(name: string, settings: MutationSettings): Volume {
+  const image: Record<string, string> = { reference: settings.initImage };
+  if (settings.initImagePullPolicy !== null) image["pullPolicy"] = settings.initImagePullPolicy;
+  return deepFreeze({ name, image });
+}
 
 /**
  * Runs `podinit install` from the init image, sized and identified for the pod by `fit`. The

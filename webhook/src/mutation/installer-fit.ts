@@ -59,7 +59,8 @@ function resourcesFor(
   qos: QosClass,
   size: InstallerResources,
 ): ResourceRequirements | null {
-  if (qos === "BestEffort" || hasPodLevelResources(pod.spec.resources)) return null;
+  if (hasPodLevelResources(pod.spec.resources)) return podLevelSize(pod, pod.spec.resources, size);
+  if (qos === "BestEffort") return null;
   const running = [
     ...pod.spec.containers,
     ...(pod.spec.initContainers ?? []).filter(c => c.restartPolicy === "Always"),
@@ -93,6 +94,44 @@ function resourcesFor(
 interface Size {
   readonly request: Nanos;
   readonly limit: Nanos;
+}
+
+/**
+ * With pod-level resources the containers share the pod's budget, and Kubernetes validates that
+ * their requests and limits fit under the pod's. It also fills in pod-level limits from the
+ * containers' only when every container has one (1.37), which decides the QoS class. So the
+ * installer sets a resource exactly where every container of the pod sets it, within the pod's
+ * own values: it then changes neither the defaulting nor the validation.
+ */
+function podLevelSize(
+  pod: Pod,
+  podLevel: ResourceRequirements,
+  size: InstallerResources,
+): ResourceRequirements | null {
+  const all = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+  const everyOneSets = (list: "requests" | "limits", name: string): boolean =>
+    all.every(c => (quantityOf(c.resources?.[list], name) ?? 0n) > 0n);
+  const requests: Record<string, string> = {};
+  const limits: Record<string, string> = {};
+  for (const [name, own] of [
+    ["cpu", { request: size.cpuRequest, limit: size.cpuLimit }],
+    ["memory", { request: size.memoryRequest, limit: size.memoryLimit }],
+  ] as const) {
+    const podLimit = quantityOf(podLevel.limits, name);
+    const podRequest = quantityOf(podLevel.requests, name) ?? podLimit;
+    let request: Nanos | null = null;
+    if (everyOneSets("requests", name)) {
+      request = podRequest !== null && podRequest < own.request ? podRequest : own.request;
+      requests[name] = formatQuantity(request, name === "memory");
+    }
+    if (everyOneSets("limits", name)) {
+      let limit = podLimit !== null && podLimit < own.limit ? podLimit : own.limit;
+      if (request !== null && limit < request) limit = request;
+      limits[name] = formatQuantity(limit, name === "memory");
+    }
+  }
+  const none = Object.keys(requests).length === 0 && Object.keys(limits).length === 0;
+  return none ? null : { requests, limits };
 }
 
 /** The containers' total, up to the installer's own limit, as both request and limit. */

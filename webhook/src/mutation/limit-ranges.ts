@@ -45,6 +45,12 @@ interface Sized {
 
 const SIZED = ["cpu", "memory"] as const;
 const NANOS_PER_UNIT = 1_000_000_000n;
+const NANOS_PER_MILLI = 1_000_000n;
+
+/** What LimitRanger compares: a quantity in whole thousandths, rounded up (MilliValue). */
+function milli(value: Nanos): Nanos {
+  return value <= 0n ? value / NANOS_PER_MILLI : (value + NANOS_PER_MILLI - 1n) / NANOS_PER_MILLI;
+}
 
 /**
  * The installer's resources moved inside the namespace's LimitRanges: `wanted` (null: none) with
@@ -61,9 +67,12 @@ export function fitLimitRanges(
   const parsed = parseRanges(ranges);
   if (typeof parsed === "string") return { ok: false, problem: parsed };
   const sized = wanted === null ? null : within(toSized(wanted), guaranteed, parsed);
-  const resources = sized === null ? null : fromSized(sized);
-  // What LimitRanger makes of the installer: its defaults fill what the installer leaves out.
+  // LimitRanger's defaults, written into the installer rather than left to LimitRanger: it runs
+  // again after the webhooks only when the pod changed before its rerun, not when podinit injects
+  // on a reinvocation (another webhook made the pod eligible).
   const installer = withDefaults(sized ?? { requests: new Map(), limits: new Map() }, parsed);
+  const resources =
+    installer.requests.size === 0 && installer.limits.size === 0 ? null : fromSized(installer);
   for (const range of parsed) {
     for (const item of range.items.filter(i => i.type === "Container")) {
       const broken = violation(item, installer, "Container");
@@ -146,9 +155,7 @@ function toSized(resources: ResourceRequirements): Sized {
 
 function fromSized(sized: Sized): ResourceRequirements {
   const write = (values: ReadonlyMap<string, Nanos>): Record<string, string> =>
-    Object.fromEntries(
-      [...values].map(([name, v]) => [name, formatQuantity(v, name === "memory")]),
-    );
+    Object.fromEntries([...values].map(([name, v]) => [name, formatQuantity(v, name !== "cpu")]));
   return { requests: write(sized.requests), limits: write(sized.limits) };
 }
 
@@ -170,9 +177,13 @@ function within(sized: Sized, guaranteed: boolean, ranges: readonly ParsedRange[
     if (most !== null && limit > most) limit = most;
     if (request > limit) request = limit;
     if (guaranteed) limit = request;
-    // A limit too far above the request is lowered: the installer needs little of either.
-    else if (ratio !== null && limit * NANOS_PER_UNIT > ratio * request)
-      limit = (ratio * request) / NANOS_PER_UNIT;
+    // A limit too far above the request is lowered: the installer needs little of either. Down
+    // to whole millicores or bytes, as LimitRanger rounds what it compares up to those.
+    else if (ratio !== null && limit * NANOS_PER_UNIT > ratio * request) {
+      const step = name === "cpu" ? NANOS_PER_MILLI : NANOS_PER_UNIT;
+      limit = ((ratio * request) / NANOS_PER_UNIT / step) * step;
+      if (limit < request) limit = request;
+    }
     requests.set(name, request);
     limits.set(name, limit);
   }
@@ -204,7 +215,10 @@ function withDefaults(sized: Sized, ranges: readonly ParsedRange[]): Sized {
   return { requests, limits };
 }
 
-/** LimitRanger's min, max and ratio checks of one item, in its words; null when kept. */
+/**
+ * LimitRanger's min, max and ratio checks of one item, in its words; null when kept. It compares
+ * whole thousandths rounded up (admission.go's requestLimitEnforcedValues), and so does this.
+ */
 function violation(item: ParsedItem, sized: Sized, kind: string): string | null {
   for (const [name, least] of item.min) {
     const broken = belowMin(name, least, sized, kind);
@@ -215,12 +229,12 @@ function violation(item: ParsedItem, sized: Sized, kind: string): string | null 
     if (broken !== null) return broken;
   }
   for (const [name, ratio] of item.ratio) {
-    const request = sized.requests.get(name) ?? 0n;
-    const limit = sized.limits.get(name) ?? 0n;
+    const request = milli(sized.requests.get(name) ?? 0n);
+    const limit = milli(sized.limits.get(name) ?? 0n);
     const rule = `${name} max limit to request ratio per ${kind} is ${show(ratio, "")}`;
     if (request === 0n || limit === 0n) return `${rule}, but no request or limit is specified`;
-    if (limit * NANOS_PER_UNIT > ratio * request)
-      return `${rule}, but the limit ${show(limit, name)} is more than that times the request ${show(request, name)}`;
+    if (limit * 1000n > milli(ratio) * request)
+      return `${rule}, but the limit is more than that times the request`;
   }
   return null;
 }
@@ -230,8 +244,9 @@ function belowMin(name: string, least: Nanos, sized: Sized, kind: string): strin
   const limit = sized.limits.get(name);
   const rule = `minimum ${name} usage per ${kind} is ${show(least, name)}`;
   if (request === undefined) return `${rule}. No request is specified`;
-  if (request < least) return `${rule}, but request is ${show(request, name)}`;
-  if (limit !== undefined && limit < least) return `${rule}, but limit is ${show(limit, name)}`;
+  if (milli(request) < milli(least)) return `${rule}, but request is ${show(request, name)}`;
+  if (limit !== undefined && milli(limit) < milli(least))
+    return `${rule}, but limit is ${show(limit, name)}`;
   return null;
 }
 
@@ -240,14 +255,14 @@ function aboveMax(name: string, most: Nanos, sized: Sized, kind: string): string
   const limit = sized.limits.get(name);
   const rule = `maximum ${name} usage per ${kind} is ${show(most, name)}`;
   if (limit === undefined) return `${rule}. No limit is specified`;
-  if (limit > most) return `${rule}, but limit is ${show(limit, name)}`;
-  if (request !== undefined && request > most)
+  if (milli(limit) > milli(most)) return `${rule}, but limit is ${show(limit, name)}`;
+  if (request !== undefined && milli(request) > milli(most))
     return `${rule}, but request is ${show(request, name)}`;
   return null;
 }
 
 function show(value: Nanos, name: string): string {
-  return formatQuantity(value, name === "memory" || name === "ephemeral-storage");
+  return formatQuantity(value, name !== "cpu" && name !== "");
 }
 
 /**

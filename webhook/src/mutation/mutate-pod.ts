@@ -11,15 +11,21 @@ import { commandPrefix } from "./command-prefix.js";
 import { copyWith } from "./copy-with.js";
 import { terminationGraceMs } from "./container-options.js";
 import { isSet, NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "./entrypoint.js";
-import { installContainer, installVolume, pickVolumeName } from "./install-container.js";
+import {
+  imageVolume,
+  installContainer,
+  installVolume,
+  pickVolumeName,
+} from "./install-container.js";
 import { fitInstaller } from "./installer-fit.js";
 import type { NamespaceLimits } from "./limit-ranges.js";
-import { podQosClass } from "./pod-qos.js";
+import { podQosClass, type QosClass } from "./pod-qos.js";
 import { injectionPatch, podPatch } from "./pod-patch.js";
 import {
   allContainers,
   installedVolume,
   podSkipReason,
+  type InstalledVolume,
   startsWithPodinit,
   type PodSkipReason,
   type RecordedSkipReason,
@@ -33,7 +39,7 @@ import {
   type ContainerSkipReason,
   type Selection,
 } from "./select-containers.js";
-import { INSTALL_CONTAINER_NAME, type MutationSettings } from "./settings.js";
+import { INSTALL_CONTAINER_NAME, type InjectionMode, type MutationSettings } from "./settings.js";
 import { formatStatus, type PodStatus } from "./status.js";
 import { wrapContainer } from "./wrap-container.js";
 
@@ -61,7 +67,7 @@ export interface PreparedPod {
   /** null when the whole pod is skipped: nobody asks which containers were chosen then. */
   readonly selection: Selection | null;
   /** The volume of our installer when an earlier pass injected this pod, else null. */
-  readonly installed: string | null;
+  readonly installed: InstalledVolume | null;
   /** The LimitRanges of the pod's namespace, which the installer must keep. */
   readonly limits: NamespaceLimits;
 }
@@ -75,7 +81,15 @@ export function preparePod(
   const annotations = indexAnnotations(pod.metadata?.annotations);
   const skip = podSkipReason(pod, namespace, annotations, settings);
   const selection = skip === null ? readSelection(annotations, allContainers(pod)) : null;
-  return { pod, namespace, annotations, skip, selection, installed: installedVolume(pod), limits };
+  return {
+    pod,
+    namespace,
+    annotations,
+    skip,
+    selection,
+    installed: installedVolume(pod, settings),
+    limits,
+  };
 }
 
 /**
@@ -147,7 +161,7 @@ export function mutatePrepared(
 }
 
 /** The init containers that are the pod's own: all of them, less our installer on reinvocation. */
-function ownInitContainers(pod: Pod, installed: string | null): readonly Container[] {
+function ownInitContainers(pod: Pod, installed: InstalledVolume | null): readonly Container[] {
   const all = pod.spec.initContainers ?? [];
   return installed === null ? all : all.filter(c => c.name !== INSTALL_CONTAINER_NAME);
 }
@@ -183,7 +197,16 @@ function reinject(
   };
   if (newcomers.length === 0 || installed === null) return unchanged;
   const spec = pod.spec;
-  const wrap = wrapper(pod, annotations, settings, pass, installed);
+  // A later webhook may have put an init container in front of our installer (an agent that
+  // must run first): wrapped, it would start before the binary exists. The installer goes back
+  // in front; it only copies a file, so it delays nothing of theirs.
+  const init = spec.initContainers ?? [];
+  const installer = init.find(c => c.name === INSTALL_CONTAINER_NAME);
+  const ordered =
+    installer === undefined || init[0] === installer
+      ? init
+      : [installer, ...init.filter(c => c !== installer)];
+  const wrap = wrapper(pod, annotations, settings, pass, installed.name);
   const status: PodStatus = {
     version: settings.version,
     decision: "injected",
@@ -192,12 +215,15 @@ function reinject(
       .filter(name => pass.wrappedBefore.includes(name) || newcomers.includes(name)),
     skipped: pass.skipped,
     qos: podQosClass(pod),
+    mode: installed.mode,
   };
   const mutated = copyWith(withStatus(pod, status), {
-    spec: copyWith(spec, {
-      initContainers: (spec.initContainers ?? []).map(wrap),
-      containers: spec.containers.map(wrap),
-    }),
+    spec: copyWith(
+      spec,
+      spec.initContainers === undefined
+        ? { containers: spec.containers.map(wrap) }
+        : { initContainers: ordered.map(wrap), containers: spec.containers.map(wrap) },
+    ),
   });
   return {
     ...unchanged,
@@ -237,38 +263,52 @@ function inject(
   const { pod, annotations } = prepared;
   const spec = pod.spec;
   const wrappedNames = chosen.map(p => p.container.name);
-  const fit = fitInstaller(pod, settings, prepared.limits);
-  if (fit.problem !== null) {
-    warnings.push(`${fit.problem}; admitted without podinit`);
-    return recordSkip(pod, "limit-range", skipped, warnings, settings);
-  }
-  const status: PodStatus = {
-    version: settings.version,
-    decision: "injected",
-    wrapped: wrappedNames,
-    skipped,
-    qos: fit.qos,
-  };
   const volumeName = pickVolumeName(spec.volumes ?? []);
-  const install = installContainer(volumeName, settings, fit);
   const wrap = wrapper(pod, annotations, settings, { chosen, resolved, warnings }, volumeName);
-  const initContainers = (spec.initContainers ?? []).map(wrap);
-  const mutated = copyWith(withStatus(pod, status), {
-    spec: copyWith(spec, {
-      volumes: [...(spec.volumes ?? []), installVolume(volumeName, settings)],
-      initContainers: [install, ...initContainers],
-      containers: spec.containers.map(wrap),
-    }),
-  });
-  return {
+  const result = (mutated: Pod, patch: Operation[]): MutationResult => ({
     pod: mutated,
-    patch: injectionPatch(pod, mutated, install),
+    patch,
     decision: "injected",
     reason: null,
     wrapped: wrappedNames,
     skippedContainers: skipped,
     warnings: unique(warnings),
-  };
+  });
+  const status = (qos: QosClass, mode: InjectionMode): PodStatus => ({
+    version: settings.version,
+    decision: "injected",
+    wrapped: wrappedNames,
+    skipped,
+    qos,
+    mode,
+  });
+  if (settings.injectionMode === "imageVolume") {
+    // Nothing runs before the app and nothing has resources: QoS, LimitRanges and quota see no change.
+    const mutated = copyWith(withStatus(pod, status(podQosClass(pod), "imageVolume")), {
+      spec: copyWith(spec, {
+        volumes: [...(spec.volumes ?? []), imageVolume(volumeName, settings)],
+        ...(spec.initContainers === undefined
+          ? {}
+          : { initContainers: spec.initContainers.map(wrap) }),
+        containers: spec.containers.map(wrap),
+      }),
+    });
+    return result(mutated, podPatch(pod, mutated));
+  }
+  const fit = fitInstaller(pod, settings, prepared.limits);
+  if (fit.problem !== null) {
+    warnings.push(`${fit.problem}; admitted without podinit`);
+    return recordSkip(pod, "limit-range", skipped, warnings, settings);
+  }
+  const install = installContainer(volumeName, settings, fit);
+  const mutated = copyWith(withStatus(pod, status(fit.qos, "initContainer")), {
+    spec: copyWith(spec, {
+      volumes: [...(spec.volumes ?? []), installVolume(volumeName, settings)],
+      initContainers: [install, ...(spec.initContainers ?? []).map(wrap)],
+      containers: spec.containers.map(wrap),
+    }),
+  });
+  return result(mutated, injectionPatch(pod, mutated, install));
 }
 
 const NO_NAMES: ReadonlySet<string> = new Set();

@@ -3,7 +3,12 @@
 import { podAnnotation, type Annotations } from "./annotations.js";
 import type { Container, JsonObject, Pod } from "./pod-types.js";
 import { isJsonObject } from "./pod-types.js";
-import { binaryPath, INSTALL_CONTAINER_NAME, type MutationSettings } from "./settings.js";
+import {
+  binaryPath,
+  INSTALL_CONTAINER_NAME,
+  type InjectionMode,
+  type MutationSettings,
+} from "./settings.js";
 
 /** Skips that leave the pod byte-for-byte unchanged (no status annotation either). */
 export type UntouchedReason = "already-injected" | "mirror-pod";
@@ -51,20 +56,32 @@ export function podSkipReason(
  * complete, and adding a second installer would clash.
  */
 export function isAlreadyInjected(pod: Pod, settings: MutationSettings): boolean {
-  if (installedVolume(pod) !== null) return false;
+  if (installedVolume(pod, settings) !== null) return false;
   return allContainers(pod).some(
     c => c.name === INSTALL_CONTAINER_NAME || startsWithPodinit(c, settings),
   );
 }
 
+/** The volume through which an earlier pass of the webhook brought podinit, and how. */
+export interface InstalledVolume {
+  readonly name: string;
+  readonly mode: InjectionMode;
+}
+
 /**
- * The volume our installer fills, when this pod was injected by us before: the API server calls the
- * webhook again (reinvocation) after other admission plugins changed the pod.
+ * The volume podinit reaches this pod through, when the webhook injected it before: the API
+ * server calls the webhook again (reinvocation) after other admission plugins changed the pod,
+ * and on updates. Our installer's volume, or an image volume of the podinit image.
  */
-export function installedVolume(pod: Pod): string | null {
+export function installedVolume(pod: Pod, settings: MutationSettings): InstalledVolume | null {
   const install = pod.spec.initContainers?.find(c => c.name === INSTALL_CONTAINER_NAME);
-  if (install === undefined) return null;
-  return install.volumeMounts?.[0]?.name ?? null;
+  const filled = install?.volumeMounts?.[0]?.name;
+  if (filled !== undefined) return { name: filled, mode: "initContainer" };
+  const mounted = pod.spec.volumes?.find(v => {
+    const image = v["image"];
+    return isJsonObject(image) && image["reference"] === settings.initImage;
+  });
+  return mounted === undefined ? null : { name: mounted.name, mode: "imageVolume" };
 }
 
 /** A container whose command already runs podinit: wrapped on an earlier pass, or by hand. */

@@ -27,7 +27,7 @@ export function restoreWrappedCommands(
   settings: MutationSettings,
 ): UpdateResult {
   const untouched: UpdateResult = { pod, patch: [], restored: [] };
-  if (installedVolume(oldPod) === null) return untouched;
+  if (installedVolume(oldPod, settings) === null) return untouched;
   const wrappedBefore = new Map<
     string,
     { readonly wrapped: readonly string[]; readonly original: readonly string[] }

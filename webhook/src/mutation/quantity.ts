@@ -30,7 +30,10 @@ const BINARY_POWER: Readonly<Record<string, number>> = {
 };
 
 const GRAMMAR =
-  /^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:([eE][+-]?[0-9]{1,3})|(Ki|Mi|Gi|Ti|Pi|Ei)|([numkMGTPE]?))$/;
+  /^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei)|([numkMGTPE]?))$/;
+
+/** Kubernetes caps quantities at 2^63-1 (of the unit); far beyond anything a container asks. */
+const LARGEST: Nanos = (2n ** 63n - 1n) * 1_000_000_000n;
 
 /**
  * Pods of a cluster repeat a handful of quantities ("100m", "512Mi") in every review: each is
@@ -42,8 +45,8 @@ const PARSED = new BoundedLru<string, Nanos | null>(256);
 export function parseQuantity(text: string): Nanos | null {
   const known = PARSED.get(text);
   if (known !== undefined) return known;
-  const value = text.length > 64 ? null : parseUncached(text);
-  PARSED.set(text, value);
+  const value = parseUncached(text);
+  if (text.length <= 64) PARSED.set(text, value);
   return value;
 }
 
@@ -58,19 +61,35 @@ function parseUncached(text: string): Nanos | null {
   if (exponent !== undefined) power10 += Number(exponent.slice(1));
   else if (binary !== undefined) power2 = BINARY_POWER[binary] ?? 0;
   else power10 += DECIMAL_EXPONENT[decimal ?? ""] ?? 0;
-  let value = digits * 2n ** BigInt(power2);
-  if (power10 >= 0) value *= 10n ** BigInt(power10);
-  else {
-    const divisor = 10n ** BigInt(-power10);
-    value = (value + divisor - 1n) / divisor;
-  }
+  const value = scaled(digits, power10, power2);
   return sign === "-" ? -value : value;
 }
 
-/** The shortest text Kubernetes reads back as `nanos`: "100m", "16Mi", "2" or "1500n". */
+/**
+ * digits × 10^power10 × 2^power2, rounded up to whole nanos. Exponents far out of range (the API
+ * server keeps "1e0009" as written, and any number of digits) are capped, not computed.
+ */
+function scaled(digits: bigint, power10: number, power2: number): Nanos {
+  if (digits === 0n) return 0n;
+  if (power10 > 40) return LARGEST;
+  if (power10 < -40) return 1n;
+  const value = digits * 2n ** BigInt(power2);
+  if (power10 >= 0) return value * 10n ** BigInt(power10);
+  const divisor = 10n ** BigInt(-power10);
+  return (value + divisor - 1n) / divisor;
+}
+
+/** A text Kubernetes reads back as `nanos`: "100m", "16Mi", "2Gi", "2" or "1500n". */
 export function formatQuantity(nanos: Nanos, binary: boolean): string {
-  const mebi = 1_048_576n * 1_000_000_000n;
-  if (binary && nanos % mebi === 0n) return `${nanos / mebi}Mi`;
+  if (binary && nanos !== 0n) {
+    for (const [suffix, power] of [
+      ["Gi", 30],
+      ["Mi", 20],
+    ] as const) {
+      const unit = 2n ** BigInt(power) * 1_000_000_000n;
+      if (nanos % unit === 0n) return `${nanos / unit}${suffix}`;
+    }
+  }
   if (nanos % 1_000_000_000n === 0n) return `${nanos / 1_000_000_000n}`;
   if (nanos % 1_000_000n === 0n) return `${nanos / 1_000_000n}m`;
   return `${nanos}n`;

@@ -12,6 +12,14 @@ export interface InstallerResources {
   readonly memoryLimit: Nanos;
 }
 
+/**
+ * How podinit reaches a pod: copied by an init container into an emptyDir (any cluster), or
+ * mounted read-only from its image as an image volume (Kubernetes >= 1.35 on a runtime that
+ * mounts image volumes: nothing runs before the app, nothing counts in QoS, LimitRanges or quota).
+ */
+export type InjectionMode = "initContainer" | "imageVolume";
+export const INJECTION_MODES: readonly InjectionMode[] = ["initContainer", "imageVolume"];
+
 export interface MutationSettings {
   /** podinit version written into the `podinit.dev/status` annotation. */
   readonly version: string;
@@ -34,6 +42,7 @@ export interface MutationSettings {
   /** The installer's runAsUser where it would otherwise run as root: the init image's USER. */
   readonly installerUser: number;
   readonly installerResources: InstallerResources;
+  readonly injectionMode: InjectionMode;
 }
 
 export const DEFAULT_INJECTOR_CONTAINERS: readonly string[] = Object.freeze([
@@ -78,7 +87,14 @@ export const INSTALL_CONTAINER_NAME = "podinit-install";
 export const VOLUME_BASE_NAME = "podinit";
 export const BINARY_NAME = "podinit";
 
-/** The mount path comes from the config without a trailing slash. */
+/**
+ * Where wrapped containers find podinit. The installer copies it to `<mountPath>/podinit`; an
+ * image volume shows the image's own tree at the mount path, so the binary is where the image
+ * keeps it (`/podinit` in the project's image: the same `/.podinit/podinit` in both modes).
+ * The mount path comes from the config without a trailing slash.
+ */
 export function binaryPath(settings: MutationSettings): string {
-  return `${settings.mountPath}/${BINARY_NAME}`;
+  return settings.injectionMode === "imageVolume"
+    ? `${settings.mountPath}${settings.binaryPathInImage}`
+    : `${settings.mountPath}/${BINARY_NAME}`;
 }

@@ -3,6 +3,7 @@
 import type { ContainerSkipReason } from "./select-containers.js";
 import type { RecordedSkipReason } from "./pod-skip.js";
 import type { QosClass } from "./pod-qos.js";
+import type { InjectionMode } from "./settings.js";
 
 export interface InjectedStatus {
   readonly version: string;
@@ -11,6 +12,8 @@ export interface InjectedStatus {
   readonly skipped: Readonly<Record<string, ContainerSkipReason>>;
   /** The pod's QoS class, which the installer was sized to keep. */
   readonly qos: QosClass;
+  /** How podinit reached the pod. */
+  readonly mode: InjectionMode;
 }
 
 export interface SkippedStatus {
