@@ -126,6 +126,7 @@ PODINIT_* variable. Lists left empty are not passed, so the webhook's built-in l
   "tls-key" "/tls/tls.key"
   "tls-reload-interval" $v.server.tlsReloadInterval
   "init-image" (include "podinit.imageRef" (dict "image" $v.initImage "appVersion" .Chart.AppVersion))
+  "injection-mode" $v.injection.mode
   "binary-path" $v.injection.binaryPath
   "mount-path" $v.injection.mountPath
   "volume-size-limit" $v.injection.volumeSizeLimit
