@@ -35,6 +35,9 @@ export interface AppOptions {
   readonly limitsOf?: LimitsOf;
 }
 
+const NO_LIMITS: LimitsOf = () => NO_LIMIT_RANGE_LIST;
+const NO_LIMIT_RANGE_LIST: readonly never[] = Object.freeze([]);
+
 export type WebhookApp = FastifyInstance<RawServerDefault | HttpsServer>;
 
 function uidOf(body: unknown): string | null {
@@ -102,7 +105,7 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
     settings: options.settings,
     metrics,
     resolveEntrypoints: options.resolveEntrypoints ?? noEntrypointResolver,
-    limitsOf: options.limitsOf ?? (() => []),
+    limitsOf: options.limitsOf ?? NO_LIMITS,
   });
   await app.register(healthRoutes, { lifecycle: options.lifecycle });
   await app.register(metricsRoute, { metrics });

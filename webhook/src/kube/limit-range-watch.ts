@@ -20,9 +20,11 @@ export type LimitRangeEvent =
   | { readonly kind: "listed"; readonly count: number }
   | { readonly kind: "error"; readonly message: string; readonly retryInMs: number };
 
+const NONE: NamespaceLimits = Object.freeze([]);
+
 /** Outside a cluster nothing can be watched: every namespace counts as having none. */
 export const NO_LIMIT_RANGES: LimitRangeSource = Object.freeze({
-  limitsOf: () => Object.freeze([]) as NamespaceLimits,
+  limitsOf: () => NONE,
   listed: Promise.resolve(),
   stop: () => Promise.resolve(),
 });

@@ -61,34 +61,48 @@ function resourcesFor(
 ): ResourceRequirements | null {
   if (hasPodLevelResources(pod.spec.resources)) return podLevelSize(pod, pod.spec.resources, size);
   if (qos === "BestEffort") return null;
-  const running = [
-    ...pod.spec.containers,
-    ...(pod.spec.initContainers ?? []).filter(c => c.restartPolicy === "Always"),
-  ];
-  const total = (list: "requests" | "limits", name: string): Nanos =>
-    running.reduce((sum, c) => sum + (quantityOf(c.resources?.[list], name) ?? 0n), 0n);
-  const sizes = [
-    ["cpu", { request: size.cpuRequest, limit: size.cpuLimit }],
-    ["memory", { request: size.memoryRequest, limit: size.memoryLimit }],
-  ] as const;
-  const chosen = sizes.map(([name, own]) => {
-    const pods = { request: total("requests", name), limit: total("limits", name) };
-    return qos === "Guaranteed" ? guaranteedSize(pods, own) : burstableSize(pods, own);
-  });
+  const cpu = sizeFor(pod, qos, "cpu", size.cpuRequest, size.cpuLimit);
+  const memory = sizeFor(pod, qos, "memory", size.memoryRequest, size.memoryLimit);
   // Most Burstable pods ask more than the installer: they all share one frozen object.
-  const asDefault = chosen.every(
-    (c, i) => c !== null && c.request === sizes[i]?.[1].request && c.limit === sizes[i][1].limit,
-  );
+  const asDefault =
+    cpu?.request === size.cpuRequest &&
+    cpu.limit === size.cpuLimit &&
+    memory?.request === size.memoryRequest &&
+    memory.limit === size.memoryLimit;
   if (qos === "Burstable" && asDefault) return size.requirements;
   const requests: Record<string, string> = {};
   const limits: Record<string, string> = {};
-  chosen.forEach((c, i) => {
-    const name = sizes[i]?.[0];
-    if (c === null || name === undefined) return;
-    requests[name] = formatQuantity(c.request, name === "memory");
-    limits[name] = formatQuantity(c.limit, name === "memory");
-  });
+  if (cpu !== null) {
+    requests["cpu"] = formatQuantity(cpu.request, false);
+    limits["cpu"] = formatQuantity(cpu.limit, false);
+  }
+  if (memory !== null) {
+    requests["memory"] = formatQuantity(memory.request, true);
+    limits["memory"] = formatQuantity(memory.limit, true);
+  }
   return { requests, limits };
+}
+
+/** The installer's size for one resource, from what the containers and native sidecars ask. */
+function sizeFor(
+  pod: Pod,
+  qos: QosClass,
+  name: "cpu" | "memory",
+  ownRequest: Nanos,
+  ownLimit: Nanos,
+): Size | null {
+  let request = 0n;
+  let limit = 0n;
+  for (const list of [pod.spec.containers, pod.spec.initContainers]) {
+    for (const c of list ?? []) {
+      if (list === pod.spec.initContainers && c.restartPolicy !== "Always") continue;
+      request += quantityOf(c.resources?.requests, name) ?? 0n;
+      limit += quantityOf(c.resources?.limits, name) ?? 0n;
+    }
+  }
+  const pods = { request, limit };
+  const own = { request: ownRequest, limit: ownLimit };
+  return qos === "Guaranteed" ? guaranteedSize(pods, own) : burstableSize(pods, own);
 }
 
 interface Size {

@@ -15,12 +15,15 @@ const QOS_RESOURCES = ["cpu", "memory"] as const;
 export function podQosClass(pod: Pod): QosClass {
   const spec = pod.spec;
   if (hasPodLevelResources(spec.resources)) return requirementsQos(spec.resources);
+  // Two plain loops: this runs on every review, and a merged array would be garbage each time.
   let podClass: QosClass | null = null;
-  for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
-    const own = requirementsQos(container.resources);
-    if (own === "Burstable") return own;
-    if (podClass === null) podClass = own;
-    else if (podClass !== own) return "Burstable";
+  for (const list of [spec.initContainers, spec.containers]) {
+    for (const container of list ?? []) {
+      const own = requirementsQos(container.resources);
+      if (own === "Burstable") return own;
+      if (podClass === null) podClass = own;
+      else if (podClass !== own) return "Burstable";
+    }
   }
   return podClass ?? "BestEffort";
 }

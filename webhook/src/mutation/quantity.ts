@@ -1,7 +1,5 @@
 // Kubernetes resource quantities ("100m", "64Mi", "1.5", "2e3") as exact values, compared and summed.
 
-import { BoundedLru } from "../registry/lookup-cache.js";
-
 /**
  * A quantity in nano units (10^-9), the finest scale Kubernetes keeps: "100m" is 10^8 and "1Ki" is
  * 1024 × 10^9. Finer fractions round up, as Kubernetes rounds them.
@@ -37,16 +35,18 @@ const LARGEST: Nanos = (2n ** 63n - 1n) * 1_000_000_000n;
 
 /**
  * Pods of a cluster repeat a handful of quantities ("100m", "512Mi") in every review: each is
- * parsed once. Bounded, since the texts come from users.
+ * parsed once. Bounded, since the texts come from users: once full it keeps what it has (no
+ * reordering on a hit, which would churn the map on every review).
  */
-const PARSED = new BoundedLru<string, Nanos | null>(256);
+const PARSED = new Map<string, Nanos | null>();
+const PARSED_MAX = 256;
 
 /** The quantity's value, or null when the text is not a quantity Kubernetes would accept. */
 export function parseQuantity(text: string): Nanos | null {
   const known = PARSED.get(text);
   if (known !== undefined) return known;
   const value = parseUncached(text);
-  if (text.length <= 64) PARSED.set(text, value);
+  if (text.length <= 64 && PARSED.size < PARSED_MAX) PARSED.set(text, value);
   return value;
 }
 
