@@ -44,6 +44,11 @@ const EXPECTED: Record<
     skipped: { sysctl: "init-container", elasticsearch: "no-command" },
   },
   "existing-podinit-volume": { decision: "injected", wrapped: ["tools"] },
+  "gitlab-runner-root-job": {
+    decision: "injected",
+    wrapped: ["build", "helper"],
+    skipped: { "init-permissions": "init-container" },
+  },
   "init-containers-default": {
     decision: "injected",
     wrapped: ["keycloak"],
@@ -61,6 +66,7 @@ const EXPECTED: Record<
   },
   "kafka-strimzi": { decision: "injected", wrapped: ["kafka"] },
   "kube-system-coredns": { decision: "skipped", reason: "namespace-excluded" },
+  "limit-range-defaulted": { decision: "injected", wrapped: ["api"] },
   "linkerd-injected": {
     decision: "injected",
     wrapped: ["web-svc"],
