@@ -1,10 +1,11 @@
-// Before the cluster suite: the node of the release PODINIT_K8S names with podinit installed by its chart; the node is removed afterwards.
+// Before the cluster suite: the node of the release PODINIT_K8S names with podinit installed by its chart (PODINIT_INJECTION_MODE: initContainer by default, or imageVolume); the node is removed afterwards.
 import type { TestProject } from "vitest/node";
 
 import { prepareNode, stopCluster, type Cluster } from "./cluster.js";
 import { releaseByKey } from "./components.js";
 import { hostState, type HostState } from "./host-state.js";
 import { clusterImages, clusterWithPodinit, type ClusterImages } from "./podinit-release.js";
+import { INJECTION_MODES, type InjectionMode } from "../../webhook/src/mutation/settings.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -12,7 +13,17 @@ declare module "vitest" {
     images: ClusterImages;
     /** The host as it was before the node started. */
     hostBefore: HostState;
+    /** How the chart was told to bring podinit into pods. */
+    mode: InjectionMode;
   }
+}
+
+function injectionMode(): InjectionMode {
+  const mode = process.env["PODINIT_INJECTION_MODE"] ?? "initContainer";
+  const known = INJECTION_MODES.find(m => m === mode);
+  if (known === undefined)
+    throw new Error(`PODINIT_INJECTION_MODE=${mode}: use one of ${INJECTION_MODES.join(", ")}`);
+  return known;
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -22,10 +33,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const images = await clusterImages();
   await prepareNode(release);
   const hostBefore = await hostState();
-  const cluster = await clusterWithPodinit(release, images);
+  const mode = injectionMode();
+  const cluster = await clusterWithPodinit(release, images, mode);
   project.provide("cluster", cluster);
   project.provide("images", images);
   project.provide("hostBefore", hostBefore);
+  project.provide("mode", mode);
   return async () => {
     // PODINIT_CLUSTER_KEEP=1 leaves the node up for a look afterwards (make cluster-down ends it).
     if (process.env["PODINIT_CLUSTER_KEEP"] !== "1") await stopCluster(release);

@@ -20,6 +20,7 @@ import { busyboxPod, INJECT_LABEL, PODINIT_PATH } from "./cluster-scenario.js";
 import { ADDED_CONTAINER, installSecondWebhook, SECOND_WEBHOOK_LABEL } from "./second-webhook.js";
 
 const cluster = inject("cluster");
+const mode = inject("mode");
 
 interface Case {
   readonly title: string;
@@ -34,6 +35,13 @@ interface Case {
 
 const wrapped = (pod: LivePod): boolean =>
   pod.spec.containers.every(c => c.command?.[0] === PODINIT_PATH);
+
+/** How the webhook says it brought podinit in, and whether an installer runs. */
+const delivery = (pod: LivePod) => ({
+  mode: (JSON.parse(pod.metadata.annotations?.["podinit.dev/status"] ?? "{}") as { mode?: string })
+    .mode,
+  installer: (pod.spec.initContainers ?? []).some(c => c.name === "podinit-install"),
+});
 
 const app = (name: string, namespace: string, extra: Partial<PodManifest["spec"]> = {}) => {
   const pod = busyboxPod(name, namespace, {
@@ -159,6 +167,42 @@ const CASES: readonly Case[] = [
     works: namespace => runsToReady(withResources(app("limit-ratio", namespace), BURSTABLE)),
   },
   {
+    // LimitRanger compares whole millicores rounded up: a 12.5m limit over 10m reads as 1.3.
+    title: "a namespace whose LimitRange has maxLimitRequestRatio cpu 1.25 admits and runs the pod",
+    namespaceObjects: [
+      {
+        apiVersion: "v1",
+        kind: "LimitRange",
+        metadata: { name: "cpu-ratio" },
+        spec: { limits: [{ type: "Container", maxLimitRequestRatio: { cpu: "1.25" } }] },
+      },
+    ],
+    works: namespace =>
+      runsToReady(
+        withResources(app("limit-ratio-fine", namespace), {
+          requests: { cpu: "100m", memory: "64Mi" },
+          limits: { cpu: "125m", memory: "64Mi" },
+        }),
+      ),
+  },
+  {
+    title: "a pod with pod-level limits in a namespace whose LimitRange sets defaults runs",
+    namespaceObjects: [
+      {
+        apiVersion: "v1",
+        kind: "LimitRange",
+        metadata: { name: "defaults" },
+        spec: { limits: [{ type: "Container", default: { cpu: "500m", memory: "512Mi" } }] },
+      },
+    ],
+    works: namespace => {
+      const pod = app("pod-level", namespace, {
+        resources: { limits: { cpu: "1", memory: "1Gi" } },
+      });
+      return runsToReady(withResources(pod, { requests: { cpu: "100m", memory: "64Mi" } }));
+    },
+  },
+  {
     title: "four pods of 5m CPU fill a ResourceQuota of requests.cpu 20m exactly",
     namespaceObjects: [
       {
@@ -210,10 +254,12 @@ describe(`Kubernetes ${cluster.release.key}: a pod that works without podinit wo
       expect(pods.length).toBeGreaterThan(0);
       expect(pods.filter(wrapped)).toEqual([]);
     });
-    it(`with podinit: ${c.title}`, async () => {
+    it(`with podinit (${mode}): ${c.title}`, async () => {
       const pods = await c.works(await namespaceFor(c, true));
       expect(pods.length).toBeGreaterThan(0);
       expect(pods.filter(pod => !wrapped(pod)).map(pod => pod.metadata.annotations)).toEqual([]);
+      for (const pod of pods)
+        expect(delivery(pod)).toEqual({ mode, installer: mode === "initContainer" });
     });
   }
 });

@@ -2,6 +2,7 @@
 
 import { join } from "node:path";
 
+import type { InjectionMode } from "../../webhook/src/mutation/settings.js";
 import { HarnessError } from "../harness/harness-error.js";
 import type { ProcessResult } from "../harness/process-run.js";
 import { CHART_DIR, RELEASE, RELEASE_NAMESPACE } from "../harness/chart-release.js";
@@ -107,11 +108,12 @@ export async function clusterImages(): Promise<ClusterImages> {
 export async function clusterWithPodinit(
   release: ClusterRelease,
   images: ClusterImages,
+  mode: InjectionMode = "initContainer",
 ): Promise<Cluster> {
   const cluster = await startCluster(release);
   try {
     await importImages(cluster, [images.busybox, images.scratchApp, images.debian]);
-    await installPodinit(cluster, images);
+    await installPodinit(cluster, images, { "injection.mode": mode });
   } catch (error) {
     await stopCluster(release);
     throw error;

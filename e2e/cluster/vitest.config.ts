@@ -2,6 +2,9 @@
 import { defineConfig } from "vitest/config";
 
 const release = process.env["PODINIT_K8S"] ?? "";
+// The default mode keeps the report's plain name; another mode is named in it.
+const mode = process.env["PODINIT_INJECTION_MODE"] ?? "initContainer";
+const report = mode === "initContainer" ? `cluster-${release}` : `cluster-${release}-${mode}`;
 
 export default defineConfig({
   test: {
@@ -15,6 +18,6 @@ export default defineConfig({
     // One node, stop times measured: nothing may run beside a test.
     fileParallelism: false,
     maxWorkers: 1,
-    reporters: ["default", ["json", { outputFile: `.cache/test-results/cluster-${release}.json` }]],
+    reporters: ["default", ["json", { outputFile: `.cache/test-results/${report}.json` }]],
   },
 });

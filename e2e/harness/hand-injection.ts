@@ -44,6 +44,7 @@ function settingsFor(image: string, installPath: string): MutationSettings {
     graceMarginMs: 2000,
     installerUser: DEFAULT_INSTALLER_USER,
     installerResources: DEFAULT_INSTALLER_RESOURCES,
+    injectionMode: "initContainer",
   };
 }
 
