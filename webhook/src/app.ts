@@ -11,6 +11,7 @@ import type { Server as HttpsServer } from "node:https";
 import {
   noEntrypointResolver,
   type EntrypointResolver,
+  noLimitRanges,
   type LimitsOf,
 } from "./admission/admit-pod.js";
 import { requestError } from "./admission/request-errors.js";
@@ -34,9 +35,6 @@ export interface AppOptions {
   /** The namespaces' LimitRanges; by default every namespace has none. */
   readonly limitsOf?: LimitsOf;
 }
-
-const NO_LIMITS: LimitsOf = () => NO_LIMIT_RANGE_LIST;
-const NO_LIMIT_RANGE_LIST: readonly never[] = Object.freeze([]);
 
 export type WebhookApp = FastifyInstance<RawServerDefault | HttpsServer>;
 
@@ -105,7 +103,7 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
     settings: options.settings,
     metrics,
     resolveEntrypoints: options.resolveEntrypoints ?? noEntrypointResolver,
-    limitsOf: options.limitsOf ?? NO_LIMITS,
+    limitsOf: options.limitsOf ?? noLimitRanges,
   });
   await app.register(healthRoutes, { lifecycle: options.lifecycle });
   await app.register(metricsRoute, { metrics });

@@ -13,7 +13,7 @@ import {
   type LookupEvent,
 } from "./registry/entrypoint-resolver.js";
 import {
-  NO_LIMIT_RANGES,
+  UNWATCHED_LIMIT_RANGES,
   watchLimitRanges,
   type LimitRangeEvent,
   type LimitRangeSource,
@@ -81,7 +81,7 @@ async function main(argv: readonly string[]): Promise<number> {
         "limit range watch failed",
       );
   });
-  if (limitRanges === NO_LIMIT_RANGES)
+  if (limitRanges === UNWATCHED_LIMIT_RANGES)
     logger.warn({ notice: OUTSIDE_CLUSTER_LIMITS }, "configuration notice");
   const app = await buildApp({
     settings: config.mutation,
@@ -148,7 +148,7 @@ function limitRangeSource(
   onEvent: (event: LimitRangeEvent) => void,
 ): LimitRangeSource {
   return (env["KUBERNETES_SERVICE_HOST"] ?? "") === ""
-    ? NO_LIMIT_RANGES
+    ? UNWATCHED_LIMIT_RANGES
     : watchLimitRanges(onEvent);
 }
 

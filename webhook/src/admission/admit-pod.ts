@@ -10,7 +10,7 @@ import {
   type MutationResult,
   type PreparedPod,
 } from "../mutation/mutate-pod.js";
-import type { NamespaceLimits } from "../mutation/limit-ranges.js";
+import { NO_LIMIT_RANGES, type NamespaceLimits } from "../mutation/limit-ranges.js";
 import type { Pod } from "../mutation/pod-types.js";
 import { restoreWrappedCommands } from "../mutation/pod-update.js";
 import { readPod } from "../mutation/read-pod.js";
@@ -49,7 +49,8 @@ export const noEntrypointResolver: EntrypointResolver = () => NO_LOOKUP;
 /** The LimitRanges of a namespace, from memory (the webhook watches them). */
 export type LimitsOf = (namespace: string) => NamespaceLimits;
 
-const NO_LIMIT_RANGES: LimitsOf = () => [];
+/** Every namespace without LimitRanges: tests, and a webhook outside a cluster. */
+export const noLimitRanges: LimitsOf = () => NO_LIMIT_RANGES;
 
 export type Decision =
   "injected" | "reinvoked" | "restored" | "skipped" | "ignored" | "failed-open";
@@ -92,7 +93,7 @@ export function admitPod(
   request: AdmissionRequest,
   settings: MutationSettings,
   resolveEntrypoints: EntrypointResolver,
-  limitsOf: LimitsOf = NO_LIMIT_RANGES,
+  limitsOf: LimitsOf = noLimitRanges,
 ): AdmissionOutcome | Promise<AdmissionOutcome> {
   const operation = podOperation(request);
   if (operation === null) return outcome("ignored", "not-a-pod");

@@ -1,10 +1,11 @@
 // Keeps every namespace's LimitRanges in memory from a list-and-watch, so a review reads a Map, never the API.
 
 import type { KubeConfig } from "@kubernetes/client-node";
-import type {
-  LimitRangeItem,
-  NamespaceLimitRange,
-  NamespaceLimits,
+import {
+  NO_LIMIT_RANGES,
+  type LimitRangeItem,
+  type NamespaceLimitRange,
+  type NamespaceLimits,
 } from "../mutation/limit-ranges.js";
 import { isJsonObject } from "../mutation/pod-types.js";
 
@@ -20,11 +21,9 @@ export type LimitRangeEvent =
   | { readonly kind: "listed"; readonly count: number }
   | { readonly kind: "error"; readonly message: string; readonly retryInMs: number };
 
-const NONE: NamespaceLimits = Object.freeze([]);
-
 /** Outside a cluster nothing can be watched: every namespace counts as having none. */
-export const NO_LIMIT_RANGES: LimitRangeSource = Object.freeze({
-  limitsOf: () => NONE,
+export const UNWATCHED_LIMIT_RANGES: LimitRangeSource = Object.freeze({
+  limitsOf: () => NO_LIMIT_RANGES,
   listed: Promise.resolve(),
   stop: () => Promise.resolve(),
 });

@@ -1,6 +1,6 @@
 // The installer's resources and user for one pod, chosen so the pod's QoS class and startability stay as they were.
 
-import { fitLimitRanges, type NamespaceLimits } from "./limit-ranges.js";
+import { fitLimitRanges, NO_LIMIT_RANGES, type NamespaceLimits } from "./limit-ranges.js";
 import { hasPodLevelResources, podQosClass, quantityOf, type QosClass } from "./pod-qos.js";
 import type { Pod, ResourceRequirements } from "./pod-types.js";
 import { formatQuantity, parseQuantity, type Nanos } from "./quantity.js";
@@ -42,7 +42,6 @@ export function fitInstaller(
   return { qos, resources: fitted.resources, runAsUser, problem: null };
 }
 
-const NO_LIMIT_RANGES: NamespaceLimits = Object.freeze([]);
 const NOT_LISTED_YET =
   "the namespace's LimitRanges are not known yet (the webhook has not listed them since it started), and podinit-install could break one";
 

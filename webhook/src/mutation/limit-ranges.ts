@@ -33,6 +33,9 @@ export interface NamespaceLimitRange {
 /** A namespace's LimitRanges, or "unknown" while the webhook's watch has not listed them yet. */
 export type NamespaceLimits = readonly NamespaceLimitRange[] | "unknown";
 
+/** A namespace without LimitRanges (and every namespace where none can be watched). */
+export const NO_LIMIT_RANGES: NamespaceLimits = Object.freeze([]);
+
 export type LimitFit =
   | { readonly ok: true; readonly resources: ResourceRequirements | null }
   | { readonly ok: false; readonly problem: string };

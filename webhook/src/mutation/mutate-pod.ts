@@ -18,7 +18,7 @@ import {
   pickVolumeName,
 } from "./install-container.js";
 import { fitInstaller } from "./installer-fit.js";
-import type { NamespaceLimits } from "./limit-ranges.js";
+import { NO_LIMIT_RANGES, type NamespaceLimits } from "./limit-ranges.js";
 import { podQosClass, type QosClass } from "./pod-qos.js";
 import { injectionPatch, podPatch } from "./pod-patch.js";
 import {
@@ -312,7 +312,6 @@ function inject(
 }
 
 const NO_NAMES: ReadonlySet<string> = new Set();
-const NO_LIMIT_RANGES: NamespaceLimits = Object.freeze([]);
 
 /**
  * The containers a registry lookup should resolve before the mutation runs: none when the pod is
