@@ -79,17 +79,10 @@ export function preparePod(
   limits: NamespaceLimits = NO_LIMIT_RANGES,
 ): PreparedPod {
   const annotations = indexAnnotations(pod.metadata?.annotations);
-  const skip = podSkipReason(pod, namespace, annotations, settings);
+  const installed = installedVolume(pod, settings);
+  const skip = podSkipReason(pod, namespace, annotations, installed, settings);
   const selection = skip === null ? readSelection(annotations, allContainers(pod)) : null;
-  return {
-    pod,
-    namespace,
-    annotations,
-    skip,
-    selection,
-    installed: installedVolume(pod, settings),
-    limits,
-  };
+  return { pod, namespace, annotations, skip, selection, installed, limits };
 }
 
 /**
@@ -152,7 +145,8 @@ export function mutatePrepared(
   const chosen = plans.filter(p => p.skip === null);
   if (installed !== null) {
     const wrappedBefore = planned.plans.filter(p => done(p.container)).map(p => p.container.name);
-    return reinject(prepared, settings, { chosen, wrappedBefore, resolved, warnings, skipped });
+    const pass = { chosen, wrappedBefore, resolved, warnings, skipped };
+    return reinject(prepared, installed, settings, pass);
   }
   if (chosen.length === 0)
     return recordSkip(pod, "no-eligible-containers", skipped, warnings, settings);
@@ -181,10 +175,11 @@ interface Reinvocation {
  */
 function reinject(
   prepared: PreparedPod,
+  installed: InstalledVolume,
   settings: MutationSettings,
   pass: Reinvocation,
 ): MutationResult {
-  const { pod, annotations, installed } = prepared;
+  const { pod, annotations } = prepared;
   const newcomers = pass.chosen.map(p => p.container.name);
   const unchanged: MutationResult = {
     pod,
@@ -195,7 +190,7 @@ function reinject(
     skippedContainers: {},
     warnings: [],
   };
-  if (newcomers.length === 0 || installed === null) return unchanged;
+  if (newcomers.length === 0) return unchanged;
   const spec = pod.spec;
   // A later webhook may have put an init container in front of our installer (an agent that
   // must run first): wrapped, it would start before the binary exists. The installer goes back

@@ -33,14 +33,16 @@ export function allContainers(pod: Pod): readonly Container[] {
 /**
  * Why the whole pod is skipped, or null to go on and look at its containers.
  * `namespace` is the review's namespace: a pod being created often has none in its metadata.
+ * `installed` is the pod's installedVolume, found once per review by the caller.
  */
 export function podSkipReason(
   pod: Pod,
   namespace: string,
   annotations: Annotations,
+  installed: InstalledVolume | null,
   settings: MutationSettings,
 ): PodSkipReason | null {
-  if (isAlreadyInjected(pod, settings)) return "already-injected";
+  if (installed === null && isWrappedByHand(pod, settings)) return "already-injected";
   if (pod.metadata?.annotations?.[MIRROR_ANNOTATION] !== undefined) return "mirror-pod";
   if (settings.excludedNamespaces.includes(namespace)) return "namespace-excluded";
   const inject = podAnnotation(annotations, "inject");
@@ -51,12 +53,11 @@ export function podSkipReason(
 }
 
 /**
- * A command already starting with podinit, or a container named like our installer, in a pod that
- * our installer did not fill: wrapped by hand (or by another tool), so nothing here is ours to
- * complete, and adding a second installer would clash.
+ * In a pod that no earlier pass of the webhook injected: a command already starting with podinit,
+ * or a container named like our installer. Wrapped by hand (or by another tool), so nothing here
+ * is ours to complete, and adding a second installer would clash.
  */
-export function isAlreadyInjected(pod: Pod, settings: MutationSettings): boolean {
-  if (installedVolume(pod, settings) !== null) return false;
+function isWrappedByHand(pod: Pod, settings: MutationSettings): boolean {
   return allContainers(pod).some(
     c => c.name === INSTALL_CONTAINER_NAME || startsWithPodinit(c, settings),
   );

@@ -9,7 +9,7 @@
 import type { Operation } from "fast-json-patch";
 import { copyWith } from "./copy-with.js";
 import { podPatch } from "./pod-patch.js";
-import { installedVolume, startsWithPodinit } from "./pod-skip.js";
+import { allContainers, installedVolume, startsWithPodinit } from "./pod-skip.js";
 import type { Container, Pod } from "./pod-types.js";
 import type { MutationSettings } from "./settings.js";
 
@@ -32,7 +32,7 @@ export function restoreWrappedCommands(
     string,
     { readonly wrapped: readonly string[]; readonly original: readonly string[] }
   >();
-  for (const c of [...(oldPod.spec.initContainers ?? []), ...oldPod.spec.containers]) {
+  for (const c of allContainers(oldPod)) {
     // podinit's own flags never contain "--": the first one ends them. Our installer has none.
     const separator = c.command?.indexOf("--") ?? -1;
     if (c.command !== undefined && separator > 0 && startsWithPodinit(c, settings))
