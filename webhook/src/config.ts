@@ -43,7 +43,7 @@ export type ConfigResult =
   | { readonly ok: true; readonly config: Config; readonly notices: readonly string[] }
   | { readonly ok: false; readonly errors: readonly WebhookError[] };
 
-type Value = string | number | readonly string[] | InstallerResources | null;
+type Value = string | number | readonly string[] | null;
 
 interface SettingSpec {
   readonly flag: string;
@@ -314,25 +314,28 @@ export function loadConfig(
     Object.fromEntries([...REGISTRY_FLAG_NAMES].map(flag => [flag, values.get(flag) as string])),
   );
   if (!registry.ok) errors.push(...registry.errors.map(m => namingSource(m, sources)));
-  const installer = installerResources(values, sources);
-  if (typeof installer === "string") errors.push(webhookError("ERR_CONFIG_INVALID", installer));
-  else values.set("installer-resources", installer);
-  if (errors.length > 0 || !registry.ok) return { ok: false, errors };
-  return { ok: true, config: buildConfig(values, registry.settings, version), notices };
+  const installer = installerResources(values, sources, errors);
+  if (errors.length > 0 || !registry.ok || installer === null) return { ok: false, errors };
+  return { ok: true, config: buildConfig(values, registry.settings, installer, version), notices };
 }
 
-/** Requests and limits are checked together: a request above its limit is wrong in neither alone. */
+/**
+ * Requests and limits are checked together: a request above its limit is wrong in neither alone.
+ * null, with the error added to `errors`, when they are wrong.
+ */
 function installerResources(
   values: ReadonlyMap<string, Value>,
   sources: ReadonlyMap<string, string>,
-): InstallerResources | string {
+  errors: WebhookError[],
+): InstallerResources | null {
   const parsed = parseInstallerResources(
     values.get("installer-requests") as string,
     values.get("installer-limits") as string,
   );
   if (typeof parsed !== "string") return parsed;
   const where = ["installer-requests", "installer-limits"].map(f => sources.get(f) ?? `--${f}`);
-  return `${where.join(", ")}: ${parsed}`;
+  errors.push(webhookError("ERR_CONFIG_INVALID", `${where.join(", ")}: ${parsed}`));
+  return null;
 }
 
 /** parseRegistrySettings names flags; name the variable instead when the value came from one. */
@@ -345,6 +348,7 @@ function namingSource(message: string, sources: ReadonlyMap<string, string>): We
 function buildConfig(
   values: ReadonlyMap<string, Value>,
   registry: RegistrySettings,
+  installerResources: InstallerResources,
   version: string,
 ): Config {
   const get = <T extends Value>(flag: string): T => values.get(flag) as T;
@@ -360,7 +364,7 @@ function buildConfig(
     pid1Entrypoints: get<readonly string[]>("pid1-entrypoints"),
     graceMarginMs: get<number>("grace-margin"),
     installerUser: get<number>("installer-user"),
-    installerResources: get<InstallerResources>("installer-resources"),
+    installerResources,
     injectionMode: get<InjectionMode>("injection-mode"),
   });
   return Object.freeze({
