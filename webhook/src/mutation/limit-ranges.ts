@@ -6,14 +6,9 @@
 // cpu and memory inside min, max and maxLimitRequestRatio, LimitRanger's defaults fill whatever
 // else it lacks (ephemeral-storage), and the result is validated here exactly as LimitRanger will:
 // a pod that would be rejected because of podinit is left without podinit instead.
-import {
-  isJsonObject,
-  type Container,
-  type JsonObject,
-  type Pod,
-  type ResourceRequirements,
-} from "./pod-types.js";
-import { formatQuantity, parseQuantity, type Nanos } from "./quantity.js";
+import { quantitiesOf } from "./pod-qos.js";
+import { isJsonObject, type Container, type Pod, type ResourceRequirements } from "./pod-types.js";
+import { formatQuantity, type Nanos } from "./quantity.js";
 
 /** One `spec.limits[]` entry of a LimitRange. */
 export interface LimitRangeItem {
@@ -121,9 +116,9 @@ function parseRanges(ranges: readonly NamespaceLimitRange[]): ParsedRange[] | st
         ["defaultRequest", item.defaultRequest],
         ["ratio", item.maxLimitRequestRatio],
       ] as const) {
-        const values = quantities(source);
-        if (typeof values === "string")
-          return `LimitRange ${range.name}: ${values} is not a quantity the webhook can read`;
+        const { values, unreadable } = quantitiesOf(source);
+        if (unreadable !== null)
+          return `LimitRange ${range.name}: ${unreadable} is not a quantity the webhook can read`;
         fields[key] = values;
       }
       items.push({ type: item.type, ...fields });
@@ -133,27 +128,11 @@ function parseRanges(ranges: readonly NamespaceLimitRange[]): ParsedRange[] | st
   return parsed;
 }
 
-function quantities(list: Readonly<Record<string, unknown>> | undefined): Quantities | string {
-  const values = new Map<string, Nanos>();
-  if (list === undefined) return values;
-  for (const [name, text] of Object.entries(list)) {
-    const value = typeof text === "string" ? parseQuantity(text) : null;
-    if (value === null) return `${name} '${String(text)}'`;
-    values.set(name, value);
-  }
-  return values;
-}
-
 function toSized(resources: ResourceRequirements): Sized {
-  const read = (list: JsonObject | undefined): Map<string, Nanos> => {
-    const values = new Map<string, Nanos>();
-    for (const [name, text] of Object.entries(list ?? {})) {
-      const value = typeof text === "string" ? parseQuantity(text) : null;
-      if (value !== null) values.set(name, value);
-    }
-    return values;
+  return {
+    requests: quantitiesOf(resources.requests).values,
+    limits: quantitiesOf(resources.limits).values,
   };
-  return { requests: read(resources.requests), limits: read(resources.limits) };
 }
 
 function fromSized(sized: Sized): ResourceRequirements {

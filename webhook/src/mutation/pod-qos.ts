@@ -54,11 +54,29 @@ function requirementsQos(resources: ResourceRequirements | undefined): QosClass 
 
 /** The named quantity of a requests or limits map; null when absent or not a quantity. */
 export function quantityOf(list: unknown, name: string): Nanos | null {
-  if (!isJsonObject(list)) return null;
-  const text = list[name];
-  return typeof text === "string"
-    ? parseQuantity(text)
-    : typeof text === "number"
-      ? parseQuantity(String(text))
-      : null;
+  return isJsonObject(list) ? valueOf(list[name]) : null;
+}
+
+/**
+ * Every quantity of a requests or limits map (or a LimitRange's min, max, …), and the first
+ * entry that is no quantity, as `name 'text'`, or null when all are.
+ */
+export function quantitiesOf(list: unknown): {
+  readonly values: Map<string, Nanos>;
+  readonly unreadable: string | null;
+} {
+  const values = new Map<string, Nanos>();
+  let unreadable: string | null = null;
+  if (!isJsonObject(list)) return { values, unreadable };
+  for (const [name, text] of Object.entries(list)) {
+    const value = valueOf(text);
+    if (value !== null) values.set(name, value);
+    else unreadable ??= `${name} '${String(text)}'`;
+  }
+  return { values, unreadable };
+}
+
+function valueOf(text: unknown): Nanos | null {
+  if (typeof text === "string") return parseQuantity(text);
+  return typeof text === "number" ? parseQuantity(String(text)) : null;
 }
