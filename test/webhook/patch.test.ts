@@ -2,6 +2,7 @@ import { applyPatch, deepClone, type Operation } from "fast-json-patch";
 import { describe, expect, it } from "vitest";
 import type { ImageEntrypoint } from "../../webhook/src/mutation/entrypoint.js";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
+import { podPatch } from "../../webhook/src/mutation/pod-patch.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import { deepFreeze } from "./helpers/pods.js";
 import { seededRandom, type Random } from "./helpers/prng.js";
@@ -98,7 +99,7 @@ const EDITED_PATH =
   /^\/(metadata(\/annotations(\/podinit\.dev~1status)?)?|spec\/volumes(\/[0-9]+)?|spec\/initContainers(\/0)?|spec\/(initContainers|containers)\/[0-9]+\/(command|args|volumeMounts)(\/[0-9]+)?)$/;
 
 /**
- * compare() stops at identical references, so it walks only what the mutation copied: a
+ * The patch's walk stops at identical references, so it sees only what the mutation copied: a
  * container left alone, and every member of a wrapped one but argv and mounts, must be the
  * original object itself.
  */
@@ -141,8 +142,8 @@ describe("the mutation's patch", () => {
     expect(install?.name).toBe("podinit-install");
     expect(result.patch[0]).toEqual({ op: "add", path: "/spec/initContainers/0", value: install });
     expect(apply(pod, result.patch)).toEqual(result.pod);
-    // compare() matches arrays index by index: the original init container is diffed against
-    // its wrapped self at its new index, not against ours.
+    // Arrays are matched index by index: the original init container is diffed against its
+    // wrapped self at its new index, not against ours.
     expect(result.patch.filter(op => op.path.startsWith("/spec/initContainers/0/"))).toEqual([]);
     expect(result.patch.map(op => `${op.op} ${op.path}`).sort()).toEqual(
       [
@@ -150,15 +151,9 @@ describe("the mutation's patch", () => {
         "add /spec/volumes/1",
         "add /spec/initContainers/0",
         "add /spec/initContainers/1/volumeMounts",
-        "replace /spec/initContainers/1/command/0",
-        "add /spec/initContainers/1/command/1",
-        "add /spec/initContainers/1/command/2",
-        "add /spec/initContainers/1/command/3",
+        "replace /spec/initContainers/1/command",
         "add /spec/containers/0/volumeMounts/1",
-        "replace /spec/containers/0/command/0",
-        "add /spec/containers/0/command/1",
-        "add /spec/containers/0/command/2",
-        "add /spec/containers/0/command/3",
+        "replace /spec/containers/0/command",
         "add /spec/containers/1/command",
         "add /spec/containers/1/volumeMounts",
       ].sort(),
@@ -201,5 +196,48 @@ describe("the mutation's patch", () => {
       ]),
     );
     expect(decisions.get("injected:") ?? 0).toBeGreaterThan(1000);
+  });
+});
+
+describe("the patch between two pods that share what did not change", () => {
+  const shared = { name: "data", emptyDir: {} };
+  const before = {
+    metadata: { annotations: { "a/b": "1", "x~y": "2" }, labels: { app: "a" } },
+    spec: {
+      volumes: [shared],
+      containers: [{ name: "app", command: ["/app", "-v"], args: ["x"], ports: [{ p: 1 }] }],
+    },
+  } as unknown as Pod;
+
+  it.each([
+    ["a member removed", { ...before, metadata: { annotations: { "a/b": "1" } } }],
+    [
+      "a member set to undefined",
+      { ...before, metadata: { ...before.metadata, labels: undefined } },
+    ],
+    [
+      "keys that need escaping",
+      { ...before, metadata: { annotations: { "a/b": "2", "x~y": "3" } } },
+    ],
+    ["an array that shrank", { ...before, spec: { ...before.spec, volumes: [] } }],
+    [
+      "an array that grew",
+      { ...before, spec: { ...before.spec, volumes: [shared, { name: "b" }] } },
+    ],
+    ["a member of another type", { ...before, spec: { ...before.spec, volumes: { name: "v" } } }],
+  ])("applies to give the second exactly: %s", (_, after) => {
+    const patch = podPatch(before, after as Pod);
+    expect(patch.length).toBeGreaterThan(0);
+    expect(apply(before, patch)).toEqual(JSON.parse(JSON.stringify(after)));
+  });
+
+  it("is empty for the same pod and never names a shared subtree", () => {
+    expect(podPatch(before, before)).toEqual([]);
+    const container = before.spec.containers[0] as Container;
+    const wrapped = { ...container, command: ["/w", "--", "/app", "-v"] };
+    const after = { ...before, spec: { ...before.spec, containers: [wrapped] } } as Pod;
+    expect(podPatch(before, after)).toEqual([
+      { op: "replace", path: "/spec/containers/0/command", value: wrapped.command },
+    ]);
   });
 });
