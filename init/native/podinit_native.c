@@ -6,8 +6,9 @@
 #endif
 #include <dirent.h>
 #include <errno.h>
-#include <stdio.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,19 +25,22 @@
 
 #define countof(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The kernel's signal set: bit n-1 for signal n, 1 to 64. The C library's sigset_t and sigaddset
+ * are not used for it: musl's sigaddset refuses 32-34, which it keeps for its threads (podinit has
+ * none), so a mask built with it left SIGRTMIN unblocked and its default action killed podinit. */
+typedef uint64_t kernel_sigset;
+#define KERNEL_SIGSET_SIZE sizeof(kernel_sigset)
+
 /* The mask podinit inherited, restored in the child so it starts as if podinit were not there. */
-static sigset_t inherited_mask;
+static kernel_sigset inherited_mask;
 static int signals_blocked;
 
-static int fill_all_signals(sigset_t *set)
+/* Every signal the kernel can deliver but KILL and STOP, which can be neither blocked nor caught. */
+static const kernel_sigset ALL_SIGNALS = ~((UINT64_C(1) << (SIGKILL - 1)) | (UINT64_C(1) << (SIGSTOP - 1)));
+
+static int mask_signals(int how, const kernel_sigset *set, kernel_sigset *old)
 {
-    /* sigfillset leaves out the C library's internal signals; the kernel accepts them all. */
-    sigemptyset(set);
-    for (int sig = 1; sig < 65; sig++) {
-        if (sig != SIGKILL && sig != SIGSTOP)
-            sigaddset(set, sig);
-    }
-    return 0;
+    return (int)syscall(SYS_rt_sigprocmask, how, set, old, KERNEL_SIGSET_SIZE);
 }
 
 /* Blocks every signal so that none is acted on by default (PID 1 would otherwise ignore them) and
@@ -46,9 +50,7 @@ static int block_errno = -1;
 
 void podinit_native_block_signals(void)
 {
-    sigset_t all;
-    fill_all_signals(&all);
-    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &inherited_mask, _NSIG / 8) != 0) {
+    if (mask_signals(SIG_SETMASK, &ALL_SIGNALS, &inherited_mask) != 0) {
         block_errno = errno;
         return;
     }
@@ -72,11 +74,9 @@ static JSValue js_wait_signal(JSContext *ctx, JSValueConst this_val, int argc, J
         return JS_EXCEPTION;
     if (timeout_ms < 0)
         timeout_ms = 0;
-    sigset_t all;
-    fill_all_signals(&all);
     struct timespec ts = { .tv_sec = timeout_ms / 1000, .tv_nsec = (timeout_ms % 1000) * 1000000L };
     siginfo_t info;
-    int sig = (int)syscall(SYS_rt_sigtimedwait, &all, &info, &ts, _NSIG / 8);
+    int sig = (int)syscall(SYS_rt_sigtimedwait, &ALL_SIGNALS, &info, &ts, KERNEL_SIGSET_SIZE);
     /* podinit's own doing, such as the SIGPIPE of a write to a closed stderr: not the app's business.
      * Reported as a timeout so the caller recomputes its deadlines. */
     if (sig > 0 && info.si_code <= 0 && info.si_pid == getpid())
@@ -86,6 +86,103 @@ static JSValue js_wait_signal(JSContext *ctx, JSValueConst this_val, int argc, J
     if (errno == EAGAIN || errno == EINTR)
         return JS_NewInt32(ctx, 0);
     return JS_ThrowInternalError(ctx, "sigtimedwait failed: %s", strerror(errno));
+}
+
+/* Bytes cross into JavaScript as strings and come back unchanged, valid UTF-8 or not: argv, the
+ * environment, paths and output are bytes to the kernel. Valid UTF-8 stays as it is; each byte of
+ * an invalid sequence becomes the lone surrogate U+DC80..U+DCFF (the scheme of Python's
+ * surrogateescape). QuickJS writes a lone surrogate back out as the three bytes ED B2|B3 xx, which
+ * string_to_bytes turns into the original byte. Without it a non-UTF-8 argument reached the child
+ * as U+FFFD. */
+
+/* The length of the valid UTF-8 sequence at p (1 to 4), or 0: no overlong form, no surrogate,
+ * nothing above U+10FFFF. */
+static size_t utf8_sequence(const unsigned char *p, size_t left)
+{
+    unsigned char c = p[0];
+    size_t n;
+    uint32_t code, least;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2, code = c & 0x1F, least = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3, code = c & 0x0F, least = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4, code = c & 0x07, least = 0x10000;
+    } else {
+        return 0;
+    }
+    if (left < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        code = (code << 6) | (p[i] & 0x3F);
+    }
+    if (code < least || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+static JSValue string_from_bytes(JSContext *ctx, const char *bytes, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)bytes;
+    size_t valid = 0, n;
+    while (valid < len && (n = utf8_sequence(p + valid, len - valid)) > 0)
+        valid += n;
+    if (valid == len)
+        return JS_NewStringLen(ctx, bytes, len);
+    char *escaped = malloc(len * 3);
+    if (!escaped)
+        return JS_ThrowOutOfMemory(ctx);
+    size_t out = 0;
+    for (size_t i = 0; i < len;) {
+        n = utf8_sequence(p + i, len - i);
+        if (n > 0) {
+            memcpy(escaped + out, p + i, n);
+            out += n, i += n;
+            continue;
+        }
+        uint32_t code = 0xDC00 + p[i++]; /* an invalid byte is never ASCII: 0xDC80 to 0xDCFF */
+        escaped[out++] = (char)(0xE0 | (code >> 12));
+        escaped[out++] = (char)(0x80 | ((code >> 6) & 0x3F));
+        escaped[out++] = (char)(0x80 | (code & 0x3F));
+    }
+    JSValue string = JS_NewStringLen(ctx, escaped, out);
+    free(escaped);
+    return string;
+}
+
+/* The bytes a string stands for (see string_from_bytes), NUL-terminated, to be released with
+ * free(); NULL with an exception pending. */
+static char *string_to_bytes(JSContext *ctx, JSValueConst value, size_t *length)
+{
+    size_t len;
+    const char *utf8 = JS_ToCStringLen(ctx, &len, value);
+    if (!utf8)
+        return NULL;
+    char *bytes = malloc(len + 1);
+    if (!bytes) {
+        JS_FreeCString(ctx, utf8);
+        JS_ThrowOutOfMemory(ctx);
+        return NULL;
+    }
+    const unsigned char *p = (const unsigned char *)utf8;
+    size_t out = 0;
+    for (size_t i = 0; i < len;) {
+        if (p[i] == 0xED && i + 2 < len && (p[i + 1] == 0xB2 || p[i + 1] == 0xB3)) {
+            bytes[out++] = (char)(((p[i + 1] & 0x03) << 6) | (p[i + 2] & 0x3F));
+            i += 3;
+        } else {
+            bytes[out++] = (char)p[i++];
+        }
+    }
+    bytes[out] = '\0';
+    JS_FreeCString(ctx, utf8);
+    if (length)
+        *length = out;
+    return bytes;
 }
 
 static void free_c_argv(char **argv, int count)
@@ -112,17 +209,10 @@ static char **to_c_argv(JSContext *ctx, JSValueConst array, int *count)
     }
     for (int64_t i = 0; i < len; i++) {
         JSValue item = JS_GetPropertyUint32(ctx, array, (uint32_t)i);
-        const char *str = JS_ToCString(ctx, item);
+        out[i] = string_to_bytes(ctx, item, NULL);
         JS_FreeValue(ctx, item);
-        if (!str) {
-            free_c_argv(out, (int)i);
-            return NULL;
-        }
-        out[i] = strdup(str);
-        JS_FreeCString(ctx, str);
         if (!out[i]) {
             free_c_argv(out, (int)i);
-            JS_ThrowOutOfMemory(ctx);
             return NULL;
         }
     }
@@ -151,7 +241,7 @@ static void exec_child(char **argv, int terminal, int report_fd)
         if (terminal == TERMINAL_SESSION)
             ioctl(STDIN_FILENO, TIOCSCTTY, 0); /* not a tty, or someone else's: run without one */
     }
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &inherited_mask, NULL, _NSIG / 8);
+    mask_signals(SIG_SETMASK, &inherited_mask, NULL);
     execvp(argv[0], argv);
     int err = errno;
     while (write(report_fd, &err, sizeof err) < 0 && errno == EINTR) {
@@ -285,12 +375,9 @@ static JSValue js_detach_terminal(JSContext *ctx, JSValueConst this_val, int arg
     if (ioctl(STDIN_FILENO, TIOCNOTTY) != 0)
         return JS_NewInt32(ctx, errno);
     if (signals_blocked) {
-        sigset_t hangup;
-        sigemptyset(&hangup);
-        sigaddset(&hangup, SIGHUP);
-        sigaddset(&hangup, SIGCONT);
+        const kernel_sigset hangup = (UINT64_C(1) << (SIGHUP - 1)) | (UINT64_C(1) << (SIGCONT - 1));
         struct timespec none = { 0, 0 };
-        while (sigtimedwait(&hangup, NULL, &none) > 0) {
+        while (syscall(SYS_rt_sigtimedwait, &hangup, NULL, &none, KERNEL_SIGSET_SIZE) > 0) {
         }
     }
     return JS_NewInt32(ctx, 0);
@@ -330,7 +417,7 @@ static JSValue js_close_inherited_fds(JSContext *ctx, JSValueConst this_val, int
  * mode 0755, flushed to disk. Returns 0 or an errno; a partial file is removed. */
 static JSValue js_copy_self(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    const char *path = JS_ToCString(ctx, argv[0]);
+    char *path = string_to_bytes(ctx, argv[0], NULL);
     if (!path)
         return JS_EXCEPTION;
     int err = 0;
@@ -381,7 +468,7 @@ done:
         close(in);
     if (err && out >= 0)
         unlink(path);
-    JS_FreeCString(ctx, path);
+    free(path);
     return JS_NewInt32(ctx, err);
 }
 
@@ -389,11 +476,11 @@ done:
  * so they must be read to the end rather than measured), or null when it cannot be read. */
 static JSValue js_read_file(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    const char *path = JS_ToCString(ctx, argv[0]);
+    char *path = string_to_bytes(ctx, argv[0], NULL);
     if (!path)
         return JS_EXCEPTION;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    JS_FreeCString(ctx, path);
+    free(path);
     if (fd < 0)
         return JS_NULL;
     char buf[8192];
@@ -409,7 +496,7 @@ static JSValue js_read_file(JSContext *ctx, JSValueConst this_val, int argc, JSV
             break;
     }
     close(fd);
-    return JS_NewStringLen(ctx, buf, used);
+    return string_from_bytes(ctx, buf, used);
 }
 
 /* errnoName(errno): the symbolic name, for messages and for TypeScript decisions. */
@@ -458,7 +545,7 @@ static JSValue js_args(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
 {
     JSValue list = JS_NewArray(ctx);
     for (int i = 0; i < saved_argc; i++)
-        JS_SetPropertyUint32(ctx, list, (uint32_t)i, JS_NewString(ctx, saved_argv[i]));
+        JS_SetPropertyUint32(ctx, list, (uint32_t)i, string_from_bytes(ctx, saved_argv[i], strlen(saved_argv[i])));
     return list;
 }
 
@@ -470,8 +557,10 @@ static JSValue js_environ(JSContext *ctx, JSValueConst this_val, int argc, JSVal
         const char *equals = strchr(*entry, '=');
         if (!equals)
             continue;
-        JSAtom name = JS_NewAtomLen(ctx, *entry, (size_t)(equals - *entry));
-        JS_SetProperty(ctx, env, name, JS_NewString(ctx, equals + 1));
+        JSValue key = string_from_bytes(ctx, *entry, (size_t)(equals - *entry));
+        JSAtom name = JS_ValueToAtom(ctx, key);
+        JS_FreeValue(ctx, key);
+        JS_SetProperty(ctx, env, name, string_from_bytes(ctx, equals + 1, strlen(equals + 1)));
         JS_FreeAtom(ctx, name);
     }
     return env;
@@ -497,7 +586,7 @@ static JSValue js_write(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     size_t len;
     if (JS_ToInt32(ctx, &fd, argv[0]))
         return JS_EXCEPTION;
-    const char *text = JS_ToCStringLen(ctx, &len, argv[1]);
+    char *text = string_to_bytes(ctx, argv[1], &len);
     if (!text)
         return JS_EXCEPTION;
     int err = 0;
@@ -511,18 +600,18 @@ static JSValue js_write(JSContext *ctx, JSValueConst this_val, int argc, JSValue
         }
         off += (size_t)n;
     }
-    JS_FreeCString(ctx, text);
+    free(text);
     return JS_NewInt32(ctx, err);
 }
 
 /* readdir(path): the entry names (without . and ..), or null when the directory cannot be read. */
 static JSValue js_readdir(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    const char *path = JS_ToCString(ctx, argv[0]);
+    char *path = string_to_bytes(ctx, argv[0], NULL);
     if (!path)
         return JS_EXCEPTION;
     DIR *dir = opendir(path);
-    JS_FreeCString(ctx, path);
+    free(path);
     if (!dir)
         return JS_NULL;
     JSValue names = JS_NewArray(ctx);
@@ -531,7 +620,7 @@ static JSValue js_readdir(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     while ((entry = readdir(dir)) != NULL) {
         if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
             continue;
-        JS_SetPropertyUint32(ctx, names, count++, JS_NewString(ctx, entry->d_name));
+        JS_SetPropertyUint32(ctx, names, count++, string_from_bytes(ctx, entry->d_name, strlen(entry->d_name)));
     }
     closedir(dir);
     return names;
@@ -541,12 +630,12 @@ typedef int (*path_call)(const char *);
 
 static JSValue call_with_path(JSContext *ctx, JSValueConst arg, path_call call)
 {
-    const char *path = JS_ToCString(ctx, arg);
+    char *path = string_to_bytes(ctx, arg, NULL);
     if (!path)
         return JS_EXCEPTION;
     int result = call(path);
     int err = errno;
-    JS_FreeCString(ctx, path);
+    free(path);
     return JS_NewInt32(ctx, result == 0 ? 0 : err);
 }
 
@@ -564,17 +653,17 @@ static JSValue js_unlink(JSContext *ctx, JSValueConst this_val, int argc, JSValu
 /* rename(from, to): 0 or an errno. */
 static JSValue js_rename(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    const char *from = JS_ToCString(ctx, argv[0]);
+    char *from = string_to_bytes(ctx, argv[0], NULL);
     if (!from)
         return JS_EXCEPTION;
-    const char *to = JS_ToCString(ctx, argv[1]);
+    char *to = string_to_bytes(ctx, argv[1], NULL);
     if (!to) {
-        JS_FreeCString(ctx, from);
+        free(from);
         return JS_EXCEPTION;
     }
     int err = rename(from, to) == 0 ? 0 : errno;
-    JS_FreeCString(ctx, from);
-    JS_FreeCString(ctx, to);
+    free(from);
+    free(to);
     return JS_NewInt32(ctx, err);
 }
 

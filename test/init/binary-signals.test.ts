@@ -1,6 +1,10 @@
 import { readFileSync } from "node:fs";
+import { setTimeout as sleepMs } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
+import { SIGRTMAX } from "../../init/src/signals.js";
 import {
+  descendants,
+  killLeftovers,
   shellReady,
   useBinaryWorkspace,
   waitFor,
@@ -188,4 +192,36 @@ describe("podinit binary: job control", () => {
     run.signal("SIGTERM");
     expect((await run.finished).code).toBe(143);
   });
+});
+
+describe("podinit binary: real-time signals", () => {
+  // musl's sigaddset refuses 32-34, which it keeps for its own threads: a mask built with it left
+  // them unblocked, so SIGRTMIN killed podinit and orphaned the app (as PID 1 it was dropped).
+  const REALTIME = Array.from({ length: SIGRTMAX - 32 + 1 }, (_, i) => 32 + i);
+
+  it.each([true, false])(
+    "forwards each of signals 32-64 to the app, whose death by it becomes the exit code (PID 1: %s)",
+    async namespace => {
+      const outcomes = [];
+      for (const signal of REALTIME) {
+        const run = await start(["--", "sleep", "1000"], { namespace });
+        // Sent once the app runs, so it is podinit's signal mask that decides, not its start-up.
+        await waitFor(() => descendants(run.pid).some(p => p.comm === "sleep"), "sleep to start");
+        process.kill(run.pid, signal);
+        // Bounded: podinit killed by the signal leaves sleep holding its output open, and a
+        // dropped signal leaves both running.
+        const ended = await Promise.race([run.finished, sleepMs(5_000).then(() => null)]);
+        outcomes.push({
+          signal,
+          code: ended?.code ?? "still running",
+          killedBy: ended?.signal ?? null,
+        });
+        if (ended === null) await killLeftovers();
+      }
+      expect(outcomes).toEqual(
+        REALTIME.map(signal => ({ signal, code: 128 + signal, killedBy: null })),
+      );
+    },
+    60_000,
+  );
 });
