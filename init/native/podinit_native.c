@@ -304,19 +304,21 @@ static JSValue js_spawn(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     return JS_NewInt32(ctx, pid);
 }
 
-/* reapAll(watch): waitpid(-1, WNOHANG) until no exited child is left, in one call because thousands
- * of orphans can exit at once. Returns [others, state, exitCode, signal]: `others` counts children
- * other than `watch`; state bit 1 means `watch` was reaped (code and signal follow), bit 2 that no
- * child is left at all. */
+/* reapAll(watch): waitpid(-1, WNOHANG | WUNTRACED) until no exited child is left, in one call
+ * because thousands of orphans can exit at once. Returns [others, state, exitCode, signal,
+ * stopSignal]: `others` counts children other than `watch`; state bit 1 means `watch` was reaped
+ * (code and signal follow), bit 2 that no child is left at all; stopSignal is the signal that
+ * stopped `watch` since the last call, or 0 (job control: see the supervisor). Other children's
+ * stops are not podinit's business and pass unnoticed. */
 static JSValue js_reap_all(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     int32_t watch;
     if (JS_ToInt32(ctx, &watch, argv[0]))
         return JS_EXCEPTION;
-    int32_t others = 0, state = 0, code = 0, signal = 0;
+    int32_t others = 0, state = 0, code = 0, signal = 0, stop_signal = 0;
     for (;;) {
         int status = 0;
-        pid_t pid = waitpid(-1, &status, WNOHANG);
+        pid_t pid = waitpid(-1, &status, WNOHANG | WUNTRACED);
         if (pid < 0 && errno == EINTR)
             continue;
         if (pid < 0) {
@@ -325,7 +327,10 @@ static JSValue js_reap_all(JSContext *ctx, JSValueConst this_val, int argc, JSVa
         }
         if (pid == 0)
             break;
-        if (pid == watch) {
+        if (WIFSTOPPED(status)) {
+            if (pid == watch)
+                stop_signal = WSTOPSIG(status);
+        } else if (pid == watch) {
             state |= 1;
             code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
             signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
@@ -338,6 +343,7 @@ static JSValue js_reap_all(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     JS_SetPropertyUint32(ctx, result, 1, JS_NewInt32(ctx, state));
     JS_SetPropertyUint32(ctx, result, 2, JS_NewInt32(ctx, code));
     JS_SetPropertyUint32(ctx, result, 3, JS_NewInt32(ctx, signal));
+    JS_SetPropertyUint32(ctx, result, 4, JS_NewInt32(ctx, stop_signal));
     return result;
 }
 
@@ -381,6 +387,25 @@ static JSValue js_detach_terminal(JSContext *ctx, JSValueConst this_val, int arg
         }
     }
     return JS_NewInt32(ctx, 0);
+}
+
+/* takeForeground(pgid): when podinit's own process group is the terminal's foreground (a shell
+ * resumed the job with `fg`), hands the terminal to `pgid` again. 0, or an errno: ENOTTY without a
+ * terminal, EPERM when podinit is in the background (`bg`) and so has no terminal to give. */
+static JSValue js_hand_foreground(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int32_t pgid;
+    if (JS_ToInt32(ctx, &pgid, argv[0]))
+        return JS_EXCEPTION;
+    pid_t foreground = tcgetpgrp(STDIN_FILENO);
+    if (foreground < 0)
+        return JS_NewInt32(ctx, errno);
+    if (foreground == pgid)
+        return JS_NewInt32(ctx, 0);
+    if (foreground != getpgrp())
+        return JS_NewInt32(ctx, EPERM);
+    /* SIGTTOU is blocked, so this works even if the shell took the terminal back meanwhile. */
+    return JS_NewInt32(ctx, tcsetpgrp(STDIN_FILENO, pgid) == 0 ? 0 : errno);
 }
 
 static JSValue js_isatty(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
@@ -685,6 +710,7 @@ static const JSCFunctionListEntry native_functions[] = {
     JS_CFUNC_DEF("getpid", 0, js_getpid),
     JS_CFUNC_DEF("isSessionLeader", 0, js_is_session_leader),
     JS_CFUNC_DEF("detachTerminal", 0, js_detach_terminal),
+    JS_CFUNC_DEF("handForeground", 1, js_hand_foreground),
     JS_CFUNC_DEF("isatty", 1, js_isatty),
     JS_CFUNC_DEF("monotonicMs", 0, js_monotonic_ms),
     JS_CFUNC_DEF("closeInheritedFds", 0, js_close_inherited_fds),

@@ -25,11 +25,12 @@ declare module "podinit_native" {
    */
   export function spawn(argv: readonly string[], terminal: 0 | 1 | 2): number;
   /**
-   * waitpid(-1, WNOHANG) until no exited child is left: [others, state, exitCode, signal] where
-   * `others` counts reaped children other than `watch`; state bit 1: `watch` was reaped (its exit
-   * code and signal follow), bit 2: no child is left at all.
+   * waitpid(-1, WNOHANG | WUNTRACED) until no exited child is left: [others, state, exitCode,
+   * signal, stopSignal] where `others` counts reaped children other than `watch`; state bit 1:
+   * `watch` was reaped (its exit code and signal follow), bit 2: no child is left at all;
+   * stopSignal: the signal that stopped `watch` since the last call, or 0.
    */
-  export function reapAll(watch: number): [number, number, number, number];
+  export function reapAll(watch: number): [number, number, number, number, number];
   /** kill(2): 0 or an errno. */
   export function kill(pid: number, signal: number): number;
   /** prctl(PR_SET_CHILD_SUBREAPER): 0 or an errno. */
@@ -38,6 +39,8 @@ declare module "podinit_native" {
   export function isSessionLeader(): boolean;
   /** Gives up stdin as controlling terminal, swallowing the SIGHUP/SIGCONT that causes. 0 or an errno. */
   export function detachTerminal(): number;
+  /** Hands stdin's terminal to process group `pgid` when podinit's group holds it: 0 or an errno (EPERM: podinit is in the background). */
+  export function handForeground(pgid: number): number;
   export function isatty(fd: number): boolean;
   export function monotonicMs(): number;
   export function closeInheritedFds(): number;

@@ -1,5 +1,6 @@
 // The real Platform inside the podinit binary, over podinit's C module.
 import * as native from "podinit_native";
+import { dispositionIn } from "./signal-disposition.js";
 import type { Platform, ProcessEntry, Reaped, SpawnResult, TerminalMode } from "./sys.js";
 
 /** spawn's encoding of a failed pipe or fork: -(SPAWN_FORK_FAILED + errno), see podinit_native.c. */
@@ -41,14 +42,20 @@ export function createQuickJsPlatform(): Platform {
       native.closeInheritedFds();
     },
     reap: (watch): Reaped => {
-      const [others, state, code, signal] = native.reapAll(watch);
+      const [others, state, code, signal, stopSignal] = native.reapAll(watch);
       return {
         others,
         watched: state === 1 || state === 3 ? { code, signal } : null,
         noneLeft: state >= 2,
+        watchedStop: stopSignal === 0 ? null : stopSignal,
       };
     },
     kill: (pid, signal) => native.kill(pid, signal),
+    signalDisposition: (pid, signal) => {
+      const status = native.readFile(`/proc/${pid}/status`);
+      return status === null ? null : dispositionIn(status, signal);
+    },
+    handForeground: pgid => native.handForeground(pgid),
     waitSignal: timeoutMs => native.waitSignal(timeoutMs),
     now: () => native.monotonicMs(),
     processes: readProcessTable,

@@ -7,6 +7,7 @@ import {
   isJobControl,
   isStopRequest,
   SIGCHLD,
+  SIGCONT,
   SIGKILL,
   signalName,
   SIGSTOP,
@@ -96,6 +97,7 @@ class Supervisor {
   /** Reaps every exited child; true when podinit has no child left at all. */
   private reapAll(): boolean {
     const reaped = this.sys.reap(this.mainPid);
+    if (reaped.watchedStop !== null) this.onMainStopped(reaped.watchedStop);
     if (reaped.watched !== null) {
       this.mainStatus = reaped.watched;
       this.log.info(`main process ${this.mainPid} ${describeStatus(reaped.watched)}`);
@@ -107,7 +109,22 @@ class Supervisor {
     return reaped.noneLeft;
   }
 
+  /**
+   * Ctrl-Z in the shell that started podinit stops the app, whose group holds the terminal. The
+   * shell waits on podinit's own group, so podinit stops too and the shell gets its prompt back;
+   * its `fg` continues podinit, which gives the terminal back to the app and continues it
+   * (onSignal). Stops by SIGSTOP are podinit's own forwarding or someone's explicit choice, not
+   * the terminal's: the shell does not wait on them.
+   */
+  private onMainStopped(signal: number): void {
+    if (this.settings.terminal !== "foreground-group" || !isJobControl(signal)) return;
+    this.log.info(`main process stopped by SIG${signalName(signal)}: stopping podinit too`);
+    this.send(this.sys.getpid(), SIGSTOP);
+  }
+
   private onSignal(signal: number): void {
+    if (signal === SIGCONT && this.settings.terminal === "foreground-group")
+      this.sys.handForeground(this.mainPid);
     if (isStopRequest(signal)) this.onStopRequest(signal);
     else if (isJobControl(signal)) this.onJobControl(signal);
     else this.forward(signal);
@@ -174,8 +191,16 @@ class Supervisor {
     if (rewrite !== undefined) return rewrite.to;
     if (signal === SIGTERM && this.options.stopSignal !== null) return this.options.stopSignal;
     // The child leads its own session, so its group is orphaned and the kernel ignores the default
-    // stop of these three, whether they go to the group or to the child alone.
-    if (isJobControl(signal)) return SIGSTOP;
+    // stop of these three: a process that takes the default gets SIGSTOP, which does what the
+    // default would have. The child alone (--forward=child) gets the signal itself when it has a
+    // handler for it or ignores it, so the handler runs; a group's members may differ, so the
+    // group is stopped.
+    if (isJobControl(signal)) {
+      const childDecides =
+        this.options.forward === "child" &&
+        (this.sys.signalDisposition(this.mainPid, signal) ?? "default") !== "default";
+      return childDecides ? signal : SIGSTOP;
+    }
     return signal;
   }
 

@@ -1,5 +1,7 @@
 // The small system interface podinit's logic runs on: the QuickJS binding in the binary, a fake in tests.
 
+import type { SignalDisposition } from "./signal-disposition.js";
+
 /** How a process ended: `signal` is 0 for a normal exit with `code`. */
 export interface ExitStatus {
   readonly code: number;
@@ -14,6 +16,8 @@ export interface Reaped {
   readonly watched: ExitStatus | null;
   /** No child at all is left: every process of the container is gone. */
   readonly noneLeft: boolean;
+  /** The signal that stopped the watched child since the last drain, or null. */
+  readonly watchedStop: number | null;
 }
 
 /** One line of the process table: what podinit needs to find its descendants. */
@@ -42,10 +46,14 @@ export interface Sys {
   spawn(command: readonly string[], terminal: TerminalMode): SpawnResult;
   /** After a successful spawn: podinit itself lets go of its working directory and descriptors. */
   releaseResources(): void;
-  /** Reaps every child that has exited (waitpid(-1, WNOHANG) until none is ready), noting `watch`'s status. */
+  /** Reaps every child that has exited (waitpid(-1, WNOHANG) until none is ready), noting `watch`'s status and stops. */
   reap(watch: number): Reaped;
   /** kill(2): 0 or an errno. */
   kill(pid: number, signal: number): number;
+  /** What process `pid` does with `signal`, or null when that cannot be read. */
+  signalDisposition(pid: number, signal: number): SignalDisposition | null;
+  /** Gives stdin's terminal to process group `pgid` when podinit's own group holds it: 0 or an errno. */
+  handForeground(pgid: number): number;
   /** The next signal sent to podinit, or 0 when the timeout passed first. */
   waitSignal(timeoutMs: number): number;
   /** Milliseconds on a monotonic clock. */

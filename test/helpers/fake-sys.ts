@@ -7,6 +7,7 @@ import type {
   Sys,
   TerminalMode,
 } from "../../init/src/sys.js";
+import type { SignalDisposition } from "../../init/src/signal-disposition.js";
 
 const ESRCH = 3;
 const SIGKILL = 9;
@@ -43,6 +44,8 @@ interface SimProcess {
   readonly spec: ProcessSpec;
   state: "R" | "T" | "Z";
   status: ExitStatus | null;
+  /** The signal that stopped it, until a reap reports it. */
+  stoppedBy: number | null;
   exitScheduled: boolean;
 }
 
@@ -64,6 +67,8 @@ export interface FakeSysOptions {
   readonly main: ProcessSpec | { readonly execErrno: number } | { readonly forkErrno: number };
   /** Signals sent to podinit, at virtual times. */
   readonly incoming?: readonly { readonly at: number; readonly signal: number }[];
+  /** The terminal stops the main program's group (Ctrl-Z), at virtual times, with these signals. */
+  readonly mainStops?: readonly { readonly at: number; readonly signal: number }[];
   /** Model a lost SIGCHLD: the kernel coalesces them, and podinit must not depend on each one. */
   readonly dropSigchld?: boolean;
 }
@@ -77,6 +82,8 @@ export class FakeSys implements Sys {
   readonly sent: SentSignal[] = [];
   readonly spawned: (readonly string[])[] = [];
   readonly terminals: TerminalMode[] = [];
+  /** Process groups podinit gave the terminal to, in order. */
+  readonly foregroundHandovers: number[] = [];
   released = false;
   private clock = 0;
   private seq = 0;
@@ -101,7 +108,17 @@ export class FakeSys implements Sys {
     const main = this.options.main;
     if ("execErrno" in main) return { failed: "exec", errno: main.execErrno };
     if ("forkErrno" in main) return { failed: "fork", errno: main.forkErrno };
-    return { pid: this.start(main, this.podinitPid, null) };
+    const pid = this.start(main, this.podinitPid, null);
+    for (const { at, signal } of this.options.mainStops ?? []) {
+      this.schedule(at, () => {
+        const process = this.table.get(pid);
+        if (process === undefined || process.state === "Z") return;
+        process.state = "T";
+        process.stoppedBy = signal;
+        this.notifyPodinit();
+      });
+    }
+    return { pid };
   }
 
   releaseResources(): void {
@@ -111,6 +128,9 @@ export class FakeSys implements Sys {
   reap(watch: number): Reaped {
     let others = 0;
     let watched: ExitStatus | null = null;
+    const main = this.table.get(watch);
+    const watchedStop = main?.stoppedBy ?? null;
+    if (main !== undefined) main.stoppedBy = null;
     for (const process of [...this.table.values()]) {
       if (process.ppid !== this.podinitPid || process.state !== "Z" || process.status === null)
         continue;
@@ -119,7 +139,7 @@ export class FakeSys implements Sys {
       else others++;
     }
     const noneLeft = ![...this.table.values()].some(p => p.ppid === this.podinitPid);
-    return { others, watched, noneLeft };
+    return { others, watched, noneLeft, watchedStop };
   }
 
   kill(pid: number, signal: number): number {
@@ -133,6 +153,19 @@ export class FakeSys implements Sys {
     if (pid === this.podinitPid) return 0;
     if (targets.length === 0) return ESRCH;
     for (const target of targets) this.deliver(target, signal);
+    return 0;
+  }
+
+  signalDisposition(pid: number, signal: number): SignalDisposition | null {
+    const process = this.table.get(pid);
+    if (process === undefined || process.state === "Z") return null;
+    const reaction = process.spec.reactions?.[signal] ?? "default";
+    if (reaction === "default") return "default";
+    return reaction === "ignore" ? "ignored" : "caught";
+  }
+
+  handForeground(pgid: number): number {
+    this.foregroundHandovers.push(pgid);
     return 0;
   }
 
@@ -213,6 +246,7 @@ export class FakeSys implements Sys {
       spec,
       state: "R",
       status: null,
+      stoppedBy: null,
       exitScheduled: false,
     });
     if (spec.exitAfterMs !== undefined) {
@@ -229,6 +263,7 @@ export class FakeSys implements Sys {
     }
     if (signal === SIGSTOP) {
       process.state = "T";
+      process.stoppedBy = SIGSTOP;
       return;
     }
     if (signal === SIGCONT && process.state === "T") process.state = "R";

@@ -6,6 +6,7 @@ import {
   PERIODIC_REAP_MS,
   supervise,
 } from "../../init/src/supervisor.js";
+import type { TerminalMode } from "../../init/src/sys.js";
 import { captureLog, FakeSys, type FakeSysOptions } from "../helpers/fake-sys.js";
 
 const HUP = 1;
@@ -15,17 +16,23 @@ const KILL = 9;
 const USR1 = 10;
 const USR2 = 12;
 const TERM = 15;
+const CONT = 18;
 const STOP = 19;
 const TSTP = 20;
 
-function run(sysOptions: FakeSysOptions, options: Partial<InitOptions> = {}, isPid1 = true) {
+function run(
+  sysOptions: FakeSysOptions,
+  options: Partial<InitOptions> = {},
+  isPid1 = true,
+  terminal: TerminalMode = "none",
+) {
   const sys = new FakeSys({ podinitPid: isPid1 ? 1 : 100, ...sysOptions });
   const { lines, log } = captureLog();
   const code = supervise(sys, log, {
     options: { ...DEFAULT_OPTIONS, ...options },
     command: ["app", "--serve"],
     isPid1,
-    terminal: "none",
+    terminal,
   });
   return { code, sys, lines, finishedAt: sys.now() };
 }
@@ -123,7 +130,7 @@ describe("supervise: forwarding", () => {
     expect(run({ main, incoming }, {}, true).sys.signalsTo(1)).toEqual([]);
   });
 
-  it("stops the child alone with SIGSTOP on SIGTSTP under --forward=child (its orphaned group ignores TSTP)", () => {
+  it("stops the child alone with SIGSTOP on SIGTSTP under --forward=child when it takes the default (its orphaned group ignores TSTP)", () => {
     const main = { reactions: { [TERM]: { exitAfterMs: 0, code: 0 } } };
     const incoming = [
       { at: 1, signal: TSTP },
@@ -133,6 +140,55 @@ describe("supervise: forwarding", () => {
       at: 1,
       pid: 2,
       signal: STOP,
+    });
+  });
+});
+
+describe("supervise: job control from the shell that started podinit", () => {
+  // podinit is pid 100 (not PID 1), the app pid 101 in its own group, holding the terminal.
+  const main = EXITS_ON_TERM;
+
+  it("stops itself when the terminal stops the app, and on SIGCONT gives the app the terminal and continues it", () => {
+    const mainStops = [{ at: 1, signal: TSTP }];
+    const incoming = [
+      { at: 5, signal: CONT },
+      { at: 6, signal: TERM },
+    ];
+    const { sys, code } = run({ main, mainStops, incoming }, {}, false, "foreground-group");
+    expect(sys.sent.slice(0, 2)).toEqual([
+      { at: 1, pid: 100, signal: STOP },
+      { at: 5, pid: -101, signal: CONT },
+    ]);
+    expect(sys.foregroundHandovers).toEqual([101]);
+    expect(code).toBe(0);
+  });
+
+  it("does not stop itself again for the stop it forwarded, or without a shell's terminal", () => {
+    const incoming = [
+      { at: 1, signal: TSTP },
+      { at: 6, signal: TERM },
+    ];
+    const fromShell = run({ main, incoming }, {}, false, "foreground-group").sys;
+    expect(fromShell.signalsTo(100)).toEqual([STOP]);
+    const mainStops = [{ at: 1, signal: TSTP }];
+    const noTerminal = run({ main, mainStops, incoming: [{ at: 6, signal: TERM }] }, {}, false);
+    expect(noTerminal.sys.signalsTo(100)).toEqual([]);
+    expect(noTerminal.sys.foregroundHandovers).toEqual([]);
+  });
+
+  it.each([
+    ["handles", { exitAfterMs: 0, code: 0 }],
+    ["ignores", "ignore"],
+  ] as const)("under --forward=child, sends SIGTSTP itself to an app that %s it", (_, reaction) => {
+    const app = { reactions: { [TSTP]: reaction, [TERM]: { exitAfterMs: 0, code: 0 } } };
+    const incoming = [
+      { at: 1, signal: TSTP },
+      { at: 2, signal: TERM },
+    ];
+    expect(run({ main: app, incoming }, { forward: "child" }).sys.sent[0]).toEqual({
+      at: 1,
+      pid: 2,
+      signal: TSTP,
     });
   });
 });
