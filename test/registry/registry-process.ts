@@ -100,15 +100,19 @@ async function waitUntilServing(
   throw new Error(`docker-registry on ${host} did not start: ${log()}`);
 }
 
-/** Several registries may share `storageDir`: images pushed to the open one are served by all. */
+/**
+ * Several registries may share `storageDir`: images pushed to the open one are served by all.
+ * `listen` puts it on a fixed loopback address and port (`127.5.0.1:443` to stand in for a public
+ * registry's host); by default it takes a free port on 127.0.0.1.
+ */
 export async function startRegistry(
   storageDir: string,
   auth: RegistryAuthConfig = { kind: "open" },
   tls: { readonly certFile: string; readonly keyFile: string } | null = null,
+  listen: string | null = null,
 ): Promise<RunningRegistry> {
   const dir = mkdtempSync(join(tmpdir(), "podinit-registry-"));
-  const port = await freePort();
-  const host = `127.0.0.1:${port}`;
+  const host = listen ?? `127.0.0.1:${await freePort()}`;
   const config: Record<string, unknown> = {
     version: 0.1,
     log: { level: "error", accesslog: { disabled: true } },

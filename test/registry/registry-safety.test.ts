@@ -93,7 +93,7 @@ describe("credentials", () => {
     expect(basicProxy.seen.some(r => r.authorization?.startsWith("Basic ") === true)).toBe(true);
   });
 
-  it("are not sent to a token realm on another host (the token is asked for anonymously)", async () => {
+  it("are not sent in clear text to a token realm on another host (the token is asked for anonymously)", async () => {
     const tokens = registries.tokenServer;
     const before = tokens?.requests.length ?? 0;
     const host = foreignRealmRegistry.host;

@@ -53,6 +53,16 @@ describe("parseRegistrySettings", () => {
     });
   });
 
+  it("files Docker Hub's mirrors under docker.io whichever of its names they were given for", () => {
+    const result = parseRegistrySettings({
+      "registry-mirror": "index.docker.io=a.test,registry-1.docker.io=b.test,Docker.IO=c.test",
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      settings: { mirrors: new Map([["docker.io", ["a.test", "b.test", "c.test"]]]) },
+    });
+  });
+
   it("reports every bad value, each naming its flag", () => {
     const result = parseRegistrySettings({
       "registry-insecure": "http://x.test",

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { createSign, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -30,14 +31,22 @@ function base64url(data: Buffer | string): string {
   return Buffer.from(data).toString("base64url");
 }
 
-/** Anonymous users may pull `public/*`; the known user may pull anything. */
-function allowedActions(user: string | null, repository: string): string[] {
-  return user !== null || repository.startsWith("public/") ? ["pull"] : [];
+export interface TokenServerOptions {
+  /** Repositories anonymous users may pull (the known users may pull anything). */
+  readonly publicPrefixes?: readonly string[];
+  /** The audience of its tokens, which the registry's `service` must name. */
+  readonly service?: string;
+  /** Served over TLS on this fixed `address:port` (a public realm's stand-in), not HTTP on a free port. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly listen: string };
 }
 
 export async function startTokenServer(
   users: Readonly<Record<string, string>>,
+  options: TokenServerOptions = {},
 ): Promise<TokenServer> {
+  const publicPrefixes = options.publicPrefixes ?? ["public/"];
+  const allowedActions = (user: string | null, repository: string): string[] =>
+    user !== null || publicPrefixes.some(p => repository.startsWith(p)) ? ["pull"] : [];
   const dir = mkdtempSync(join(tmpdir(), "podinit-token-"));
   const keyFile = join(dir, "key.pem");
   const certFile = join(dir, "cert.pem");
@@ -64,7 +73,7 @@ export async function startTokenServer(
   const key = readFileSync(keyFile, "utf8");
   const der = readFileSync(certFile, "utf8").replace(/-----[^-]+-----|\s/g, "");
   const issuer = "podinit-test-issuer";
-  const service = "podinit-test-registry";
+  const service = options.service ?? "podinit-test-registry";
   const requests: TokenRequest[] = [];
   const state = { expiresInSeconds: 300 };
 
@@ -88,7 +97,7 @@ export async function startTokenServer(
     return `${body}.${base64url(signature)}`;
   };
 
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? "/", "http://token");
     let user: string | null = null;
     const header = req.headers.authorization ?? "";
@@ -111,12 +120,22 @@ export async function startTokenServer(
     requests.push({ scope, service: url.searchParams.get("service"), user });
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ token: sign(user, scope), expires_in: state.expiresInSeconds }));
-  });
-  await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
+  };
+  const tls = options.tls;
+  const server =
+    tls === undefined
+      ? http.createServer(handle)
+      : https.createServer(
+          { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) },
+          handle,
+        );
+  const [address, fixedPort] = tls === undefined ? ["127.0.0.1", 0] : tls.listen.split(":");
+  await new Promise<void>(resolve => server.listen(Number(fixedPort), address, resolve));
+  const bound = server.address();
+  const port = typeof bound === "object" && bound !== null ? bound.port : 0;
+  const scheme = tls === undefined ? "http" : "https";
   return {
-    realmOn: hostname => `http://${hostname}:${port}/token`,
+    realmOn: hostname => `${scheme}://${hostname}${tls === undefined ? `:${port}` : ""}/token`,
     port,
     certFile,
     issuer,

@@ -1,6 +1,6 @@
 // Parses pull-secret payloads (dockerconfigjson and the older dockercfg) and matches them to an image like the kubelet.
 
-import { DEFAULT_REGISTRY } from "./image-reference.js";
+import { DEFAULT_REGISTRY, registryNameOf } from "./image-reference.js";
 
 export interface RegistryCredential {
   /** The key as the secret wrote it, normalised: host[:port][/path], no scheme. Never secret. */
@@ -17,17 +17,17 @@ export type DockerConfigParse =
 
 type Entries = Readonly<Record<string, unknown>>;
 
-/** Docker Hub keys come in several historical spellings; the kubelet treats them as one. */
-const HUB_ALIASES: ReadonlySet<string> = new Set(["index.docker.io", DEFAULT_REGISTRY]);
-
-/** `https://index.docker.io/v1/` → `docker.io`; `http://host:5000/path/` → `host:5000/path`. */
+/**
+ * `https://index.docker.io/v1/` → `docker.io`; `http://host:5000/path/` → `host:5000/path`.
+ * Docker Hub keys come in several historical spellings (and as its API host); all are one.
+ */
 export function normaliseCredentialKey(raw: string): string {
   let key = raw.trim().replace(/^[a-z]+:\/\//i, "");
   key = key.replace(/\/+$/, "");
   const slash = key.indexOf("/");
   const host = (slash === -1 ? key : key.slice(0, slash)).toLowerCase();
   const path = slash === -1 ? "" : key.slice(slash);
-  if (HUB_ALIASES.has(host))
+  if (registryNameOf(host) === DEFAULT_REGISTRY)
     return /^\/v[12]$/.test(path) || path === "" ? DEFAULT_REGISTRY : DEFAULT_REGISTRY + path;
   return host + path;
 }

@@ -5,6 +5,24 @@ import { lookupFailure, type LookupFailure } from "./lookup-failure.js";
 /** The registry a reference names when its first component is not a host: a spec constant. */
 export const DEFAULT_REGISTRY = "docker.io";
 const LEGACY_DEFAULT_REGISTRY = "index.docker.io";
+/**
+ * Where Docker Hub's registry API answers. `docker.io` is only its name: `https://docker.io/v2/`
+ * redirects to the website, so containerd, CRI-O and docker all send `docker.io` references here.
+ */
+export const DOCKER_HUB_API_HOST = "registry-1.docker.io";
+
+/** The host whose `/v2/` API serves `registry` (a normalised reference's registry). */
+export function apiHostOf(registry: string): string {
+  return registry === DEFAULT_REGISTRY ? DOCKER_HUB_API_HOST : registry;
+}
+
+/** Docker Hub under any of its names is `docker.io`; any other host stays as it is. */
+export function registryNameOf(host: string): string {
+  const lower = host.toLowerCase();
+  return lower === LEGACY_DEFAULT_REGISTRY || lower === DOCKER_HUB_API_HOST
+    ? DEFAULT_REGISTRY
+    : lower;
+}
 const OFFICIAL_REPOSITORY_PREFIX = "library/";
 export const DEFAULT_TAG = "latest";
 

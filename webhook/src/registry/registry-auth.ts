@@ -68,7 +68,7 @@ export class RegistryAuth {
 
   /**
    * Sends `request` to the registry, authenticating as its challenge asks. Credentials are only
-   * used for `scope.endpoint`; a token realm on another host is asked anonymously.
+   * used for `scope.endpoint` and the token realm its challenge names (see realmCredential).
    */
   async send(
     request: TransportRequest,
@@ -174,8 +174,9 @@ function scopeFor(scope: AuthScope): string {
 }
 
 /**
- * Credentials go to a token realm only on the registry's own host name (ports may differ) and
- * never in clear text to a realm while the registry itself is reached over TLS.
+ * Credentials go to the token realm the registry's own challenge names, as container runtimes
+ * send them: Docker Hub's registry-1.docker.io names auth.docker.io. Over HTTPS only; a plain
+ * HTTP realm gets them only on the host of a registry that is itself reached over plain HTTP.
  */
 function realmCredential(
   challenge: AuthChallenge & { scheme: "bearer" },
@@ -189,9 +190,9 @@ function realmCredential(
   } catch {
     return null;
   }
+  if (realm.protocol === "https:") return credential;
   const registryHost = new URL(`http://${scope.endpoint}`).hostname;
-  if (realm.hostname !== registryHost) return null;
-  return realm.protocol === "https:" || scope.plainHttp ? credential : null;
+  return scope.plainHttp && realm.hostname === registryHost ? credential : null;
 }
 
 function tokenUrl(

@@ -3,7 +3,7 @@
 import { matchesDigest, sha256Digest } from "./content-digest.js";
 import { credentialsForImage, type RegistryCredential } from "./docker-config.js";
 import { parseImageConfig, type ImageConfig } from "./image-config.js";
-import type { ImageReference } from "./image-reference.js";
+import { apiHostOf, registryNameOf, type ImageReference } from "./image-reference.js";
 import { BoundedLru, ExpiringLru, SingleFlight } from "./lookup-cache.js";
 import { isLookupFailure, lookupFailure, type LookupFailure } from "./lookup-failure.js";
 import {
@@ -52,7 +52,10 @@ const ENDPOINTS_MAX = 256;
 const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 interface Endpoint {
+  /** Where requests go: a mirror, or the registry's API host (`registry-1.docker.io` for Docker Hub). */
   readonly host: string;
+  /** The name pull-secret keys are matched against: the mirror's host, or the registry's name. */
+  readonly credentialHost: string;
   readonly plainHttp: boolean;
 }
 
@@ -109,10 +112,15 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const endpointsFor = (registry: string): readonly Endpoint[] => {
     let found = endpoints.get(registry);
     if (found === undefined) {
-      found = [...(options.mirrors.get(registry) ?? []), registry].map(host => ({
+      const endpoint = (host: string, credentialHost: string): Endpoint => ({
         host,
+        credentialHost,
         plainHttp: isInsecure(host, options.insecureRegistries),
-      }));
+      });
+      found = [
+        ...(options.mirrors.get(registryNameOf(registry)) ?? []).map(m => endpoint(m, m)),
+        endpoint(apiHostOf(registry), registryNameOf(registry)),
+      ];
       if (endpoints.size >= ENDPOINTS_MAX) endpoints.clear();
       endpoints.set(registry, found);
     }
@@ -324,7 +332,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       endpoint: endpoint.host,
       base: `${endpoint.plainHttp ? "http" : "https"}://${endpoint.host}/v2/${reference.repository}`,
       repository: reference.repository,
-      credentials: credentialsForImage(credentials, endpoint.host, reference.repository),
+      credentials: credentialsForImage(credentials, endpoint.credentialHost, reference.repository),
       plainHttp: endpoint.plainHttp,
     };
   }
@@ -369,7 +377,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const matching =
         credentials.length === 0
           ? credentials
-          : credentialsForImage(credentials, endpoint.host, reference.repository);
+          : credentialsForImage(credentials, endpoint.credentialHost, reference.repository);
       const keys = keysFor(reference, endpoint.host, whoOf(matching));
       const digest = reference.digest ?? tagDigests.get(keys.tag);
       if (digest === undefined) continue;

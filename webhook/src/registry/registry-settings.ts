@@ -1,6 +1,7 @@
 // Parses the registry flags (and their PODINIT_* variables) into validated lookup settings; pure.
 
 import { parseDuration } from "../../../init/src/duration.js";
+import { registryNameOf } from "./image-reference.js";
 import { parsePlatform, type Platform } from "./platform.js";
 
 export interface RegistrySettings {
@@ -81,10 +82,9 @@ function parseMirrors(text: string, errors: string[]): Map<string, readonly stri
       );
       continue;
     }
-    mirrors.set(registry.toLowerCase(), [
-      ...(mirrors.get(registry.toLowerCase()) ?? []),
-      ...targets,
-    ]);
+    // Docker Hub's mirrors may be given under any of its names.
+    const name = registryNameOf(registry);
+    mirrors.set(name, [...(mirrors.get(name) ?? []), ...targets]);
   }
   return mirrors;
 }

@@ -94,7 +94,8 @@ function failureFor(error: unknown, url: URL, signal: AbortSignal): LookupFailur
   const detail = typeof code === "string" ? code : error instanceof Error ? error.message : "error";
   return lookupFailure(
     "ERR_REGISTRY_UNREACHABLE",
-    `cannot reach ${where} (${detail}); check the registry host, --registry-insecure and --registry-ca`,
+    `cannot reach ${where} (${detail}); check the registry host, --registry-insecure and --registry-ca, ` +
+      `or name a pull-through cache with --registry-mirror if the cluster pulls through one`,
   );
 }
 

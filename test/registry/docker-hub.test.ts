@@ -1,0 +1,215 @@
+// Docker Hub as container runtimes reach it: its API on registry-1.docker.io, tokens from auth.docker.io; both stood in for on loopback.
+
+import { spawnSync } from "node:child_process";
+import type { LookupAddress } from "node:dns";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parseDockerConfigJson } from "../../webhook/src/registry/docker-config.js";
+import {
+  createRegistryTransport,
+  type AddressResolver,
+} from "../../webhook/src/registry/registry-transport.js";
+import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
+import { budget, reference, testClient } from "./lookup-fixtures.js";
+import { buildImage, pushImage } from "./oci-images.js";
+import { startRegistry, type RunningRegistry } from "./registry-process.js";
+import { PASSWORD, USER, startTestRegistries, type TestRegistries } from "./test-registries.js";
+import { startTokenServer, type TokenServer } from "./token-server.js";
+
+/**
+ * Docker Hub's two hosts, each on a loopback address of its own at port 443 (the ports the real
+ * ones use, so URLs carry none), with a certificate for its name from a CA only this test trusts.
+ * Every other name fails to resolve: no test ever reaches the network.
+ */
+const HUB = { host: "registry-1.docker.io", address: "127.5.0.1" };
+const AUTH = { host: "auth.docker.io", address: "127.5.0.2" };
+const hubResolver: AddressResolver = (hostname, callback) => {
+  const address = { [HUB.host]: HUB.address, [AUTH.host]: AUTH.address }[hostname];
+  if (address === undefined) {
+    callback(
+      Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }),
+      [],
+    );
+    return;
+  }
+  callback(null, [{ address, family: 4 } satisfies LookupAddress]);
+};
+const NO_NETWORK: AddressResolver = (hostname, callback) =>
+  callback(
+    Object.assign(new Error(`getaddrinfo EAI_AGAIN ${hostname}`), { code: "EAI_AGAIN" }),
+    [],
+  );
+
+const APP = buildImage({
+  entrypoint: ["/docker-entrypoint.sh"],
+  cmd: ["nginx", "-g", "daemon off;"],
+});
+
+let dir: string;
+let ca: string;
+let registries: TestRegistries;
+let tokens: TokenServer;
+let hub: RunningRegistry;
+let emptyMirror: RunningRegistry;
+let mirror: CountingProxy;
+
+function openssl(args: readonly string[]): void {
+  const run = spawnSync("openssl", args, { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`openssl ${args[0] ?? ""}: ${run.stderr}`);
+}
+
+/** A CA, and a certificate it signs for Docker Hub's two names. */
+function makeCertificates(): { certFile: string; keyFile: string } {
+  const file = (name: string) => join(dir, name);
+  openssl(
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test CA"].concat([
+      "-keyout",
+      file("ca.key"),
+      "-out",
+      file("ca.pem"),
+    ]),
+  );
+  openssl(
+    ["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${HUB.host}`].concat([
+      "-keyout",
+      file("hub.key"),
+      "-out",
+      file("hub.csr"),
+    ]),
+  );
+  writeFileSync(file("san.ext"), `subjectAltName=DNS:${HUB.host},DNS:${AUTH.host}\n`);
+  openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      file("hub.csr"),
+      "-CA",
+      file("ca.pem"),
+      "-CAkey",
+      file("ca.key"),
+    ].concat([
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      file("san.ext"),
+      "-out",
+      file("hub.pem"),
+    ]),
+  );
+  return { certFile: file("hub.pem"), keyFile: file("hub.key") };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "podinit-docker-hub-"));
+  const certificate = makeCertificates();
+  ca = readFileSync(join(dir, "ca.pem"), "utf8");
+  registries = await startTestRegistries();
+  await pushImage(registries.open.host, "library/nginx", APP, "1.27");
+  await pushImage(registries.open.host, "acme/private-app", APP, "2");
+  // As Docker Hub: official images are public, the rest needs the owner's credentials.
+  tokens = await startTokenServer(
+    { [USER]: PASSWORD },
+    {
+      publicPrefixes: ["library/"],
+      service: "registry.docker.io",
+      tls: { ...certificate, listen: `${AUTH.address}:443` },
+    },
+  );
+  hub = await startRegistry(
+    registries.storage,
+    {
+      kind: "token",
+      realm: tokens.realmOn(AUTH.host),
+      service: tokens.service,
+      issuer: tokens.issuer,
+      certFile: tokens.certFile,
+    },
+    certificate,
+    `${HUB.address}:443`,
+  );
+  // A pull-through cache that has nothing yet: the lookup goes on to Docker Hub.
+  const emptyStorage = mkdtempSync(join(dir, "empty-"));
+  emptyMirror = await startRegistry(emptyStorage);
+  mirror = await startCountingProxy(emptyMirror.host);
+}, 60_000);
+afterAll(async () => {
+  await mirror?.stop();
+  await emptyMirror?.stop();
+  await hub?.stop();
+  await tokens?.stop();
+  await registries?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  tokens.requests.length = 0;
+  mirror.reset();
+});
+
+const hubClient = (options: { mirrors?: ReadonlyMap<string, readonly string[]> } = {}) =>
+  testClient({
+    transport: createRegistryTransport({ resolve: hubResolver, ca }),
+    mirrors: options.mirrors ?? new Map(),
+  });
+
+describe("Docker Hub", () => {
+  it.each(["nginx:1.27", "docker.io/library/nginx:1.27", "index.docker.io/library/nginx:1.27"])(
+    "%s is looked up at registry-1.docker.io with an anonymous token from auth.docker.io",
+    async image => {
+      const result = await hubClient().lookup(reference(image), [], budget());
+      expect(result).toMatchObject({
+        ok: true,
+        entrypoint: ["/docker-entrypoint.sh"],
+        cmd: ["nginx", "-g", "daemon off;"],
+      });
+      expect(tokens.requests).toEqual([
+        { scope: "repository:library/nginx:pull", service: "registry.docker.io", user: null },
+      ]);
+    },
+  );
+
+  it.each(["docker.io", "index.docker.io", "https://index.docker.io/v1/", "registry-1.docker.io"])(
+    "credentials stored under %s open a private repository, and go to Docker Hub alone",
+    async key => {
+      // Through the pull secret's own parser, which is where the spellings become one.
+      const secret = JSON.stringify({ auths: { [key]: { username: USER, password: PASSWORD } } });
+      const parsed = parseDockerConfigJson(secret, "apps/hub-login");
+      if (!parsed.ok) throw new Error(parsed.message);
+      const creds = parsed.credentials;
+      const mirrors = new Map([["docker.io", [mirror.host]]]);
+      const client = testClient({
+        transport: createRegistryTransport({ resolve: hubResolver, ca }),
+        mirrors,
+        insecureRegistries: ["127.0.0.1"],
+      });
+      const result = await client.lookup(reference("acme/private-app:2"), creds, budget());
+      expect(result).toMatchObject({ ok: true, entrypoint: ["/docker-entrypoint.sh"] });
+      // The mirror was asked first, without them.
+      expect(mirror.seen.length).toBeGreaterThan(0);
+      expect(mirror.seen.filter(r => r.authorization !== null)).toEqual([]);
+      // The realm Docker Hub's challenge names got them, for the repository asked for.
+      expect(tokens.requests).toEqual([
+        { scope: "repository:acme/private-app:pull", service: "registry.docker.io", user: USER },
+      ]);
+    },
+  );
+
+  it("refuses a private repository without credentials, naming registry-1.docker.io", async () => {
+    const result = await hubClient().lookup(reference("acme/private-app:2"), [], budget());
+    expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_UNAUTHORIZED" });
+    expect((result as { message: string }).message).toContain("registry-1.docker.io");
+    expect(tokens.requests.map(r => r.user)).toEqual([null]);
+  });
+
+  it("with the network cut, the failure names registry-1.docker.io and how to use a mirror", async () => {
+    const client = testClient({ transport: createRegistryTransport({ resolve: NO_NETWORK }) });
+    const result = await client.lookup(reference("nginx:1.27"), [], budget());
+    expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_UNREACHABLE" });
+    const message = (result as { message: string }).message;
+    expect(message).toMatch(/^cannot reach registry-1\.docker\.io /);
+    expect(message).toContain("--registry-mirror");
+  });
+});
