@@ -1,4 +1,4 @@
-// An HTTP proxy in front of a test registry: counts requests and can misbehave on purpose (hang, garble, redirect).
+// An HTTP proxy in front of a test registry: counts requests and can misbehave on purpose (hang, delay, garble, redirect).
 
 import http from "node:http";
 
@@ -11,6 +11,7 @@ export interface SeenRequest {
 /** What to do with a matching request instead of forwarding it. */
 export type Fault =
   | { readonly kind: "hang" }
+  | { readonly kind: "delay"; readonly ms: number }
   | { readonly kind: "status"; readonly status: number; readonly headers?: Record<string, string> }
   | { readonly kind: "body"; readonly body: string; readonly headers: Record<string, string> };
 
@@ -43,6 +44,10 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
         res.on("close", () => hanging.delete(res));
         return;
       }
+      if (f.kind === "delay") {
+        setTimeout(() => forward(req, res), f.ms);
+        return;
+      }
       if (f.kind === "status") {
         res.writeHead(f.status, f.headers ?? {}).end();
         return;
@@ -50,6 +55,9 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       res.writeHead(200, f.headers).end(f.body);
       return;
     }
+    forward(req, res);
+  });
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const upstream = http.request(
       {
         host: target.split(":")[0],
@@ -65,7 +73,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     );
     upstream.on("error", () => res.writeHead(502).end());
     req.pipe(upstream);
-  });
+  };
   await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : 0;

@@ -85,6 +85,22 @@ describe("caching", () => {
     expect([manifestHeads(), manifestGets(), blobGets()]).toEqual([1, 3, 2]);
   });
 
+  it("gives a review that joins a shared lookup late its own whole budget, not the first review's", async () => {
+    // Budgets of 2 s; the registry answers after 2.5 s; the second review joins 1 s after the
+    // first. The first must give up at its deadline; the shared lookup goes on for the second,
+    // whose deadline is later than the answer.
+    const client = testClient({ lookupTimeoutMs: 2_000 });
+    const ref = reference(`${proxy.host}/apps/entry-only:1`);
+    proxy.setFault(r => r.method === "HEAD", { kind: "delay", ms: 2_500 });
+    const first = client.lookup(ref, [], budget(2_000));
+    await new Promise(resolve => setTimeout(resolve, 1_000));
+    const second = client.lookup(ref, [], budget(2_000));
+    expect(await first).toMatchObject({ ok: false, code: "ERR_LOOKUP_TIMEOUT" });
+    expect(await second).toMatchObject({ ok: true, entrypoint: ["/docker-entrypoint.sh"] });
+    expect(manifestHeads()).toBe(1);
+    proxy.setFault(null);
+  });
+
   it("does not cache failures: the next lookup asks again", async () => {
     const client = testClient();
     const ref = reference(`${proxy.host}/apps/not-yet:1`);

@@ -52,16 +52,54 @@ export class ExpiringLru<K, V> {
   }
 }
 
-/** Concurrent callers for one key share the first caller's promise until it settles. */
-export class SingleFlight<K, V> {
-  readonly #flights = new Map<K, Promise<V>>();
+interface Flight<V> {
+  readonly promise: Promise<V>;
+  /** A caller joined: the work may run `budgetMs` from now. */
+  joined(): void;
+}
 
-  run(key: K, work: () => Promise<V>): Promise<V> {
+const NEVER_ABORTED = new AbortController().signal;
+
+/**
+ * Concurrent callers for one key share one piece of work until it settles. With a budget, the
+ * work's signal aborts `budgetMs` after the last caller joined: a caller who joins late gets its
+ * whole budget (the work goes on for it), never an earlier caller's deadline. Each caller still
+ * stops waiting at its own deadline.
+ */
+export class SingleFlight<K, V> {
+  readonly #flights = new Map<K, Flight<V>>();
+
+  constructor(private readonly budgetMs: number | null = null) {}
+
+  run(key: K, work: (signal: AbortSignal) => Promise<V>): Promise<V> {
     const running = this.#flights.get(key);
-    if (running !== undefined) return running;
-    const flight = work().finally(() => this.#flights.delete(key));
-    this.#flights.set(key, flight);
-    return flight;
+    if (running !== undefined) {
+      running.joined();
+      return running.promise;
+    }
+    const budgetMs = this.budgetMs;
+    if (budgetMs === null) {
+      const promise = work(NEVER_ABORTED).finally(() => this.#flights.delete(key));
+      this.#flights.set(key, { promise, joined: () => undefined });
+      return promise;
+    }
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const joined = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => controller.abort(new DOMException("the lookup budget is spent", "TimeoutError")),
+        budgetMs,
+      );
+      timer.unref();
+    };
+    joined();
+    const promise = work(controller.signal).finally(() => {
+      clearTimeout(timer);
+      this.#flights.delete(key);
+    });
+    this.#flights.set(key, { promise, joined });
+    return promise;
   }
 
   get size(): number {

@@ -39,7 +39,7 @@ export interface RegistryClientOptions {
   readonly mirrors: ReadonlyMap<string, readonly string[]>;
   readonly digestCacheSize: number;
   readonly tagTtlMs: number;
-  /** Upper bound of one shared lookup, whoever waits for it. */
+  /** How long a shared lookup may run after the last review joined it (each review has this budget). */
   readonly lookupTimeoutMs: number;
   readonly now?: () => number;
 }
@@ -104,7 +104,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const auth = new RegistryAuth(options.transport, now);
   const byDigest = new BoundedLru<string, ImageLookup>(options.digestCacheSize);
   const tagDigests = new ExpiringLru<string, string>(options.digestCacheSize, now);
-  const flights = new SingleFlight<string, ImageLookup | LookupFailure>();
+  const flights = new SingleFlight<string, ImageLookup | LookupFailure>(options.lookupTimeoutMs);
   const platformKey = formatPlatform(options.platform);
 
   // Asked on every review, and a pure function of the settings.
@@ -390,8 +390,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   async function lookupShared(
     reference: ImageReference,
     credentials: readonly RegistryCredential[],
+    signal: AbortSignal,
   ): Promise<ImageLookup | LookupFailure> {
-    const signal = AbortSignal.timeout(options.lookupTimeoutMs);
     let failure: LookupFailure | null = null;
     for (const endpoint of endpointsFor(reference.registry)) {
       const target = targetFor(reference, endpoint, credentials);
@@ -411,8 +411,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const hit = cached(reference, credentials);
       if (hit !== undefined) return Promise.resolve(hit);
       const identity = credentials.map(identityOf).join(",");
-      const shared = flights.run(`${reference.canonical}|${platformKey}|${identity}`, () =>
-        lookupShared(reference, credentials),
+      const shared = flights.run(`${reference.canonical}|${platformKey}|${identity}`, budget =>
+        lookupShared(reference, credentials, budget),
       );
       return settleByDeadline(shared, signal, () =>
         lookupFailure(
