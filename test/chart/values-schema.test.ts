@@ -66,6 +66,21 @@ const BAD_VALUES: readonly [string, Values, RegExp][] = [
     /at '\/installer\/runAsUser': minimum: got 0, want 1/,
   ],
   [
+    "a registry mirror given as a URL",
+    { registry: { mirrors: { "docker.io": ["https://hub-cache.internal"] } } },
+    /at '\/registry\/mirrors\/docker.io\/0': 'https:\/\/hub-cache.internal' does not match pattern/,
+  ],
+  [
+    "a registry with an empty mirror list",
+    { registry: { mirrors: { "docker.io": [] } } },
+    /at '\/registry\/mirrors\/docker.io': minItems: got 0, want 1/,
+  ],
+  [
+    "a lookup cache of no entries",
+    { registry: { cacheSize: 0 } },
+    /at '\/registry\/cacheSize': minimum: got 0, want 1/,
+  ],
+  [
     "a privileged port",
     { server: { port: 443 } },
     /at '\/server\/port': minimum: got 443, want 1,024/,

@@ -11,6 +11,9 @@ const REGISTRY_VARIABLES = [
   "PODINIT_PLATFORM",
   "PODINIT_LOOKUP_TIMEOUT",
   "PODINIT_REGISTRY_INSECURE",
+  "PODINIT_REGISTRY_MIRROR",
+  "PODINIT_REGISTRY_TAG_TTL",
+  "PODINIT_REGISTRY_CACHE_SIZE",
   "PODINIT_REGISTRY_CA",
 ];
 
@@ -65,6 +68,12 @@ const CUSTOM: Values = {
     platform: "linux/arm64",
     lookupTimeout: "2s",
     insecure: ["registry.internal:5000", "mirror.internal"],
+    mirrors: {
+      "index.docker.io": ["hub-cache.internal:5000", "hub-cache-2.internal"],
+      "ghcr.io": ["ghcr-cache.internal"],
+    },
+    tagTtl: "30s",
+    cacheSize: 64,
     caConfigMap: { name: "registry-ca", key: "bundle.pem" },
   },
 };
@@ -142,6 +151,12 @@ describe("values → webhook settings", () => {
       platform: { os: "linux", architecture: "arm64", variant: null },
       lookupTimeoutMs: 2000,
       insecureRegistries: ["registry.internal:5000", "mirror.internal"],
+      mirrors: new Map([
+        ["ghcr.io", ["ghcr-cache.internal"]],
+        ["docker.io", ["hub-cache.internal:5000", "hub-cache-2.internal"]],
+      ]),
+      tagTtlMs: 30_000,
+      digestCacheSize: 64,
       caFile: "/etc/podinit/registry-ca/bundle.pem",
     });
     expect(Object.fromEntries(REGISTRY_VARIABLES.map(name => [name, env[name]]))).toEqual({
@@ -149,6 +164,10 @@ describe("values → webhook settings", () => {
       PODINIT_PLATFORM: "linux/arm64",
       PODINIT_LOOKUP_TIMEOUT: "2s",
       PODINIT_REGISTRY_INSECURE: "registry.internal:5000,mirror.internal",
+      PODINIT_REGISTRY_MIRROR:
+        "ghcr.io=ghcr-cache.internal,index.docker.io=hub-cache.internal:5000;hub-cache-2.internal",
+      PODINIT_REGISTRY_TAG_TTL: "30s",
+      PODINIT_REGISTRY_CACHE_SIZE: "64",
       PODINIT_REGISTRY_CA: "/etc/podinit/registry-ca/bundle.pem",
     });
   });

@@ -141,11 +141,18 @@ PODINIT_* variable. Lists left empty are not passed, so the webhook's built-in l
   "pull-secrets" ($v.registry.pullSecrets | toString)
   "platform" $v.registry.platform
   "lookup-timeout" $v.registry.lookupTimeout
+  "registry-tag-ttl" $v.registry.tagTtl
+  "registry-cache-size" ($v.registry.cacheSize | toString)
 }}
 {{- with $v.initImage.pullPolicy }}{{ $_ := set $s "init-image-pull-policy" . }}{{ end }}
 {{- with $v.injection.injectorContainers }}{{ $_ := set $s "injector-containers" (join "," .) }}{{ end }}
 {{- with $v.injection.pid1Entrypoints }}{{ $_ := set $s "pid1-entrypoints" (join "," .) }}{{ end }}
 {{- with $v.registry.insecure }}{{ $_ := set $s "registry-insecure" (join "," .) }}{{ end }}
+{{- with $v.registry.mirrors }}
+{{- $entries := list }}
+{{- range $registry, $hosts := . }}{{ $entries = append $entries (printf "%s=%s" $registry (join ";" $hosts)) }}{{ end }}
+{{- $_ := set $s "registry-mirror" (join "," $entries) }}
+{{- end }}
 {{- if $v.registry.caConfigMap.name }}{{ $_ := set $s "registry-ca" (include "podinit.registryCaPath" .) }}{{ end }}
 {{- toJson $s }}
 {{- end }}
