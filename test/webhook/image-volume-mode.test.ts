@@ -97,35 +97,47 @@ describe("imageVolume mode", () => {
     expect(inject(again.pod).patch).toEqual([]);
   });
 
-  it("on UPDATE puts back the wrapped commands a second apply sets to the original", () => {
-    const stored = inject(podWith([app("web", { command: ["/app", "serve"] })])).pod;
-    const applied = {
-      ...stored,
-      spec: {
-        ...stored.spec,
-        containers: [app("web", { ...stored.spec.containers[0], command: ["/app", "serve"] })],
-      },
-    };
-    const outcome = admitPod(
-      {
-        uid: "u",
-        kind: { group: "", version: "v1", kind: "Pod" },
-        operation: "UPDATE",
-        namespace: "apps",
-        object: applied,
-        oldObject: stored,
-      },
-      IMAGE_VOLUME,
-      noEntrypointResolver,
-    );
-    if (outcome instanceof Promise) throw new Error("an update never waits");
-    expect(outcome.decision).toBe("restored");
-    const patched: unknown = applyPatch(
-      deepClone(applied),
-      deepClone(outcome.patch) as Operation[],
-      true,
-      true,
-    ).newDocument;
-    expect(patched).toEqual(stored);
-  });
+  it.each([
+    ["by this release", IMAGE_VOLUME],
+    [
+      "by an earlier release (another init image tag)",
+      { ...IMAGE_VOLUME, initImage: "podinit/podinit:0.0.9" },
+    ],
+  ])(
+    "on UPDATE puts back the wrapped commands a second apply sets to the original (injected %s)",
+    (_, injectedWith) => {
+      const stored = inject(
+        podWith([app("web", { command: ["/app", "serve"] })]),
+        injectedWith,
+      ).pod;
+      const applied = {
+        ...stored,
+        spec: {
+          ...stored.spec,
+          containers: [app("web", { ...stored.spec.containers[0], command: ["/app", "serve"] })],
+        },
+      };
+      const outcome = admitPod(
+        {
+          uid: "u",
+          kind: { group: "", version: "v1", kind: "Pod" },
+          operation: "UPDATE",
+          namespace: "apps",
+          object: applied,
+          oldObject: stored,
+        },
+        IMAGE_VOLUME,
+        noEntrypointResolver,
+      );
+      if (outcome instanceof Promise) throw new Error("an update never waits");
+      expect(outcome.decision).toBe("restored");
+      const patched: unknown = applyPatch(
+        deepClone(applied),
+        deepClone(outcome.patch) as Operation[],
+        true,
+        true,
+      ).newDocument;
+      expect(patched).toEqual(stored);
+    },
+  );
 });

@@ -72,17 +72,23 @@ export interface InstalledVolume {
 /**
  * The volume podinit reaches this pod through, when the webhook injected it before: the API
  * server calls the webhook again (reinvocation) after other admission plugins changed the pod,
- * and on updates. Our installer's volume, or an image volume of the podinit image.
+ * and on updates. Our installer's volume, or the image volume a wrapped container runs podinit
+ * from. Found by structure, not by the image's name: the pod may have been injected by an
+ * earlier release, whose --init-image had another tag.
  */
 export function installedVolume(pod: Pod, settings: MutationSettings): InstalledVolume | null {
   const install = pod.spec.initContainers?.find(c => c.name === INSTALL_CONTAINER_NAME);
   const filled = install?.volumeMounts?.[0]?.name;
   if (filled !== undefined) return { name: filled, mode: "initContainer" };
-  const mounted = pod.spec.volumes?.find(v => {
-    const image = v["image"];
-    return isJsonObject(image) && image["reference"] === settings.initImage;
-  });
-  return mounted === undefined ? null : { name: mounted.name, mode: "imageVolume" };
+  for (const container of allContainers(pod)) {
+    const binary = container.command?.[0];
+    if (binary === undefined || !startsWithPodinit(container, settings)) continue;
+    const mount = container.volumeMounts?.find(m => binary.startsWith(`${m.mountPath}/`));
+    const volume = pod.spec.volumes?.find(v => v.name === mount?.name);
+    if (volume !== undefined && isJsonObject(volume["image"]))
+      return { name: volume.name, mode: "imageVolume" };
+  }
+  return null;
 }
 
 /** A container whose command already runs podinit: wrapped on an earlier pass, or by hand. */
