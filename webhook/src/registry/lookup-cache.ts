@@ -54,38 +54,38 @@ export class ExpiringLru<K, V> {
 
 interface Flight<V> {
   readonly promise: Promise<V>;
-  /** A caller joined: the work may run `budgetMs` from now. */
+  readonly startedAt: number;
+  /** A caller joined: the work may run the budget from now. */
   joined(): void;
 }
 
-const NEVER_ABORTED = new AbortController().signal;
-
 /**
  * Concurrent callers for one key share one piece of work until it settles. With a budget, the
- * work's signal aborts `budgetMs` after the last caller joined: a caller who joins late gets its
- * whole budget (the work goes on for it), never an earlier caller's deadline. Each caller still
- * stops waiting at its own deadline.
+ * work's signal aborts a budget after the last caller joined: a caller who joins late gets its
+ * whole budget (the work goes on for it), never an earlier caller's deadline. A caller arriving
+ * once the work is older than one budget starts it afresh instead, so a hung registry asked
+ * without pause cannot keep one attempt alive for ever: no work outlives two budgets. Each caller
+ * still stops waiting at its own deadline.
  */
 export class SingleFlight<K, V> {
   readonly #flights = new Map<K, Flight<V>>();
 
-  constructor(private readonly budgetMs: number | null = null) {}
+  constructor(
+    private readonly budgetMs: number | null = null,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   run(key: K, work: (signal: AbortSignal) => Promise<V>): Promise<V> {
     const running = this.#flights.get(key);
-    if (running !== undefined) {
+    const budgetMs = this.budgetMs;
+    if (running !== undefined && (budgetMs === null || this.now() - running.startedAt < budgetMs)) {
       running.joined();
       return running.promise;
-    }
-    const budgetMs = this.budgetMs;
-    if (budgetMs === null) {
-      const promise = work(NEVER_ABORTED).finally(() => this.#flights.delete(key));
-      this.#flights.set(key, { promise, joined: () => undefined });
-      return promise;
     }
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const joined = (): void => {
+      if (budgetMs === null) return;
       clearTimeout(timer);
       timer = setTimeout(
         () => controller.abort(new DOMException("the lookup budget is spent", "TimeoutError")),
@@ -94,12 +94,17 @@ export class SingleFlight<K, V> {
       timer.unref();
     };
     joined();
-    const promise = work(controller.signal).finally(() => {
-      clearTimeout(timer);
-      this.#flights.delete(key);
-    });
-    this.#flights.set(key, { promise, joined });
-    return promise;
+    const flight: Flight<V> = {
+      promise: work(controller.signal).finally(() => {
+        clearTimeout(timer);
+        // A fresh attempt may have taken the key meanwhile.
+        if (this.#flights.get(key) === flight) this.#flights.delete(key);
+      }),
+      startedAt: this.now(),
+      joined,
+    };
+    this.#flights.set(key, flight);
+    return flight.promise;
   }
 
   get size(): number {

@@ -104,7 +104,10 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const auth = new RegistryAuth(options.transport, now);
   const byDigest = new BoundedLru<string, ImageLookup>(options.digestCacheSize);
   const tagDigests = new ExpiringLru<string, string>(options.digestCacheSize, now);
-  const flights = new SingleFlight<string, ImageLookup | LookupFailure>(options.lookupTimeoutMs);
+  const flights = new SingleFlight<string, ImageLookup | LookupFailure>(
+    options.lookupTimeoutMs,
+    now,
+  );
   const platformKey = formatPlatform(options.platform);
 
   // Asked on every review, and a pure function of the settings.
