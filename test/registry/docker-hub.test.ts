@@ -131,7 +131,7 @@ beforeAll(async () => {
     certificate,
     `${HUB.address}:443`,
   );
-  // A pull-through cache that has nothing yet: the lookup goes on to Docker Hub.
+  // A pull-through cache in front of an empty registry: the lookup goes on to Docker Hub.
   const emptyStorage = mkdtempSync(join(dir, "empty-"));
   emptyMirror = await startRegistry(emptyStorage);
   mirror = await startCountingProxy(emptyMirror.host);
@@ -179,15 +179,16 @@ describe("Docker Hub", () => {
       const parsed = parseDockerConfigJson(secret, "apps/hub-login");
       if (!parsed.ok) throw new Error(parsed.message);
       const creds = parsed.credentials;
-      const mirrors = new Map([["docker.io", [mirror.host]]]);
-      const client = testClient({
-        transport: createRegistryTransport({ resolve: hubResolver, ca }),
-        mirrors,
-        insecureRegistries: ["127.0.0.1"],
+      // A cache that asks for a login: it would get Hub's credentials if they went there.
+      mirror.setFault(() => true, {
+        kind: "status",
+        status: 401,
+        headers: { "www-authenticate": 'Basic realm="hub-cache"' },
       });
+      const client = hubClient({ mirrors: new Map([["docker.io", [mirror.host]]]) });
       const result = await client.lookup(reference("acme/private-app:2"), creds, budget());
       expect(result).toMatchObject({ ok: true, entrypoint: ["/docker-entrypoint.sh"] });
-      // The mirror was asked first, without them.
+      // The mirror was asked first, and refused: it never saw them.
       expect(mirror.seen.length).toBeGreaterThan(0);
       expect(mirror.seen.filter(r => r.authorization !== null)).toEqual([]);
       // The realm Docker Hub's challenge names got them, for the repository asked for.
@@ -197,10 +198,13 @@ describe("Docker Hub", () => {
     },
   );
 
-  it("refuses a private repository without credentials, naming registry-1.docker.io", async () => {
+  it("refuses a private repository without credentials, naming registry-1.docker.io and the secret to give", async () => {
     const result = await hubClient().lookup(reference("acme/private-app:2"), [], budget());
     expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_UNAUTHORIZED" });
-    expect((result as { message: string }).message).toContain("registry-1.docker.io");
+    // The endpoint that refused, and the name a pull secret must give for it.
+    expect((result as { message: string }).message).toMatch(
+      /^registry-1\.docker\.io refused access .*; give the pod an imagePullSecret for docker\.io /,
+    );
     expect(tokens.requests.map(r => r.user)).toEqual([null]);
   });
 

@@ -62,6 +62,8 @@ interface Endpoint {
 /** One registry endpoint and repository, with the credentials that may go there. */
 interface Target extends AuthScope {
   readonly base: string;
+  /** The name a pull secret's key must give for this endpoint (`docker.io` for Docker Hub's API host). */
+  readonly secretHost: string;
 }
 
 /** The cache keys of one reference at one endpoint for one caller. */
@@ -215,8 +217,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       target,
     );
     if (isLookupFailure(head)) return head;
-    if (head.status !== 200)
-      return statusFailure(head.status, reference.canonical, target.endpoint);
+    if (head.status !== 200) return statusFailure(head.status, reference.canonical, target);
     const digest = firstHeader(head.headers["docker-content-digest"]);
     if (digest !== undefined && /^[a-z0-9]+:[a-f0-9]+$/.test(digest)) return { digest, body: null };
     // Some registries omit the header on HEAD: fetch once and hash what we got.
@@ -231,7 +232,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       target,
     );
     if (isLookupFailure(get)) return get;
-    if (get.status !== 200) return statusFailure(get.status, reference.canonical, target.endpoint);
+    if (get.status !== 200) return statusFailure(get.status, reference.canonical, target);
     return { digest: sha256Digest(get.body), body: get };
   }
 
@@ -261,7 +262,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         `${target.endpoint} redirected a manifest request; redirects are only followed for blobs`,
       );
     }
-    if (response.status !== 200) return statusFailure(response.status, where, target.endpoint);
+    if (response.status !== 200) return statusFailure(response.status, where, target);
     if (!matchesDigest(response.body, digest)) {
       return lookupFailure(
         "ERR_MANIFEST_INVALID",
@@ -279,7 +280,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   ): Promise<ImageConfig | LookupFailure> {
     const response = await fetchBlob(target, config.digest, signal);
     if (isLookupFailure(response)) return response;
-    if (response.status !== 200) return statusFailure(response.status, where, target.endpoint);
+    if (response.status !== 200) return statusFailure(response.status, where, target);
     if (!matchesDigest(response.body, config.digest)) {
       return lookupFailure(
         "ERR_IMAGE_CONFIG_INVALID",
@@ -336,6 +337,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       base: `${endpoint.plainHttp ? "http" : "https"}://${endpoint.host}/v2/${reference.repository}`,
       repository: reference.repository,
       credentials: credentialsForImage(credentials, endpoint.credentialHost, reference.repository),
+      secretHost: endpoint.credentialHost,
       plainHttp: endpoint.plainHttp,
     };
   }
@@ -400,7 +402,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const target = targetFor(reference, endpoint, credentials);
       const result = await lookupAt(reference, target, signal);
       if (!isLookupFailure(result) || !canTryNextEndpoint(result)) return result;
-      failure ??= result;
+      // The registry itself comes last: its answer, not a mirror's, is the one to report.
+      failure = result;
       if (signal.aborted) break;
     }
     return (
@@ -427,10 +430,14 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   };
 }
 
-/** A mirror that is down or lacks the image does not end the lookup; the next endpoint is tried. */
+/**
+ * A mirror that is down, lacks the image or refuses the pod's credentials does not end the
+ * lookup; the next endpoint is tried, as containerd tries the next host on any error status.
+ */
 function canTryNextEndpoint(failure: LookupFailure): boolean {
   return (
     failure.code === "ERR_REGISTRY_UNREACHABLE" ||
+    failure.code === "ERR_REGISTRY_UNAUTHORIZED" ||
     failure.code === "ERR_IMAGE_NOT_FOUND" ||
     failure.code === "ERR_REGISTRY_RESPONSE"
   );
@@ -441,11 +448,12 @@ function isInsecure(host: string, insecure: readonly string[]): boolean {
   return insecure.some(entry => entry === host || entry === hostname);
 }
 
-function statusFailure(status: number, where: string, host: string): LookupFailure {
+function statusFailure(status: number, where: string, target: Target): LookupFailure {
+  const host = target.endpoint;
   if (status === 401 || status === 403) {
     return lookupFailure(
       "ERR_REGISTRY_UNAUTHORIZED",
-      `${host} refused access to ${where} (${status}); give the pod an imagePullSecret for ${host} ` +
+      `${host} refused access to ${where} (${status}); give the pod an imagePullSecret for ${target.secretHost} ` +
         "or set podinit.dev/entrypoint.<container>",
     );
   }
