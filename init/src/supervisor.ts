@@ -117,7 +117,9 @@ class Supervisor {
    * the terminal's: the shell does not wait on them.
    */
   private onMainStopped(signal: number): void {
-    if (this.settings.terminal !== "foreground-group" || !isJobControl(signal)) return;
+    // PID 1 has no shell waiting on it, and cannot stop itself anyway.
+    if (this.settings.terminal !== "foreground-group" || this.settings.isPid1) return;
+    if (!isJobControl(signal)) return;
     this.log.info(`main process stopped by SIG${signalName(signal)}: stopping podinit too`);
     this.send(this.sys.getpid(), SIGSTOP);
   }
@@ -169,14 +171,22 @@ class Supervisor {
     this.stopReachedAll = true;
   }
 
-  /** TSTP, TTIN and TTOU: stop the child's group (which, in its own session, would ignore them) and podinit with it. */
+  /**
+   * TSTP, TTIN and TTOU: stop the child's group (which, in its own session, would ignore them) and
+   * podinit with it. An app that got the signal itself (--forward=child, with a handler) decides
+   * whether it stops; if it does, onMainStopped follows it.
+   */
   private onJobControl(signal: number): void {
-    this.forward(signal);
-    if (!this.settings.isPid1) this.send(this.sys.getpid(), SIGSTOP);
+    const target = this.translate(signal);
+    this.forwardAs(signal, target);
+    if (target === SIGSTOP && !this.settings.isPid1) this.send(this.sys.getpid(), SIGSTOP);
   }
 
   private forward(signal: number): void {
-    const target = this.translate(signal);
+    this.forwardAs(signal, this.translate(signal));
+  }
+
+  private forwardAs(signal: number, target: number): void {
     if (target === 0) {
       this.log.debug(`dropped SIG${signalName(signal)} (rewritten to none)`);
       return;

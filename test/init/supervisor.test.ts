@@ -176,6 +176,37 @@ describe("supervise: job control from the shell that started podinit", () => {
     expect(noTerminal.sys.foregroundHandovers).toEqual([]);
   });
 
+  it("leaves the stop to an app that got SIGTSTP itself, and follows it once: fg is typed once", () => {
+    // --forward=child, and an app whose handler stops it with SIGTSTP again (as editors do).
+    const app = {
+      reactions: { [TSTP]: { exitAfterMs: 1000, code: 0 }, [TERM]: EXITS_ON_TERM.reactions[TERM] },
+    };
+    const incoming = [
+      { at: 1, signal: TSTP },
+      { at: 5, signal: CONT },
+      { at: 6, signal: TERM },
+    ];
+    const mainStops = [{ at: 2, signal: TSTP }];
+    const { sys } = run(
+      { main: app, incoming, mainStops },
+      { forward: "child" },
+      false,
+      "foreground-group",
+    );
+    expect(sys.sent.filter(s => s.signal === STOP)).toEqual([{ at: 2, pid: 100, signal: STOP }]);
+  });
+
+  it("as PID 1 does not try to stop itself when the app is stopped", () => {
+    const mainStops = [{ at: 1, signal: TSTP }];
+    const { sys } = run(
+      { main, mainStops, incoming: [{ at: 6, signal: TERM }] },
+      {},
+      true,
+      "foreground-group",
+    );
+    expect(sys.signalsTo(1)).toEqual([]);
+  });
+
   it.each([
     ["handles", { exitAfterMs: 0, code: 0 }],
     ["ignores", "ignore"],
