@@ -389,7 +389,7 @@ static JSValue js_detach_terminal(JSContext *ctx, JSValueConst this_val, int arg
     return JS_NewInt32(ctx, 0);
 }
 
-/* takeForeground(pgid): when podinit's own process group is the terminal's foreground (a shell
+/* handForeground(pgid): when podinit's own process group is the terminal's foreground (a shell
  * resumed the job with `fg`), hands the terminal to `pgid` again. 0, or an errno: ENOTTY without a
  * terminal, EPERM when podinit is in the background (`bg`) and so has no terminal to give. */
 static JSValue js_hand_foreground(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
@@ -404,7 +404,7 @@ static JSValue js_hand_foreground(JSContext *ctx, JSValueConst this_val, int arg
         return JS_NewInt32(ctx, 0);
     if (foreground != getpgrp())
         return JS_NewInt32(ctx, EPERM);
-    /* SIGTTOU is blocked, so this works even if the shell took the terminal back meanwhile. */
+    /* podinit's group holds the terminal, so the kernel lets it hand the terminal on. */
     return JS_NewInt32(ctx, tcsetpgrp(STDIN_FILENO, pgid) == 0 ? 0 : errno);
 }
 

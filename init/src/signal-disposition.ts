@@ -14,8 +14,13 @@ export function dispositionIn(status: string, signal: number): SignalDisposition
   return ignored ? "ignored" : "default";
 }
 
-function maskHas(status: string, field: string, signal: number): boolean | null {
-  const mask = new RegExp(`^${field}:\\s*([0-9a-f]+)\\s*$`, "m").exec(status)?.[1];
+const MASK_LINES = {
+  SigCgt: /^SigCgt:\s*([0-9a-f]+)\s*$/m,
+  SigIgn: /^SigIgn:\s*([0-9a-f]+)\s*$/m,
+} as const;
+
+function maskHas(status: string, field: keyof typeof MASK_LINES, signal: number): boolean | null {
+  const mask = MASK_LINES[field].exec(status)?.[1];
   if (mask === undefined) return null;
   const bit = signal - 1;
   const digit = mask[mask.length - 1 - Math.floor(bit / 4)];

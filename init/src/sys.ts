@@ -46,7 +46,7 @@ export interface Sys {
   spawn(command: readonly string[], terminal: TerminalMode): SpawnResult;
   /** After a successful spawn: podinit itself lets go of its working directory and descriptors. */
   releaseResources(): void;
-  /** Reaps every child that has exited (waitpid(-1, WNOHANG) until none is ready), noting `watch`'s status and stops. */
+  /** Reaps every child that has exited (waitpid(-1, WNOHANG | WUNTRACED) until none is ready), noting `watch`'s status and stops. */
   reap(watch: number): Reaped;
   /** kill(2): 0 or an errno. */
   kill(pid: number, signal: number): number;

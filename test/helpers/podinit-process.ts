@@ -7,7 +7,13 @@ import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { descendants, isDescendant, processTable, type HostProcess } from "./process-table.js";
 
-export { descendants, isDescendant, processTable, type HostProcess } from "./process-table.js";
+export {
+  descendants,
+  isDescendant,
+  processTable,
+  readProcess,
+  type HostProcess,
+} from "./process-table.js";
 
 export const PODINIT = resolve(import.meta.dirname, "../../dist/podinit");
 

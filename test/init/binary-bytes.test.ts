@@ -65,6 +65,17 @@ describe("podinit binary: arguments, environment and paths pass through as bytes
     expect(done.stdout).toMatch(/^ran \//);
   });
 
+  it("quotes a PODINIT_* variable it refuses with the bytes it was given", async () => {
+    // podinit reads its own settings from the environment through JavaScript (the app's
+    // environment never passes through it).
+    const done = await runPodinit(["--", "true"], {
+      namespace: false,
+      via: ["sh", "-c", `PODINIT_STOP_SIGNAL="$(printf '${RAW}')" "$@" 2>&1 | od -An -tx1`, "sh"],
+    });
+    expect(hex(done.stdout)).toContain(RAW_HEX);
+    expect(hex(done.stdout)).not.toContain("ef bf bd");
+  });
+
   it("names a missing program in its error message with the bytes it was given", async () => {
     // Not PID 1 here: the shell in front pipes podinit's stderr through od.
     const missing = `/nonexistent/$(printf '${RAW}')`;

@@ -15,6 +15,7 @@ import {
 } from "../../init/src/signals.js";
 import {
   descendants,
+  readProcess,
   shellReady,
   useBinaryWorkspace,
   waitFor,
@@ -230,10 +231,7 @@ describe("podinit binary: job control under --forward=child", () => {
       "sleep to start",
     );
     run.signal("SIGTSTP");
-    await waitFor(
-      () => descendants(run.pid).some(p => p.pid === app.pid && p.state === "T") || undefined,
-      "sleep to stop",
-    );
+    await waitFor(() => readProcess(app.pid)?.state === "T", "sleep to stop");
   });
 });
 
@@ -262,10 +260,10 @@ describe("podinit binary: every signal the kernel can deliver", () => {
     async namespace => {
       const log = workspace.file("received");
       const run = await start(["--", recorder, log], { namespace });
-      await waitFor(() => lines(log).includes("ready") || undefined, "the recorder to start");
+      await waitFor(() => lines(log).includes("ready"), "the recorder to start");
       for (const signal of [...SENT, SIGTERM]) {
         process.kill(run.pid, signal);
-        await waitFor(() => lines(log).includes(String(signal)) || undefined, `signal ${signal}`);
+        await waitFor(() => lines(log).includes(String(signal)), `signal ${signal}`);
       }
       expect((await run.finished).code).toBe(0);
       expect(lines(log)).toEqual(["ready", ...[...SENT, SIGTERM].map(String)]);

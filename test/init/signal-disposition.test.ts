@@ -11,7 +11,7 @@ describe("a signal's disposition, read from /proc/<pid>/status", () => {
       "-c",
       "trap '' TSTP; trap 'echo' USR1; echo ready; sleep 1000",
     ]);
-    await waitFor(() => shell.stdout().includes("ready") || undefined, "the traps to be set");
+    await waitFor(() => shell.stdout().includes("ready"), "the traps to be set");
     const status = readFileSync(`/proc/${shell.process.pid}/status`, "utf8");
     expect([20, 10, 15, 64].map(signal => dispositionIn(status, signal))).toEqual([
       "ignored",
