@@ -343,7 +343,19 @@ export async function createNamespace(
   throw new HarnessError("ERR_TIMEOUT", `namespace ${name} got no default ServiceAccount in 20 s`);
 }
 
-/** Did the webhook inject this pod? It records what it did in `podinit.dev/status`. */
+/** Where podinit's binary is in a wrapped container with the chart's defaults. */
+export const PODINIT_PATH = "/.podinit/podinit";
+
+/**
+ * Did the webhook inject this pod? Its `podinit.dev/status` says so (a pod it skipped has one
+ * too, saying why), and every app container runs podinit.
+ */
 export function isInjected(pod: LivePod): boolean {
-  return pod.metadata.annotations?.["podinit.dev/status"] !== undefined;
+  const status = JSON.parse(pod.metadata.annotations?.["podinit.dev/status"] ?? "null") as {
+    readonly decision?: string;
+  } | null;
+  return (
+    (status?.decision === "injected" || status?.decision === "reinvoked") &&
+    pod.spec.containers.every(c => c.command?.[0] === PODINIT_PATH)
+  );
 }

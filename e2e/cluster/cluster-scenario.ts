@@ -10,9 +10,6 @@ export const INJECTED = "podinit-on";
 export const UNLABELLED = "podinit-off";
 export const INJECT_LABEL = { "podinit.dev/inject": "enabled" } as const;
 
-/** Where podinit's binary is in a wrapped container with the chart's defaults. */
-export const PODINIT_PATH = "/.podinit/podinit";
-
 export async function createSuiteNamespaces(): Promise<void> {
   const cluster = inject("cluster");
   await createNamespace(cluster, INJECTED, INJECT_LABEL);

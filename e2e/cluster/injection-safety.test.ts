@@ -13,10 +13,12 @@ import {
   createNamespace,
   createPod,
   discardPod,
+  isInjected,
+  PODINIT_PATH,
   waitReady,
   type LivePod,
 } from "./cluster-pods.js";
-import { busyboxPod, INJECT_LABEL, PODINIT_PATH } from "./cluster-scenario.js";
+import { busyboxPod, INJECT_LABEL } from "./cluster-scenario.js";
 import { ADDED_CONTAINER, installSecondWebhook, SECOND_WEBHOOK_LABEL } from "./second-webhook.js";
 
 const cluster = inject("cluster");
@@ -32,9 +34,6 @@ interface Case {
    */
   readonly works: (namespace: string) => Promise<readonly LivePod[]>;
 }
-
-const wrapped = (pod: LivePod): boolean =>
-  pod.spec.containers.every(c => c.command?.[0] === PODINIT_PATH);
 
 /** How the webhook says it brought podinit in, and whether an installer runs. */
 const delivery = (pod: LivePod) => ({
@@ -252,12 +251,12 @@ describe(`Kubernetes ${cluster.release.key}: a pod that works without podinit wo
     it(`without podinit: ${c.title}`, async () => {
       const pods = await c.works(await namespaceFor(c, false));
       expect(pods.length).toBeGreaterThan(0);
-      expect(pods.filter(wrapped)).toEqual([]);
+      expect(pods.filter(isInjected)).toEqual([]);
     });
     it(`with podinit (${mode}): ${c.title}`, async () => {
       const pods = await c.works(await namespaceFor(c, true));
       expect(pods.length).toBeGreaterThan(0);
-      expect(pods.filter(pod => !wrapped(pod)).map(pod => pod.metadata.annotations)).toEqual([]);
+      expect(pods.filter(pod => !isInjected(pod)).map(pod => pod.metadata.annotations)).toEqual([]);
       for (const pod of pods)
         expect(delivery(pod)).toEqual({ mode, installer: mode === "initContainer" });
     });

@@ -8,14 +8,15 @@ import { timestampMs } from "./containerd-log.js";
 import { orphansHaveExited, ORPHANS } from "../scenario-pods.js";
 import { RESTRICTED_SECURITY_CONTEXT } from "../stop-scenarios.js";
 import { kubectlOk } from "./cluster.js";
-import { createNamespace, discardPod, execInPod, isInjected, runPodReady } from "./cluster-pods.js";
 import {
-  busyboxPod,
-  createSuiteNamespaces,
-  INJECTED,
+  createNamespace,
+  discardPod,
+  execInPod,
+  isInjected,
   PODINIT_PATH,
-  UNLABELLED,
-} from "./cluster-scenario.js";
+  runPodReady,
+} from "./cluster-pods.js";
+import { busyboxPod, createSuiteNamespaces, INJECTED, UNLABELLED } from "./cluster-scenario.js";
 import { RELEASE_NAMESPACE, WEBHOOK_DEPLOYMENT } from "./podinit-release.js";
 
 const GRACE_SECONDS = 6;

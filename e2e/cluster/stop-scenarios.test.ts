@@ -1,8 +1,8 @@
 // The shared stop scenarios (e2e/stop-scenarios.ts) on a real kubelet: each pod deleted bare and injected by the chart's webhook.
-import { beforeAll, describe, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 
 import { STOP_SCENARIOS } from "../stop-scenarios.js";
-import { withNamespace } from "./cluster-pods.js";
+import { isInjected, withNamespace } from "./cluster-pods.js";
 import { stopOnCluster } from "./cluster-stop.js";
 import { createSuiteNamespaces, INJECTED, UNLABELLED } from "./cluster-scenario.js";
 
@@ -20,6 +20,9 @@ describe(`Kubernetes ${cluster.release.key}: the stop scenarios, bare and inject
         stopOnCluster(cluster, withNamespace(pod, UNLABELLED), scenario.ready),
         stopOnCluster(cluster, withNamespace(pod, INJECTED), scenario.ready),
       ]);
+      // Otherwise a scenario whose checks hold for a bare pod would pass without podinit.
+      expect(isInjected(plain.pod)).toBe(false);
+      expect(isInjected(injected.pod)).toBe(true);
       scenario.check(plain, injected);
     });
   }
