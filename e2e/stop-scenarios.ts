@@ -42,7 +42,6 @@ export const RESTRICTED_SECURITY_CONTEXT = {
 } as const;
 
 const GRACE_SECONDS = 3;
-const GRACE_MS = GRACE_SECONDS * 1000;
 
 export const STOP_SCENARIOS: readonly StopScenario[] = [
   {
@@ -59,7 +58,6 @@ export const STOP_SCENARIOS: readonly StopScenario[] = [
       expect(plain.exitCode).toBe(137);
       expect(withPodinit.killed).toBe(false);
       expect(withPodinit.exitCode).toBe(143);
-      expect(withPodinit.stopMs).toBeLessThan(GRACE_MS / 4);
     },
   },
   {
@@ -75,7 +73,6 @@ export const STOP_SCENARIOS: readonly StopScenario[] = [
       expect(plain.killed).toBe(true);
       expect(withPodinit.killed).toBe(false);
       expect(withPodinit.exitCode).toBe(143);
-      expect(withPodinit.stopMs).toBeLessThan(GRACE_MS / 4);
     },
   },
   {
@@ -93,7 +90,6 @@ export const STOP_SCENARIOS: readonly StopScenario[] = [
       expect(plain.logs.text).not.toContain("received");
       expect(withPodinit.killed).toBe(false);
       expect(withPodinit.logs.text).toContain("received SIGTERM");
-      expect(withPodinit.stopMs).toBeLessThan(GRACE_MS / 4);
     },
   },
   {
@@ -139,8 +135,6 @@ export const STOP_SCENARIOS: readonly StopScenario[] = [
         expect(stop.exitCode).toBe(0);
         expect(stop.logs.text).toContain("received SIGTERM");
         expect(stop.logs.text).toContain("exiting 0");
-        expect(stop.stopMs).toBeGreaterThanOrEqual(3000);
-        expect(stop.stopMs).toBeLessThan(10_000);
       }
     },
   },
@@ -157,7 +151,6 @@ export const STOP_SCENARIOS: readonly StopScenario[] = [
       expect(plain.killed).toBe(true);
       expect(withPodinit.killed).toBe(false);
       expect(withPodinit.exitCode).toBe(137);
-      expect(withPodinit.stopMs).toBeLessThan(GRACE_MS);
     },
   },
   {
