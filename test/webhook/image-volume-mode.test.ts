@@ -1,12 +1,11 @@
 // The imageVolume mode: podinit mounted from its image, no init container, the same commands and guarantees.
-import { applyPatch, deepClone, type Operation } from "fast-json-patch";
 import { describe, expect, it } from "vitest";
 import { admitPod, noEntrypointResolver } from "../../webhook/src/admission/admit-pod.js";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import { podQosClass } from "../../webhook/src/mutation/pod-qos.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import type { MutationSettings } from "../../webhook/src/mutation/settings.js";
-import { app, deepFreeze, podWith } from "./helpers/pods.js";
+import { app, deepFreeze, patched, podWith } from "./helpers/pods.js";
 import { TEST_SETTINGS } from "./helpers/settings.js";
 
 const IMAGE_VOLUME: MutationSettings = Object.freeze({
@@ -73,13 +72,7 @@ describe("imageVolume mode", () => {
   it("gives the patch that turns the pod into the mutated one, under a free volume name", () => {
     const pod = podWith([app()], { spec: { volumes: [{ name: "podinit", emptyDir: {} }] } });
     const result = inject(pod);
-    const patched: unknown = applyPatch(
-      deepClone(pod),
-      deepClone(result.patch) as Operation[],
-      true,
-      true,
-    ).newDocument;
-    expect(patched).toEqual(result.pod);
+    expect(patched(pod, result.patch)).toEqual(result.pod);
     expect(result.pod.spec.volumes?.[1]?.name).toBe("podinit-1");
   });
 
@@ -131,13 +124,7 @@ describe("imageVolume mode", () => {
       );
       if (outcome instanceof Promise) throw new Error("an update never waits");
       expect(outcome.decision).toBe("restored");
-      const patched: unknown = applyPatch(
-        deepClone(applied),
-        deepClone(outcome.patch) as Operation[],
-        true,
-        true,
-      ).newDocument;
-      expect(patched).toEqual(stored);
+      expect(patched(applied, outcome.patch)).toEqual(stored);
     },
   );
 });

@@ -1,17 +1,12 @@
-import { applyPatch, deepClone, type Operation } from "fast-json-patch";
+import { deepClone } from "fast-json-patch";
 import { describe, expect, it } from "vitest";
 import type { ImageEntrypoint } from "../../webhook/src/mutation/entrypoint.js";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import { podPatch } from "../../webhook/src/mutation/pod-patch.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
-import { deepFreeze } from "./helpers/pods.js";
+import { deepFreeze, patched } from "./helpers/pods.js";
 import { seededRandom, type Random } from "./helpers/prng.js";
 import { TEST_SETTINGS } from "./helpers/settings.js";
-
-function apply(original: unknown, operations: readonly Operation[]): unknown {
-  const copy = deepClone(operations) as Operation[];
-  return applyPatch(deepClone(original), copy, true, true).newDocument as unknown;
-}
 
 /** One of `options`, or undefined (the field left out) as often as each of them. */
 function maybe<T>(random: Random, options: readonly T[]): T | undefined {
@@ -141,7 +136,7 @@ describe("the mutation's patch", () => {
     const install = result.pod.spec.initContainers?.[0];
     expect(install?.name).toBe("podinit-install");
     expect(result.patch[0]).toEqual({ op: "add", path: "/spec/initContainers/0", value: install });
-    expect(apply(pod, result.patch)).toEqual(result.pod);
+    expect(patched(pod, result.patch)).toEqual(result.pod);
     // Arrays are matched index by index: the original init container is diffed against its
     // wrapped self at its new index, not against ours.
     expect(result.patch.filter(op => op.path.startsWith("/spec/initContainers/0/"))).toEqual([]);
@@ -180,7 +175,7 @@ describe("the mutation's patch", () => {
       const result = mutatePod(deepFreeze(pod), "apps", TEST_SETTINGS, resolved, failed);
       const key = `${result.decision}:${result.reason ?? ""}`;
       decisions.set(key, (decisions.get(key) ?? 0) + 1);
-      expect(apply(pristine, result.patch)).toEqual(result.pod);
+      expect(patched(pristine, result.patch)).toEqual(result.pod);
       if (result.pod === pod) expect(result.patch).toEqual([]);
       for (const op of result.patch) expect(op.path).toMatch(EDITED_PATH);
       if (result.decision === "injected") expectSharedUnlessEdited(pod, result.pod, result.wrapped);
@@ -228,7 +223,7 @@ describe("the patch between two pods that share what did not change", () => {
   ])("applies to give the second exactly: %s", (_, after) => {
     const patch = podPatch(before, after as Pod);
     expect(patch.length).toBeGreaterThan(0);
-    expect(apply(before, patch)).toEqual(JSON.parse(JSON.stringify(after)));
+    expect(patched(before, patch)).toEqual(JSON.parse(JSON.stringify(after)));
   });
 
   it("is empty for the same pod and never names a shared subtree", () => {

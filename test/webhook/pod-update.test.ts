@@ -1,11 +1,11 @@
 // Pod UPDATE reviews: re-applying an injected pod's manifest gets its wrapped commands back, and nothing else changes.
-import { applyPatch, deepClone, type Operation } from "fast-json-patch";
+import { deepClone } from "fast-json-patch";
 import { describe, expect, it } from "vitest";
 import { admitPod, noEntrypointResolver } from "../../webhook/src/admission/admit-pod.js";
 import type { AdmissionRequest } from "../../webhook/src/admission/types.js";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
-import { app, deepFreeze, podWith } from "./helpers/pods.js";
+import { app, deepFreeze, patched, podWith } from "./helpers/pods.js";
 import { TEST_SETTINGS } from "./helpers/settings.js";
 
 const WEB = ["nginx", "-g", "daemon off;"];
@@ -46,9 +46,6 @@ function admitUpdate(pod: Pod, oldPod: unknown) {
   if (outcome instanceof Promise) throw new Error("an update never waits for a lookup");
   return outcome;
 }
-
-const patched = (pod: Pod, patch: readonly Operation[]): unknown =>
-  applyPatch(deepClone(pod), deepClone(patch) as Operation[], true, true).newDocument;
 
 const original = new Map<string, readonly string[]>([
   ["web", WEB],

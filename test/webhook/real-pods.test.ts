@@ -4,9 +4,10 @@
 // would look up in a registry is given an ENTRYPOINT here, so that all of them get wrapped and
 // the installer meets every shape of pod these charts produce.
 import { readdirSync, readFileSync } from "node:fs";
-import { applyPatch, deepClone, type Operation } from "fast-json-patch";
+import { deepClone } from "fast-json-patch";
 import { Pod as PodModel } from "kubernetes-models/v1/Pod";
 import { describe, expect, it } from "vitest";
+import { installerUid, patched } from "./helpers/pods.js";
 import type { ImageEntrypoint } from "../../webhook/src/mutation/entrypoint.js";
 import {
   containersNeedingLookup,
@@ -16,10 +17,7 @@ import {
 import { podQosClass } from "../../webhook/src/mutation/pod-qos.js";
 import type { Pod } from "../../webhook/src/mutation/pod-types.js";
 import { readPod } from "../../webhook/src/mutation/read-pod.js";
-import {
-  DEFAULT_INSTALLER_USER,
-  type MutationSettings,
-} from "../../webhook/src/mutation/settings.js";
+import { type MutationSettings } from "../../webhook/src/mutation/settings.js";
 import { restrictedViolations } from "./helpers/psa-restricted.js";
 import { TEST_SETTINGS } from "./helpers/settings.js";
 
@@ -48,16 +46,6 @@ function inject(pod: Pod, settings: MutationSettings = TEST_SETTINGS) {
 
 const IMAGE_VOLUME: MutationSettings = { ...TEST_SETTINGS, injectionMode: "imageVolume" };
 
-/** The UID podinit-install runs as: its own runAsUser, else the pod's, else the image's USER. */
-function installerUid(pod: Pod): unknown {
-  const install = pod.spec.initContainers?.find(c => c.name === "podinit-install");
-  return (
-    install?.securityContext?.runAsUser ??
-    pod.spec.securityContext?.runAsUser ??
-    DEFAULT_INSTALLER_USER
-  );
-}
-
 const RESULTS = new Map(
   NAMES.map(name => {
     const { raw, pod } = load(name);
@@ -85,9 +73,7 @@ describe("real pods from public charts", () => {
 
   it.each(INJECTED)("%s: the patch gives exactly the mutated pod, a valid Pod", name => {
     const { raw, result } = get(name);
-    const operations = deepClone(result.patch) as Operation[];
-    const patched: unknown = applyPatch(deepClone(raw), operations, true, true).newDocument;
-    expect(patched).toEqual(result.pod);
+    expect(patched(raw, result.patch)).toEqual(result.pod);
     expect(() => new PodModel(deepClone(result.pod) as never).validate()).not.toThrow();
   });
 
@@ -107,9 +93,7 @@ describe("real pods from public charts", () => {
     name => {
       const { raw, pod, result } = get(name);
       const mounted = inject(pod, IMAGE_VOLUME);
-      const operations = deepClone(mounted.patch) as Operation[];
-      const patched: unknown = applyPatch(deepClone(raw), operations, true, true).newDocument;
-      expect(patched).toEqual(mounted.pod);
+      expect(patched(raw, mounted.patch)).toEqual(mounted.pod);
       expect(() => new PodModel(deepClone(mounted.pod) as never).validate()).not.toThrow();
       expect(mounted.pod.spec.containers.map(c => c.command)).toEqual(
         result.pod.spec.containers.map(c => c.command),

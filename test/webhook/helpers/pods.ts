@@ -1,6 +1,8 @@
 // Small pods built in tests, for rules that a realistic fixture would hide in noise.
 
+import { applyPatch, deepClone, type Operation } from "fast-json-patch";
 import type { Container, Pod } from "../../../webhook/src/mutation/pod-types.js";
+import { DEFAULT_INSTALLER_USER } from "../../../webhook/src/mutation/settings.js";
 
 export function podWith(
   containers: Container[],
@@ -22,4 +24,20 @@ export function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** `document` with `patch` applied by fast-json-patch, validated; neither argument is touched. */
+export function patched(document: unknown, patch: readonly Operation[]): unknown {
+  return applyPatch(deepClone(document), deepClone(patch) as Operation[], true, true).newDocument;
+}
+
+/** The UID podinit-install runs as: its own runAsUser, else the pod's, else the image's USER. */
+export function installerUid(pod: Pod): number {
+  const install = pod.spec.initContainers?.find(c => c.name === "podinit-install");
+  if (install === undefined) throw new Error("the pod has no podinit-install");
+  return (
+    install.securityContext?.runAsUser ??
+    pod.spec.securityContext?.runAsUser ??
+    DEFAULT_INSTALLER_USER
+  );
 }
