@@ -29,34 +29,25 @@ function installerOf(pod: Pod): Container | undefined {
 }
 
 describe("LimitRanges", () => {
-  it("raises the installer to a Container min, and its limit with it", () => {
-    const result = inject(podOf(BURSTABLE), [
-      range({ type: "Container", min: { cpu: "50m", memory: "20Mi" } }),
-    ]);
-    expect(installerOf(result.pod)?.resources).toEqual({
-      requests: { cpu: "50m", memory: "20Mi" },
-      limits: { cpu: "100m", memory: "32Mi" },
-    });
-  });
-
-  it("lowers the installer's limit to a max, and its request under it", () => {
-    const result = inject(podOf(BURSTABLE), [
-      range({ type: "Container", max: { cpu: "5m", memory: "1Gi" } }),
-    ]);
-    expect(installerOf(result.pod)?.resources).toEqual({
-      requests: { cpu: "5m", memory: "16Mi" },
-      limits: { cpu: "5m", memory: "32Mi" },
-    });
-  });
-
-  it("lowers the installer's limit to a maxLimitRequestRatio", () => {
-    const result = inject(podOf(BURSTABLE), [
-      range({ type: "Container", maxLimitRequestRatio: { cpu: "4", memory: "1.5" } }),
-    ]);
-    expect(installerOf(result.pod)?.resources).toEqual({
-      requests: { cpu: "10m", memory: "16Mi" },
-      limits: { cpu: "40m", memory: "24Mi" },
-    });
+  it.each([
+    [
+      "raises the installer to a Container min, and its limit with it",
+      { min: { cpu: "50m", memory: "20Mi" } },
+      { requests: { cpu: "50m", memory: "20Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
+    ],
+    [
+      "lowers the installer's limit to a max, and its request under it",
+      { max: { cpu: "5m", memory: "1Gi" } },
+      { requests: { cpu: "5m", memory: "16Mi" }, limits: { cpu: "5m", memory: "32Mi" } },
+    ],
+    [
+      "lowers the installer's limit to a maxLimitRequestRatio",
+      { maxLimitRequestRatio: { cpu: "4", memory: "1.5" } },
+      { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "40m", memory: "24Mi" } },
+    ],
+  ])("%s", (_, item, sized) => {
+    const result = inject(podOf(BURSTABLE), [range({ type: "Container", ...item })]);
+    expect(installerOf(result.pod)?.resources).toEqual(sized);
   });
 
   it("meets the strictest of several LimitRanges, and keeps a Guaranteed pod Guaranteed", () => {
