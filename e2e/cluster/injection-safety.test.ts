@@ -42,6 +42,14 @@ const delivery = (pod: LivePod) => ({
   installer: (pod.spec.initContainers ?? []).some(c => c.name === "podinit-install"),
 });
 
+/** A LimitRange of one item. */
+const limitRange = (name: string, item: object) => ({
+  apiVersion: "v1",
+  kind: "LimitRange",
+  metadata: { name },
+  spec: { limits: [item] },
+});
+
 const app = (name: string, namespace: string, extra: Partial<PodManifest["spec"]> = {}) => {
   const pod = busyboxPod(name, namespace, {
     command: ["sh", "-c", "echo started; sleep 1000"],
@@ -143,25 +151,13 @@ const CASES: readonly Case[] = [
   },
   {
     title: "a namespace whose LimitRange has min cpu 50m admits and runs the pod",
-    namespaceObjects: [
-      {
-        apiVersion: "v1",
-        kind: "LimitRange",
-        metadata: { name: "cpu-min" },
-        spec: { limits: [{ type: "Container", min: { cpu: "50m" } }] },
-      },
-    ],
+    namespaceObjects: [limitRange("cpu-min", { type: "Container", min: { cpu: "50m" } })],
     works: namespace => runsToReady(withResources(app("limit-min", namespace), BURSTABLE)),
   },
   {
     title: "a namespace whose LimitRange has maxLimitRequestRatio cpu 4 admits and runs the pod",
     namespaceObjects: [
-      {
-        apiVersion: "v1",
-        kind: "LimitRange",
-        metadata: { name: "cpu-ratio" },
-        spec: { limits: [{ type: "Container", maxLimitRequestRatio: { cpu: "4" } }] },
-      },
+      limitRange("cpu-ratio", { type: "Container", maxLimitRequestRatio: { cpu: "4" } }),
     ],
     works: namespace => runsToReady(withResources(app("limit-ratio", namespace), BURSTABLE)),
   },
@@ -169,12 +165,7 @@ const CASES: readonly Case[] = [
     // LimitRanger compares whole millicores rounded up: a 12.5m limit over 10m reads as 1.3.
     title: "a namespace whose LimitRange has maxLimitRequestRatio cpu 1.25 admits and runs the pod",
     namespaceObjects: [
-      {
-        apiVersion: "v1",
-        kind: "LimitRange",
-        metadata: { name: "cpu-ratio" },
-        spec: { limits: [{ type: "Container", maxLimitRequestRatio: { cpu: "1.25" } }] },
-      },
+      limitRange("cpu-ratio", { type: "Container", maxLimitRequestRatio: { cpu: "1.25" } }),
     ],
     works: namespace =>
       runsToReady(
@@ -187,12 +178,7 @@ const CASES: readonly Case[] = [
   {
     title: "a pod with pod-level limits in a namespace whose LimitRange sets defaults runs",
     namespaceObjects: [
-      {
-        apiVersion: "v1",
-        kind: "LimitRange",
-        metadata: { name: "defaults" },
-        spec: { limits: [{ type: "Container", default: { cpu: "500m", memory: "512Mi" } }] },
-      },
+      limitRange("defaults", { type: "Container", default: { cpu: "500m", memory: "512Mi" } }),
     ],
     works: namespace => {
       const pod = app("pod-level", namespace, {
