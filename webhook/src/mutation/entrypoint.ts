@@ -37,3 +37,8 @@ export function effectiveProgram(
 export function escapeForSpec(words: readonly string[]): string[] {
   return words.map(word => word.replaceAll("$", "$$$$"));
 }
+
+/** Two argument lists word for word the same. */
+export function sameWords(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((word, i) => word === b[i]);
+}

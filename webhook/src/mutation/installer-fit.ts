@@ -1,6 +1,7 @@
 // The installer's resources and user for one pod, chosen so the pod's QoS class and startability stay as they were.
 
 import { fitLimitRanges, NO_LIMIT_RANGES, type NamespaceLimits } from "./limit-ranges.js";
+import { allContainers } from "./pod-skip.js";
 import { hasPodLevelResources, podQosClass, quantityOf, type QosClass } from "./pod-qos.js";
 import type { Pod, ResourceRequirements } from "./pod-types.js";
 import { formatQuantity, parseQuantity, type Nanos } from "./quantity.js";
@@ -121,7 +122,7 @@ function podLevelSize(
   podLevel: ResourceRequirements,
   size: InstallerResources,
 ): ResourceRequirements | null {
-  const all = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+  const all = allContainers(pod);
   const everyOneSets = (list: "requests" | "limits", name: string): boolean =>
     all.every(c => (quantityOf(c.resources?.[list], name) ?? 0n) > 0n);
   const requests: Record<string, string> = {};

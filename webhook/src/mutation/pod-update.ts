@@ -8,14 +8,13 @@
 // and all. Nothing else is ever changed on an update.
 import type { Operation } from "fast-json-patch";
 import { copyWith } from "./copy-with.js";
+import { sameWords } from "./entrypoint.js";
 import { podPatch } from "./pod-patch.js";
 import { allContainers, installedVolume, startsWithPodinit } from "./pod-skip.js";
 import type { Container, Pod } from "./pod-types.js";
 import type { MutationSettings } from "./settings.js";
 
 export interface UpdateResult {
-  /** The pod to admit: the very same object when nothing is restored. */
-  readonly pod: Pod;
   readonly patch: readonly Operation[];
   /** Containers whose wrapped command was put back. */
   readonly restored: readonly string[];
@@ -26,7 +25,7 @@ export function restoreWrappedCommands(
   oldPod: Pod,
   settings: MutationSettings,
 ): UpdateResult {
-  const untouched: UpdateResult = { pod, patch: [], restored: [] };
+  const untouched: UpdateResult = { patch: [], restored: [] };
   if (installedVolume(oldPod, settings) === null) return untouched;
   const wrappedBefore = new Map<
     string,
@@ -56,9 +55,5 @@ export function restoreWrappedCommands(
       initContainers === undefined ? { containers } : { containers, initContainers },
     ),
   });
-  return { pod: updated, patch: podPatch(pod, updated), restored };
-}
-
-function sameWords(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((word, i) => word === b[i]);
+  return { patch: podPatch(pod, updated), restored };
 }

@@ -1,5 +1,6 @@
 // Looks up an image's ENTRYPOINT and CMD: tag → digest with HEAD, manifest or index, config blob; cached and shared.
 
+import { sameWords } from "../mutation/entrypoint.js";
 import { matchesDigest, sha256Digest } from "./content-digest.js";
 import { credentialsForImage, type RegistryCredential } from "./docker-config.js";
 import { parseImageConfig, type ImageConfig } from "./image-config.js";
@@ -470,10 +471,6 @@ function statusFailure(status: number, where: string, target: Target): LookupFai
     );
   }
   return lookupFailure("ERR_REGISTRY_RESPONSE", `${host} answered ${status} for ${where}`);
-}
-
-function sameWords(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((w, i) => w === b[i]);
 }
 
 function disagreementWarnings(
