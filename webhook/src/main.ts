@@ -18,6 +18,7 @@ import {
   type LimitRangeEvent,
   type LimitRangeSource,
 } from "./kube/limit-range-watch.js";
+import type { InjectionMode } from "./mutation/settings.js";
 import { pullSecretAccess } from "./registry/pull-secret-access.js";
 import type { Lifecycle } from "./routes/health.js";
 import { isKeyPair, readKeyPair, watchKeyPair } from "./tls.js";
@@ -73,7 +74,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const resolver: EntrypointResolver = created.resolver;
-  const limitRanges = limitRangeSource(process.env, event => {
+  const limitRanges = limitRangeSource(process.env, config.mutation.injectionMode, event => {
     if (event.kind === "listed") logger.info({ count: event.count }, "limit ranges listed");
     else
       logger.warn(
@@ -81,7 +82,7 @@ async function main(argv: readonly string[]): Promise<number> {
         "limit range watch failed",
       );
   });
-  if (limitRanges === UNWATCHED_LIMIT_RANGES)
+  if (limitRanges === UNWATCHED_LIMIT_RANGES && config.mutation.injectionMode === "initContainer")
     logger.warn({ notice: OUTSIDE_CLUSTER_LIMITS }, "configuration notice");
   const app = await buildApp({
     settings: config.mutation,
@@ -142,12 +143,17 @@ const LIMIT_RANGES_WAIT_MS = 10_000;
 const OUTSIDE_CLUSTER_LIMITS =
   "LimitRanges cannot be watched outside a cluster (KUBERNETES_SERVICE_HOST is unset); namespaces count as having none";
 
-/** In a cluster, the LimitRanges of every namespace from a watch; outside one, none. */
+/**
+ * In a cluster, the LimitRanges of every namespace from a watch; outside one, none. Only the
+ * installer is sized by them: in imageVolume mode nothing LimitRanger looks at is added, so there
+ * is nothing to watch (nor to wait for before being ready).
+ */
 function limitRangeSource(
   env: Readonly<Record<string, string | undefined>>,
+  mode: InjectionMode,
   onEvent: (event: LimitRangeEvent) => void,
 ): LimitRangeSource {
-  return (env["KUBERNETES_SERVICE_HOST"] ?? "") === ""
+  return mode === "imageVolume" || (env["KUBERNETES_SERVICE_HOST"] ?? "") === ""
     ? UNWATCHED_LIMIT_RANGES
     : watchLimitRanges(onEvent);
 }
