@@ -1,8 +1,7 @@
 // Docker Hub as container runtimes reach it: its API on registry-1.docker.io, tokens from auth.docker.io; both stood in for on loopback.
 
-import { spawnSync } from "node:child_process";
 import type { LookupAddress } from "node:dns";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -11,6 +10,7 @@ import {
   createRegistryTransport,
   type AddressResolver,
 } from "../../webhook/src/registry/registry-transport.js";
+import { makeTestPki, type TestPki } from "../webhook/helpers/pki.js";
 import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
 import { budget, reference, testClient } from "./lookup-fixtures.js";
 import { buildImage, pushImage } from "./oci-images.js";
@@ -48,6 +48,7 @@ const APP = buildImage({
 });
 
 let dir: string;
+let pki: TestPki;
 let ca: string;
 let registries: TestRegistries;
 let tokens: TokenServer;
@@ -55,58 +56,13 @@ let hub: RunningRegistry;
 let emptyMirror: RunningRegistry;
 let mirror: CountingProxy;
 
-function openssl(args: readonly string[]): void {
-  const run = spawnSync("openssl", args, { encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`openssl ${args[0] ?? ""}: ${run.stderr}`);
-}
-
-/** A CA, and a certificate it signs for Docker Hub's two names. */
-function makeCertificates(): { certFile: string; keyFile: string } {
-  const file = (name: string) => join(dir, name);
-  openssl(
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test CA"].concat([
-      "-keyout",
-      file("ca.key"),
-      "-out",
-      file("ca.pem"),
-    ]),
-  );
-  openssl(
-    ["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${HUB.host}`].concat([
-      "-keyout",
-      file("hub.key"),
-      "-out",
-      file("hub.csr"),
-    ]),
-  );
-  writeFileSync(file("san.ext"), `subjectAltName=DNS:${HUB.host},DNS:${AUTH.host}\n`);
-  openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      file("hub.csr"),
-      "-CA",
-      file("ca.pem"),
-      "-CAkey",
-      file("ca.key"),
-    ].concat([
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-extfile",
-      file("san.ext"),
-      "-out",
-      file("hub.pem"),
-    ]),
-  );
-  return { certFile: file("hub.pem"), keyFile: file("hub.key") };
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "podinit-docker-hub-"));
-  const certificate = makeCertificates();
-  ca = readFileSync(join(dir, "ca.pem"), "utf8");
+  // Docker Hub's two names on one certificate, from a CA only this test trusts.
+  pki = makeTestPki([`DNS:${HUB.host}`, `DNS:${AUTH.host}`]);
+  const certificate = { certFile: join(dir, "hub.pem"), keyFile: join(dir, "hub.key") };
+  pki.issue(certificate.certFile, certificate.keyFile, 1);
+  ca = pki.caPem.toString();
   registries = await startTestRegistries();
   await pushImage(registries.open.host, "library/nginx", APP, "1.27");
   await pushImage(registries.open.host, "acme/private-app", APP, "2");
@@ -143,6 +99,7 @@ afterAll(async () => {
   await tokens?.stop();
   await registries?.stop();
   rmSync(dir, { recursive: true, force: true });
+  if (pki !== undefined) rmSync(pki.dir, { recursive: true, force: true });
 });
 beforeEach(() => {
   tokens.requests.length = 0;

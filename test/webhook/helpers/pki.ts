@@ -16,7 +16,10 @@ function openssl(dir: string, ...args: string[]): void {
   execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
 }
 
-export function makeTestPki(): TestPki {
+/** `names` are the subjectAltName entries of the certificates it issues. */
+export function makeTestPki(
+  names: readonly string[] = ["DNS:podinit-webhook.podinit.svc", "IP:127.0.0.1"],
+): TestPki {
   const dir = mkdtempSync(join(tmpdir(), "podinit-pki-"));
   const curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   openssl(
@@ -33,10 +36,7 @@ export function makeTestPki(): TestPki {
     "-subj",
     "/CN=podinit test CA",
   );
-  writeFileSync(
-    join(dir, "san.ext"),
-    "subjectAltName=DNS:podinit-webhook.podinit.svc,IP:127.0.0.1\n",
-  );
+  writeFileSync(join(dir, "san.ext"), `subjectAltName=${names.join(",")}\n`);
   return {
     dir,
     caPem: readFileSync(join(dir, "ca.crt")),
@@ -53,7 +53,7 @@ export function makeTestPki(): TestPki {
         "-out",
         csr,
         "-subj",
-        "/CN=podinit-webhook.podinit.svc",
+        `/CN=${(names[0] ?? "").replace(/^[A-Z]+:/, "")}`,
       );
       openssl(
         dir,

@@ -9,7 +9,7 @@ const LEGACY_DEFAULT_REGISTRY = "index.docker.io";
  * Where Docker Hub's registry API answers. `docker.io` is only its name: `https://docker.io/v2/`
  * redirects to the website, so containerd, CRI-O and docker all send `docker.io` references here.
  */
-export const DOCKER_HUB_API_HOST = "registry-1.docker.io";
+const DOCKER_HUB_API_HOST = "registry-1.docker.io";
 
 /** The host whose `/v2/` API serves `registry` (a normalised reference's registry). */
 export function apiHostOf(registry: string): string {
