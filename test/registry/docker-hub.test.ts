@@ -165,6 +165,31 @@ describe("Docker Hub", () => {
     expect(tokens.requests.map(r => r.user)).toEqual([null]);
   });
 
+  it("a registry reached over plain HTTP cannot send its credentials to an HTTPS realm elsewhere", async () => {
+    // Its challenge came in clear text: anyone on the way could have named auth.docker.io.
+    const plain = await startRegistry(registries.storage, {
+      kind: "token",
+      realm: tokens.realmOn(AUTH.host),
+      service: tokens.service,
+      issuer: tokens.issuer,
+      certFile: tokens.certFile,
+    });
+    try {
+      const creds = [
+        { key: plain.host, username: USER, password: PASSWORD, source: "apps/plain-login" },
+      ];
+      const result = await hubClient().lookup(
+        reference(`${plain.host}/acme/private-app:2`),
+        creds,
+        budget(),
+      );
+      expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_UNAUTHORIZED" });
+      expect(tokens.requests.map(r => r.user)).toEqual([null]);
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it("with the network cut, the failure names registry-1.docker.io and how to use a mirror", async () => {
     const client = testClient({ transport: createRegistryTransport({ resolve: NO_NETWORK }) });
     const result = await client.lookup(reference("nginx:1.27"), [], budget());

@@ -175,8 +175,8 @@ function scopeFor(scope: AuthScope): string {
 
 /**
  * Credentials go to the token realm the registry's own challenge names, as container runtimes
- * send them: Docker Hub's registry-1.docker.io names auth.docker.io. Over HTTPS only; a plain
- * HTTP realm gets them only on the host of a registry that is itself reached over plain HTTP.
+ * send them: Docker Hub's registry-1.docker.io names auth.docker.io. Over HTTPS only; a registry
+ * reached over plain HTTP gets them sent only to a realm on its own host.
  */
 function realmCredential(
   challenge: AuthChallenge & { scheme: "bearer" },
@@ -190,9 +190,13 @@ function realmCredential(
   } catch {
     return null;
   }
-  if (realm.protocol === "https:") return credential;
-  const registryHost = new URL(`http://${scope.endpoint}`).hostname;
-  return scope.plainHttp && realm.hostname === registryHost ? credential : null;
+  // A challenge that came in clear text may have been rewritten on the way: its realm is trusted
+  // only on the registry's own host.
+  if (scope.plainHttp) {
+    const registryHost = new URL(`http://${scope.endpoint}`).hostname;
+    return realm.hostname === registryHost ? credential : null;
+  }
+  return realm.protocol === "https:" ? credential : null;
 }
 
 function tokenUrl(
