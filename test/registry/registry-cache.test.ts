@@ -86,15 +86,15 @@ describe("caching", () => {
   });
 
   it("gives a review that joins a shared lookup late its own whole budget, not the first review's", async () => {
-    // Budgets of 2 s; the registry answers after 2.5 s; the second review joins 1 s after the
+    // Budgets of 3 s; the registry answers after 3.75 s; the second review joins 1.5 s after the
     // first. The first must give up at its deadline; the shared lookup goes on for the second,
-    // whose deadline is later than the answer.
-    const client = testClient({ lookupTimeoutMs: 2_000 });
+    // whose deadline is later than the answer (0.75 s of slack each way for a loaded machine).
+    const client = testClient({ lookupTimeoutMs: 3_000 });
     const ref = reference(`${proxy.host}/apps/entry-only:1`);
-    proxy.setFault(r => r.method === "HEAD", { kind: "delay", ms: 2_500 });
-    const first = client.lookup(ref, [], budget(2_000));
-    await new Promise(resolve => setTimeout(resolve, 1_000));
-    const second = client.lookup(ref, [], budget(2_000));
+    proxy.setFault(r => r.method === "HEAD", { kind: "delay", ms: 3_750 });
+    const first = client.lookup(ref, [], budget(3_000));
+    await new Promise(resolve => setTimeout(resolve, 1_500));
+    const second = client.lookup(ref, [], budget(3_000));
     expect(await first).toMatchObject({ ok: false, code: "ERR_LOOKUP_TIMEOUT" });
     expect(await second).toMatchObject({ ok: true, entrypoint: ["/docker-entrypoint.sh"] });
     expect(manifestHeads()).toBe(1);
