@@ -5,7 +5,7 @@ import { sha256Digest } from "../../webhook/src/registry/content-digest.js";
 import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
 import { budget, reference, testClient } from "./lookup-fixtures.js";
 import { freePort, startRegistry } from "./registry-process.js";
-import { startTestRegistries, type TestRegistries } from "./test-registries.js";
+import { IMAGES, startTestRegistries, type TestRegistries } from "./test-registries.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -152,21 +152,22 @@ describe("failures", () => {
     },
   );
 
-  it("a manifest redirect is not followed: ERR_REGISTRY_RESPONSE, and the target is never asked", async () => {
+  it("a redirect may not change the manifest: bytes that miss the digest asked for are ERR_MANIFEST_INVALID", async () => {
     const target = await startCountingProxy(registries.open.host);
     try {
+      // Asked for entry-only by digest, the registry sends the request on to cmd-only's manifest.
       proxy.setFault(r => r.method === "GET" && isManifest(r), {
         kind: "status",
         status: 307,
-        headers: { location: `http://${target.host}/v2/apps/entry-only/manifests/1` },
+        headers: { location: `http://${target.host}/v2/apps/cmd-only/manifests/1` },
       });
       const result = await testClient().lookup(
-        reference(`${proxy.host}/apps/entry-only:1`),
+        reference(`${proxy.host}/apps/entry-only@${IMAGES.entryOnly.manifest.digest}`),
         [],
         budget(),
       );
-      expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_RESPONSE" });
-      expect(target.seen).toEqual([]);
+      expect(result).toMatchObject({ ok: false, code: "ERR_MANIFEST_INVALID" });
+      expect(target.count("GET", "/v2/apps/cmd-only/manifests/1")).toBe(1);
     } finally {
       await target.stop();
     }

@@ -102,9 +102,11 @@ export async function startTokenServer(
     let user: string | null = null;
     const header = req.headers.authorization ?? "";
     if (header.startsWith("Basic ")) {
-      const [name = "", password = ""] = Buffer.from(header.slice(6), "base64")
-        .toString()
-        .split(":");
+      // The password may hold colons (a JSON key does): only the first one separates.
+      const decoded = Buffer.from(header.slice(6), "base64").toString();
+      const colon = decoded.indexOf(":");
+      const name = colon < 0 ? decoded : decoded.slice(0, colon);
+      const password = colon < 0 ? "" : decoded.slice(colon + 1);
       if (users[name] !== password) {
         requests.push({
           scope: url.searchParams.get("scope"),

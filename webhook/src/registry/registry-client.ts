@@ -18,7 +18,11 @@ import {
 import { MANIFEST_ACCEPT } from "./media-types.js";
 import { formatPlatform, type Platform } from "./platform.js";
 import { credentialIdentity, firstHeader, RegistryAuth, type AuthScope } from "./registry-auth.js";
-import type { RegistryTransport, TransportResponse } from "./registry-transport.js";
+import type {
+  RegistryTransport,
+  TransportRequest,
+  TransportResponse,
+} from "./registry-transport.js";
 import { settleByDeadline } from "./settle-by-deadline.js";
 
 export interface ImageLookup {
@@ -47,7 +51,8 @@ export interface RegistryClientOptions {
 
 const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
 const CONFIG_MAX_BYTES = 8 * 1024 * 1024;
-const MAX_BLOB_REDIRECTS = 3;
+/** Hops followed for one request: registry.k8s.io → a regional registry → its storage is two. */
+const MAX_REDIRECTS = 3;
 /** Registries are named by pods, so the endpoints remembered for them are bounded. */
 const ENDPOINTS_MAX = 256;
 const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
@@ -213,7 +218,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   ): Promise<{ digest: string; body: TransportResponse | null } | LookupFailure> {
     const url = new URL(`${target.base}/manifests/${reference.tag ?? ""}`);
     // HEAD: Docker Hub counts a manifest GET as a pull for its rate limit, a HEAD not.
-    const head = await auth.send(
+    const head = await sendFollowing(
       { method: "HEAD", url, headers: { accept: MANIFEST_ACCEPT }, signal, maxBytes: 0 },
       target,
     );
@@ -222,7 +227,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     const digest = firstHeader(head.headers["docker-content-digest"]);
     if (digest !== undefined && /^[a-z0-9]+:[a-f0-9]+$/.test(digest)) return { digest, body: null };
     // Some registries omit the header on HEAD: fetch once and hash what we got.
-    const get = await auth.send(
+    const get = await sendFollowing(
       {
         method: "GET",
         url,
@@ -246,7 +251,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   ): Promise<ImageIndex | ImageManifest | LookupFailure> {
     const response =
       prefetched ??
-      (await auth.send(
+      (await sendFollowing(
         {
           method: "GET",
           url: new URL(`${target.base}/manifests/${digest}`),
@@ -257,13 +262,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         target,
       ));
     if (isLookupFailure(response)) return response;
-    if (REDIRECTS.has(response.status)) {
-      return lookupFailure(
-        "ERR_REGISTRY_RESPONSE",
-        `${target.endpoint} redirected a manifest request; redirects are only followed for blobs`,
-      );
-    }
     if (response.status !== 200) return statusFailure(response.status, where, target);
+    // Whoever answered, a redirect's target included, the bytes must be the ones asked for.
     if (!matchesDigest(response.body, digest)) {
       return lookupFailure(
         "ERR_MANIFEST_INVALID",
@@ -291,39 +291,47 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     return parseImageConfig(response.body, where);
   }
 
-  /** Blob GETs may be redirected to storage: followed a few times, never with credentials. */
-  async function fetchBlob(
+  function fetchBlob(
     target: Target,
     digest: string,
     signal: AbortSignal,
   ): Promise<TransportResponse | LookupFailure> {
-    let url = new URL(`${target.base}/blobs/${digest}`);
-    let response = await auth.send(
+    const url = new URL(`${target.base}/blobs/${digest}`);
+    return sendFollowing(
       { method: "GET", url, headers: {}, signal, maxBytes: CONFIG_MAX_BYTES },
       target,
     );
+  }
+
+  /**
+   * Sends a request to the registry and follows its redirects, as the runtimes do:
+   * registry.k8s.io sends every manifest and blob request on to a regional registry, and
+   * registries send blobs to storage. A hop never gets the image's credentials: it authenticates
+   * on its own terms (an anonymous token when its challenge asks for one), and never downgrades
+   * HTTPS to HTTP.
+   */
+  async function sendFollowing(
+    request: TransportRequest,
+    target: Target,
+  ): Promise<TransportResponse | LookupFailure> {
+    let url = request.url;
+    let response = await auth.send(request, target);
     for (let hop = 0; !isLookupFailure(response) && REDIRECTS.has(response.status); hop++) {
       const location = firstHeader(response.headers["location"]);
-      if (hop >= MAX_BLOB_REDIRECTS || location === undefined) {
+      if (hop >= MAX_REDIRECTS || location === undefined) {
         return lookupFailure(
           "ERR_REGISTRY_RESPONSE",
-          `${target.endpoint}: too many or empty blob redirects`,
+          `${target.endpoint}: too many or empty redirects for ${request.url.pathname}`,
         );
       }
       url = new URL(location, url);
       if (url.protocol !== "https:" && !(url.protocol === "http:" && target.plainHttp)) {
         return lookupFailure(
           "ERR_REGISTRY_RESPONSE",
-          `${target.endpoint} redirected a blob to ${url.protocol} storage; only HTTPS is followed`,
+          `${target.endpoint} redirected to ${url.protocol} ${url.host}; only HTTPS is followed`,
         );
       }
-      response = await options.transport({
-        method: "GET",
-        url,
-        headers: {},
-        signal,
-        maxBytes: CONFIG_MAX_BYTES,
-      });
+      response = await auth.send({ ...request, url }, redirectScope(url, target));
     }
     return response;
   }
@@ -442,6 +450,21 @@ function canTryNextEndpoint(failure: LookupFailure): boolean {
     failure.code === "ERR_IMAGE_NOT_FOUND" ||
     failure.code === "ERR_REGISTRY_RESPONSE"
   );
+}
+
+/**
+ * Who a redirect's target is, for its own authentication: its host, the repository its path
+ * names (a regional registry files registry.k8s.io's images under a prefix of its own), and no
+ * credentials.
+ */
+function redirectScope(url: URL, from: Target): AuthScope {
+  const path = /^\/v2\/(.+)\/(?:manifests|blobs)\/[^/]+$/.exec(url.pathname)?.[1];
+  return {
+    endpoint: url.host,
+    repository: path === undefined ? from.repository : decodeURIComponent(path),
+    credentials: [],
+    plainHttp: url.protocol === "http:",
+  };
 }
 
 function isInsecure(host: string, insecure: readonly string[]): boolean {
