@@ -196,6 +196,6 @@ describe("Docker Hub", () => {
     expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_UNREACHABLE" });
     const message = (result as { message: string }).message;
     expect(message).toMatch(/^cannot reach registry-1\.docker\.io /);
-    expect(message).toContain("--registry-mirror");
+    expect(message).toContain("registry.mirrors (--registry-mirror)");
   });
 });

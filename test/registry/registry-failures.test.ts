@@ -173,3 +173,67 @@ describe("failures", () => {
     }
   });
 });
+
+describe("each kind of failure names the setting that fixes it (chart value, then flag)", () => {
+  const messageOf = (result: Awaited<ReturnType<ReturnType<typeof testClient>["lookup"]>>) =>
+    result.ok ? "" : result.message;
+
+  it("nothing answers: a pull-through cache in registry.mirrors", async () => {
+    const port = await freePort();
+    const result = await testClient().lookup(reference(`127.0.0.1:${port}/apps/x:1`), [], budget());
+    expect(result).toMatchObject({ code: "ERR_REGISTRY_UNREACHABLE" });
+    expect(messageOf(result)).toMatch(
+      new RegExp(
+        `^cannot reach 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\);.*registry\\.mirrors \\(--registry-mirror\\)$`,
+      ),
+    );
+  });
+
+  it("a plain-HTTP registry asked over HTTPS: registry.insecure", async () => {
+    const result = await testClient({ insecureRegistries: [] }).lookup(
+      reference(`${registries.open.host}/apps/entry-only:1`),
+      [],
+      budget(),
+    );
+    expect(result).toMatchObject({ code: "ERR_REGISTRY_UNREACHABLE" });
+    expect(messageOf(result)).toMatch(
+      /^127\.0\.0\.1:\d+ does not answer TLS .*registry\.insecure \(--registry-insecure\)$/,
+    );
+  });
+
+  it("out of time: registry.lookupTimeout", async () => {
+    proxy.setFault(isManifest, { kind: "hang" });
+    const result = await testClient({ lookupTimeoutMs: 300 }).lookup(
+      reference(`${proxy.host}/apps/cmd-only:1`),
+      [],
+      AbortSignal.timeout(20_000),
+    );
+    expect(result).toMatchObject({ code: "ERR_LOOKUP_TIMEOUT" });
+    expect(messageOf(result)).toContain("raise registry.lookupTimeout (--lookup-timeout)");
+  });
+
+  it("rate-limited (429): a pull secret or registry.mirrors", async () => {
+    proxy.setFault(isManifest, { kind: "status", status: 429 });
+    const result = await testClient().lookup(
+      reference(`${proxy.host}/apps/cmd-only:1`),
+      [],
+      budget(),
+    );
+    expect(result).toMatchObject({ code: "ERR_REGISTRY_RESPONSE" });
+    expect(messageOf(result)).toContain(`imagePullSecret for ${proxy.host}`);
+    expect(messageOf(result)).toContain("registry.mirrors");
+  });
+
+  it("refused (401): a pull secret, read while registry.pullSecrets is true, or the annotation", async () => {
+    proxy.setFault(isManifest, { kind: "status", status: 401 });
+    const result = await testClient().lookup(
+      reference(`${proxy.host}/apps/cmd-only:1`),
+      [],
+      budget(),
+    );
+    expect(result).toMatchObject({ code: "ERR_REGISTRY_UNAUTHORIZED" });
+    expect(messageOf(result)).toContain(`imagePullSecret for ${proxy.host}`);
+    expect(messageOf(result)).toContain("registry.pullSecrets");
+    expect(messageOf(result)).toContain("podinit.dev/entrypoint.<container>");
+  });
+});

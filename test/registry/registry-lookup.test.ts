@@ -87,6 +87,7 @@ describe("lookup against an open registry", () => {
     );
     expect(result).toMatchObject({ ok: false, code: "ERR_PLATFORM_NOT_FOUND" });
     expect(isLookupFailure(result) && result.message).toContain("linux/arm64");
+    expect(isLookupFailure(result) && result.message).toContain("registry.platform (--platform)");
   });
 
   it("looks up a digest reference, and a tag + digest reference by its digest alone", async () => {

@@ -70,6 +70,7 @@ describe("TLS registries", () => {
     );
     expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_UNREACHABLE" });
     expect(!result.ok && result.message).toMatch(/SELF_SIGNED|CERT|certificate/i);
+    expect(!result.ok && result.message).toContain("registry.caConfigMap (--registry-ca)");
   });
 
   it("are trusted through --registry-ca", async () => {

@@ -22,6 +22,10 @@ export interface LookupFailure {
   readonly message: string;
 }
 
+/** What an operator can do about ERR_LOOKUP_TIMEOUT, wherever the time ran out. */
+export const LOOKUP_TIMEOUT_HINT =
+  "raise registry.lookupTimeout (--lookup-timeout), below the webhook's timeoutSeconds, or name a nearer cache in registry.mirrors";
+
 export function lookupFailure(code: LookupFailureCode, message: string): LookupFailure {
   return { ok: false, code, message };
 }

@@ -141,6 +141,6 @@ export function selectPlatformManifest(
   return lookupFailure(
     "ERR_PLATFORM_NOT_FOUND",
     `${where} has no ${formatPlatform(platform)} image (it offers ${offered.join(", ") || "none"}); ` +
-      "set --platform or podinit.dev/entrypoint.<container>",
+      "set registry.platform (--platform) or podinit.dev/entrypoint.<container>",
   );
 }

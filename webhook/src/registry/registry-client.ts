@@ -1,12 +1,18 @@
 // Looks up an image's ENTRYPOINT and CMD: tag → digest with HEAD, manifest or index, config blob; cached and shared.
 
+import { formatDuration } from "../../../init/src/duration.js";
 import { sameWords } from "../mutation/entrypoint.js";
 import { matchesDigest, sha256Digest } from "./content-digest.js";
 import { credentialsForImage, type RegistryCredential } from "./docker-config.js";
 import { parseImageConfig, type ImageConfig } from "./image-config.js";
 import { apiHostOf, registryNameOf, type ImageReference } from "./image-reference.js";
 import { BoundedLru, ExpiringLru, SingleFlight } from "./lookup-cache.js";
-import { isLookupFailure, lookupFailure, type LookupFailure } from "./lookup-failure.js";
+import {
+  isLookupFailure,
+  LOOKUP_TIMEOUT_HINT,
+  lookupFailure,
+  type LookupFailure,
+} from "./lookup-failure.js";
 import {
   parseManifest,
   runnableEntries,
@@ -432,7 +438,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       return settleByDeadline(shared, signal, () =>
         lookupFailure(
           "ERR_LOOKUP_TIMEOUT",
-          `the lookup of ${reference.canonical} did not finish within --lookup-timeout`,
+          `the lookup of ${reference.canonical} did not finish within ${formatDuration(options.lookupTimeoutMs)}; ${LOOKUP_TIMEOUT_HINT}`,
         ),
       );
     },
@@ -478,7 +484,7 @@ function statusFailure(status: number, where: string, target: Target): LookupFai
     return lookupFailure(
       "ERR_REGISTRY_UNAUTHORIZED",
       `${host} refused access to ${where} (${status}); give the pod an imagePullSecret for ${target.secretHost} ` +
-        "or set podinit.dev/entrypoint.<container>",
+        "(read while registry.pullSecrets is true) or set podinit.dev/entrypoint.<container>",
     );
   }
   if (status === 404) {
@@ -490,7 +496,8 @@ function statusFailure(status: number, where: string, target: Target): LookupFai
   if (status === 429) {
     return lookupFailure(
       "ERR_REGISTRY_RESPONSE",
-      `${host} rate-limited the lookup of ${where} (429)`,
+      `${host} rate-limited the lookup of ${where} (429); give the pod an imagePullSecret for ` +
+        `${target.secretHost} (logged-in pulls get a higher limit) or pull through a cache named in registry.mirrors`,
     );
   }
   return lookupFailure("ERR_REGISTRY_RESPONSE", `${host} answered ${status} for ${where}`);

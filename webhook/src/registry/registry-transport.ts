@@ -5,7 +5,7 @@ import http from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { isForbiddenAddress } from "./address-policy.js";
-import { lookupFailure, type LookupFailure } from "./lookup-failure.js";
+import { LOOKUP_TIMEOUT_HINT, lookupFailure, type LookupFailure } from "./lookup-failure.js";
 
 export interface TransportRequest {
   readonly method: "GET" | "HEAD";
@@ -81,7 +81,7 @@ function failureFor(error: unknown, url: URL, signal: AbortSignal): LookupFailur
   if (signal.aborted) {
     return lookupFailure(
       "ERR_LOOKUP_TIMEOUT",
-      `the lookup ran out of time while waiting for ${where}`,
+      `the lookup ran out of time while waiting for ${where}; ${LOOKUP_TIMEOUT_HINT}`,
     );
   }
   if (error instanceof ForbiddenAddressError) {
@@ -92,10 +92,45 @@ function failureFor(error: unknown, url: URL, signal: AbortSignal): LookupFailur
   }
   const code = (error as { code?: unknown }).code;
   const detail = typeof code === "string" ? code : error instanceof Error ? error.message : "error";
-  return lookupFailure(
-    "ERR_REGISTRY_UNREACHABLE",
-    `cannot reach ${where} (${detail}); check the registry host, --registry-insecure and --registry-ca, ` +
-      `or name a pull-through cache with --registry-mirror if the cluster pulls through one`,
+  return lookupFailure("ERR_REGISTRY_UNREACHABLE", unreachableMessage(where, detail));
+}
+
+/** Node's codes for a certificate that does not chain to a trusted CA. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_UNTRUSTED",
+]);
+/** What a plain-HTTP server answers to a TLS handshake looks like this. */
+const NOT_TLS = new Set([
+  "EPROTO",
+  "ERR_SSL_WRONG_VERSION_NUMBER",
+  "ERR_SSL_PACKET_LENGTH_TOO_LONG",
+]);
+
+/**
+ * One message per kind of network failure, naming the setting that fixes it: the chart's value
+ * first (how clusters install podinit), then the webhook's flag.
+ */
+function unreachableMessage(where: string, detail: string): string {
+  if (UNTRUSTED_CERTIFICATE.has(detail)) {
+    return (
+      `cannot verify the certificate of ${where} (${detail}); if it comes from a private CA, ` +
+      "trust that CA with registry.caConfigMap (--registry-ca)"
+    );
+  }
+  if (NOT_TLS.has(detail)) {
+    return (
+      `${where} does not answer TLS (${detail}); if it is a plain-HTTP registry, ` +
+      "list it in registry.insecure (--registry-insecure)"
+    );
+  }
+  return (
+    `cannot reach ${where} (${detail}); check the image's registry, and if the cluster pulls ` +
+    "through a cache, name it in registry.mirrors (--registry-mirror)"
   );
 }
 
