@@ -41,7 +41,7 @@ IMAGE_VOLUME_RELEASE := $(lastword $(CLUSTER_RELEASES))
 HELM := $(shell sed -n 's/^export const HELM = "\(.*\)";/\1/p' e2e/cluster/components.ts)
 GO_MIN := 1.21
 
-.PHONY: deps deps-system deps-node node-check go-check helm build init webhook typecheck lint test test-unit e2e e2e-cluster cluster-up cluster-down e2e-kind chart-lint images bench demo clean distclean
+.PHONY: deps deps-system deps-node node-check go-check helm build init webhook typecheck lint test test-unit conformance e2e e2e-cluster cluster-up cluster-down e2e-kind chart-lint images bench demo clean distclean
 
 ## deps: install what this machine lacks (Debian packages as root, then npm ci)
 deps: deps-system deps-node
@@ -190,6 +190,10 @@ images: build
 ## bench: side-by-side measurements, written to docs/benchmarks.md
 bench: deps build
 	npx tsx bench/run.ts $(BENCH_FLAGS)
+
+## conformance: the peers' test cases against podinit, tini, tini-static, dumb-init and catatonit, into docs/benchmarks.md
+conformance: deps build
+	npx tsx bench/run.ts --only conformance
 
 ## demo: the main job end to end on podman; DEMO=cluster on a real Kubernetes node ([K8S=1.34|1.37])
 demo: deps build

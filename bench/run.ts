@@ -1,10 +1,11 @@
 // `make bench`: runs every benchmark section, writes docs/benchmarks.md, fails when a target is missed.
-// `--only webhook` (or init, registry, cluster; comma-separated) reruns those sections and replaces just
+// `--only webhook` (or init, registry, cluster, conformance; comma-separated) reruns those sections and replaces just
 // their rows and sections in the existing docs/benchmarks.md. `--quick` shortens every run.
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { benchCluster } from "./cluster.js";
+import { benchConformance } from "./conformance.js";
 import { benchInit } from "./init.js";
 import { benchRegistry } from "./registry.js";
 import { benchWebhook } from "./webhook.js";
@@ -15,6 +16,7 @@ const SECTIONS: Readonly<Record<string, (quick: boolean) => Promise<BenchSection
   webhook: benchWebhook,
   registry: benchRegistry,
   cluster: benchCluster,
+  conformance: benchConformance,
 };
 
 const quick = process.argv.includes("--quick");

@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
 import { readFileSync, readlinkSync } from "node:fs";
+import { onTerminal } from "../conformance/harness.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   cwdOf,
   fdsOf,
   makeTempDir,
   PODINIT,
-  taggedEnv,
   requirePodinit,
   runPodinit,
   startPodinit,
@@ -98,45 +98,6 @@ describe("podinit binary: the child starts as if podinit were not there", () => 
 });
 
 describe("podinit binary: terminals", () => {
-  /** Keys typed on the terminal once `after` has been printed (since the previous keys). */
-  interface Keys {
-    readonly after: string;
-    readonly type: string;
-  }
-
-  /**
-   * Runs `line` through /bin/sh on a fresh pseudo-terminal (util-linux `script`), typing each of
-   * `keys` in turn. `script` makes that shell the session leader of the terminal, so
-   * `exec podinit` runs podinit as a container runtime does (session leader: PID 1 with a tty),
-   * and a plain `podinit` runs it as an interactive shell does (a process group of the shell's session).
-   */
-  function onTerminal(
-    line: string,
-    keys: readonly Keys[] = [],
-  ): Promise<{ code: number | null; output: string }> {
-    return new Promise(resolve => {
-      const child = spawn("script", ["-qfec", line, "/dev/null"], {
-        stdio: ["pipe", "pipe", "inherit"],
-        // Tagged, so that a conversation that never ends is killed with the test.
-        env: { ...process.env, ...taggedEnv({ SHELL: "/bin/sh" }) },
-      });
-      let output = "";
-      let next = 0;
-      let seenUpTo = 0;
-      child.stdout.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-        for (let step = keys[next]; step !== undefined; step = keys[next]) {
-          const at = output.indexOf(step.after, seenUpTo);
-          if (at < 0) break;
-          seenUpTo = at + step.after.length;
-          next++;
-          child.stdin.write(step.type);
-        }
-      });
-      child.on("close", code => resolve({ code, output }));
-    });
-  }
-
   /** The job-control fields of a `STAT <label> <contents of /proc/PID/stat>` line. */
   function statOf(output: string, label: string) {
     const stat = new RegExp(`STAT ${label} (.*)`).exec(output)?.[1] ?? "";
@@ -184,26 +145,6 @@ describe("podinit binary: terminals", () => {
     );
     expect(output).toContain("got-INT");
     expect(code).toBe(130);
-  });
-
-  it("in an interactive shell, Ctrl-Z stops the job and gives the prompt back; fg gives the app the terminal again", async () => {
-    // The app reads a line from the terminal after `fg`: were it not the foreground again, the
-    // kernel would stop it with SIGTTIN instead. Each marker is quoted apart where it is typed,
-    // so that the terminal's echo of the typing cannot match it.
-    const app = `${PODINIT} -- sh -c 'echo APP-"READY"; read line; echo "GOT-$line"'`;
-    const { code, output } = await onTerminal("PS1='$ ' bash --norc --noprofile -i", [
-      { after: "$ ", type: `${app}\n` },
-      { after: "APP-READY", type: "\x1a" }, // Ctrl-Z
-      { after: "Stopped", type: 'echo "SHELL-""PROMPT-$?"\n' },
-      { after: "SHELL-PROMPT-", type: "fg\n" },
-      { after: "read line", type: "hello\n" },
-      { after: "GOT-hello", type: 'echo "APP-""EXITED-$?"; exit\n' },
-    ]);
-    // 147: the job stopped by SIGSTOP, which podinit sends itself (as dumb-init does).
-    expect(output).toContain("SHELL-PROMPT-147");
-    expect(output).toContain("GOT-hello");
-    expect(output).toContain("APP-EXITED-0");
-    expect(code).toBe(0);
   });
 
   it("stays out of the way of a pipe that is not a terminal", async () => {
