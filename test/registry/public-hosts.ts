@@ -46,7 +46,7 @@ function forward(upstream: string, req: http.IncomingMessage, res: http.ServerRe
       answer.pipe(res);
     },
   );
-  out.on("error", () => res.writeHead(502).end());
+  out.on("error", () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
   req.pipe(out);
 }
 

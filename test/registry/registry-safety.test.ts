@@ -168,6 +168,71 @@ describe("redirects", () => {
     );
   });
 
+  const redirectManifestsTo = (location: string, status = 307): void =>
+    basicProxy.setFault(
+      r =>
+        r.method === "GET" && r.path.includes("/manifests/sha256:") && !r.path.endsWith("?hop=1"),
+      {
+        kind: "status",
+        status,
+        headers: { location },
+      },
+    );
+  const privateLookup = () =>
+    client().lookup(
+      reference(`${basicProxy.host}/apps/entry-only:1`),
+      [credential(basicProxy.host, USER, PASSWORD)],
+      budget(),
+    );
+
+  it.each([301, 302, 303, 308])(
+    "a manifest redirect (%i) to the registry's own host keeps its credentials, Location relative or not",
+    async status => {
+      const { IMAGES } = await import("./test-registries.js");
+      // Same host, another path for the same bytes: the registry's credentials still apply there.
+      redirectManifestsTo(
+        `/v2/apps/entry-only/manifests/${IMAGES.entryOnly.manifest.digest}?hop=1`,
+        status,
+      );
+      const result = await privateLookup();
+      expect(result).toMatchObject({ ok: true, entrypoint: ["/docker-entrypoint.sh"] });
+      const hop = basicProxy.seen.filter(r => r.path.endsWith("?hop=1"));
+      expect(hop.length).toBeGreaterThan(0);
+      expect(hop.every(r => r.authorization !== null)).toBe(true);
+    },
+  );
+
+  it("a redirect loop ends after three hops with ERR_REGISTRY_RESPONSE", async () => {
+    redirectManifestsTo(
+      `http://${basicProxy.host}/v2/apps/entry-only/manifests/sha256:${"0".repeat(64)}`,
+    );
+    const result = await privateLookup();
+    expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_RESPONSE" });
+    expect(!result.ok && result.message).toContain("too many or empty redirects");
+  });
+
+  it("a Location with broken escapes is a failure value at once, and no scope is made from it", async () => {
+    redirectManifestsTo(
+      `http://blobs.test:${blobStore.host.split(":")[1]}/v2/a%E0%20b/manifests/1`,
+    );
+    const result = await privateLookup();
+    expect(result).toMatchObject({ ok: false });
+    expect(!result.ok && result.code).not.toBe("ERR_LOOKUP_TIMEOUT");
+    expect(blobStore.seen.map(r => r.authorization)).toEqual([null]);
+  });
+
+  it("a manifest redirect to a metadata address is refused", async () => {
+    redirectManifestsTo("http://169.254.169.254/v2/x/manifests/1");
+    expect(await privateLookup()).toMatchObject({ ok: false, code: "ERR_ADDRESS_FORBIDDEN" });
+  });
+
+  it("plain HTTP leads on only to a registry listed as insecure", async () => {
+    redirectManifestsTo("http://not-listed.test/v2/apps/entry-only/manifests/1");
+    const result = await privateLookup();
+    expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_RESPONSE" });
+    expect(!result.ok && result.message).toContain("only HTTPS is followed");
+  });
+
   it("a blob redirect to a metadata address is refused", async () => {
     redirectBlobsTo("http://169.254.169.254/latest/meta-data/");
     const creds = [credential(basicProxy.host, USER, PASSWORD)];

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { parseAuthChallenge, type AuthChallenge } from "./auth-challenge.js";
 import type { RegistryCredential } from "./docker-config.js";
-import { ExpiringLru } from "./lookup-cache.js";
+import { BoundedLru, ExpiringLru } from "./lookup-cache.js";
 import { isLookupFailure, lookupFailure, type LookupFailure } from "./lookup-failure.js";
 import type {
   RegistryTransport,
@@ -17,6 +17,7 @@ const DEFAULT_TOKEN_SECONDS = 60;
 const TOKEN_EXPIRY_SHARE = 0.9;
 const TOKEN_MAX_BYTES = 64 * 1024;
 const TOKEN_CACHE_SIZE = 1024;
+const CHALLENGE_CACHE_SIZE = 256;
 
 export interface AuthScope {
   /** `host[:port]` of the registry endpoint the request goes to. */
@@ -55,8 +56,11 @@ function tokenFromResponse(body: Buffer): { token: string; seconds: number } | n
 }
 
 export class RegistryAuth {
-  /** The last challenge per endpoint, so later requests authenticate without a 401 round trip. */
-  readonly #challenges = new Map<string, AuthChallenge>();
+  /**
+   * The last challenge per endpoint, so later requests authenticate without a 401 round trip.
+   * Bounded: redirects name hosts no pod does.
+   */
+  readonly #challenges = new BoundedLru<string, AuthChallenge>(CHALLENGE_CACHE_SIZE);
   readonly #tokens: ExpiringLru<string, string>;
 
   constructor(

@@ -24,6 +24,7 @@ import {
 import { MANIFEST_ACCEPT } from "./media-types.js";
 import { formatPlatform, type Platform } from "./platform.js";
 import { credentialIdentity, firstHeader, RegistryAuth, type AuthScope } from "./registry-auth.js";
+import { sendFollowingRedirects } from "./redirects.js";
 import type {
   RegistryTransport,
   TransportRequest,
@@ -57,11 +58,8 @@ export interface RegistryClientOptions {
 
 const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
 const CONFIG_MAX_BYTES = 8 * 1024 * 1024;
-/** Hops followed for one request: registry.k8s.io → a regional registry → its storage is two. */
-const MAX_REDIRECTS = 3;
 /** Registries are named by pods, so the endpoints remembered for them are bounded. */
 const ENDPOINTS_MAX = 256;
-const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 interface Endpoint {
   /** Where requests go: a mirror, or the registry's API host (`registry-1.docker.io` for Docker Hub). */
@@ -309,37 +307,13 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     );
   }
 
-  /**
-   * Sends a request to the registry and follows its redirects, as the runtimes do:
-   * registry.k8s.io sends every manifest and blob request on to a regional registry, and
-   * registries send blobs to storage. A hop never gets the image's credentials: it authenticates
-   * on its own terms (an anonymous token when its challenge asks for one), and never downgrades
-   * HTTPS to HTTP.
-   */
-  async function sendFollowing(
+  function sendFollowing(
     request: TransportRequest,
     target: Target,
   ): Promise<TransportResponse | LookupFailure> {
-    let url = request.url;
-    let response = await auth.send(request, target);
-    for (let hop = 0; !isLookupFailure(response) && REDIRECTS.has(response.status); hop++) {
-      const location = firstHeader(response.headers["location"]);
-      if (hop >= MAX_REDIRECTS || location === undefined) {
-        return lookupFailure(
-          "ERR_REGISTRY_RESPONSE",
-          `${target.endpoint}: too many or empty redirects for ${request.url.pathname}`,
-        );
-      }
-      url = new URL(location, url);
-      if (url.protocol !== "https:" && !(url.protocol === "http:" && target.plainHttp)) {
-        return lookupFailure(
-          "ERR_REGISTRY_RESPONSE",
-          `${target.endpoint} redirected to ${url.protocol} ${url.host}; only HTTPS is followed`,
-        );
-      }
-      response = await auth.send({ ...request, url }, redirectScope(url, target));
-    }
-    return response;
+    return sendFollowingRedirects(auth, request, target, host =>
+      isInsecure(host, options.insecureRegistries),
+    );
   }
 
   function targetFor(
@@ -433,7 +407,13 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       if (hit !== undefined) return Promise.resolve(hit);
       const identity = credentials.map(identityOf).join(",");
       const shared = flights.run(`${reference.canonical}|${platformKey}|${identity}`, budget =>
-        lookupShared(reference, credentials, budget),
+        // A bug must not leave every review of this image waiting out its budget: it fails open.
+        lookupShared(reference, credentials, budget).catch((error: unknown) =>
+          lookupFailure(
+            "ERR_REGISTRY_RESPONSE",
+            `the lookup of ${reference.canonical} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        ),
       );
       return settleByDeadline(shared, signal, () =>
         lookupFailure(
@@ -456,21 +436,6 @@ function canTryNextEndpoint(failure: LookupFailure): boolean {
     failure.code === "ERR_IMAGE_NOT_FOUND" ||
     failure.code === "ERR_REGISTRY_RESPONSE"
   );
-}
-
-/**
- * Who a redirect's target is, for its own authentication: its host, the repository its path
- * names (a regional registry files registry.k8s.io's images under a prefix of its own), and no
- * credentials.
- */
-function redirectScope(url: URL, from: Target): AuthScope {
-  const path = /^\/v2\/(.+)\/(?:manifests|blobs)\/[^/]+$/.exec(url.pathname)?.[1];
-  return {
-    endpoint: url.host,
-    repository: path === undefined ? from.repository : decodeURIComponent(path),
-    credentials: [],
-    plainHttp: url.protocol === "http:",
-  };
 }
 
 function isInsecure(host: string, insecure: readonly string[]): boolean {

@@ -92,7 +92,8 @@ function failureFor(error: unknown, url: URL, signal: AbortSignal): LookupFailur
   }
   const code = (error as { code?: unknown }).code;
   const detail = typeof code === "string" ? code : error instanceof Error ? error.message : "error";
-  return lookupFailure("ERR_REGISTRY_UNREACHABLE", unreachableMessage(where, detail));
+  const text = error instanceof Error ? error.message : "";
+  return lookupFailure("ERR_REGISTRY_UNREACHABLE", unreachableMessage(where, detail, text));
 }
 
 /** Node's codes for a certificate that does not chain to a trusted CA. */
@@ -104,25 +105,29 @@ const UNTRUSTED_CERTIFICATE = new Set([
   "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
   "CERT_UNTRUSTED",
 ]);
-/** What a plain-HTTP server answers to a TLS handshake looks like this. */
-const NOT_TLS = new Set([
-  "EPROTO",
-  "ERR_SSL_WRONG_VERSION_NUMBER",
-  "ERR_SSL_PACKET_LENGTH_TOO_LONG",
-]);
+/** A certificate that chains to a trusted CA but is wrong for this host or this day. */
+const INVALID_CERTIFICATE = new Set(["CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID"]);
+/** OpenSSL's words when the other side answered a TLS handshake in plain HTTP (Node: EPROTO). */
+const NOT_TLS = /wrong version number|packet length too long|http request/i;
 
 /**
  * One message per kind of network failure, naming the setting that fixes it: the chart's value
  * first (how clusters install podinit), then the webhook's flag.
  */
-function unreachableMessage(where: string, detail: string): string {
+function unreachableMessage(where: string, detail: string, text: string): string {
   if (UNTRUSTED_CERTIFICATE.has(detail)) {
     return (
       `cannot verify the certificate of ${where} (${detail}); if it comes from a private CA, ` +
       "trust that CA with registry.caConfigMap (--registry-ca)"
     );
   }
-  if (NOT_TLS.has(detail)) {
+  if (INVALID_CERTIFICATE.has(detail)) {
+    return (
+      `the certificate of ${where} is not valid for it (${detail}); the registry's certificate ` +
+      "must be renewed or reissued for this name"
+    );
+  }
+  if (NOT_TLS.test(text)) {
     return (
       `${where} does not answer TLS (${detail}); if it is a plain-HTTP registry, ` +
       "list it in registry.insecure (--registry-insecure)"
