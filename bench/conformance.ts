@@ -10,6 +10,7 @@ import type { BenchSection, Check } from "./report.js";
 
 interface Row {
   readonly id: string;
+  readonly kind: "mirror" | "extension";
   readonly title: string;
   readonly mirrors: string;
   readonly placement: Placement;
@@ -25,6 +26,19 @@ function cell(outcome: Outcome | undefined, note: () => number): string {
 function oneLine(message: string): string {
   const line = message.replace(/\s+/g, " ").replaceAll("|", "\\|").trim();
   return line.length > 240 ? `${line.slice(0, 239)}…` : line;
+}
+
+function totalRow(
+  label: string,
+  names: readonly string[],
+  rows: readonly Row[],
+  among: (row: Row) => boolean,
+): string {
+  const cells = names.map(name => {
+    const { applicable, passed } = tally(rows, name, among);
+    return `**${passed}/${applicable}**`;
+  });
+  return `| **${label}** | | | ${cells.join(" | ")} |`;
 }
 
 function tally(rows: readonly Row[], init: string, among: (row: Row) => boolean) {
@@ -62,8 +76,8 @@ export async function benchConformance(): Promise<BenchSection> {
   const names = INITS.map(i => i.name);
   const notes: string[] = [];
   const table = [
-    `| case | where | ${names.join(" | ")} |`,
-    `| --- | --- | ${names.map(() => "---").join(" | ")} |`,
+    `| case | kind | where | ${names.join(" | ")} |`,
+    `| --- | --- | --- | ${names.map(() => "---").join(" | ")} |`,
     ...rows.map(row => {
       const cells = names.map(name =>
         cell(row.outcomes.get(name), () => {
@@ -73,20 +87,18 @@ export async function benchConformance(): Promise<BenchSection> {
           return notes.length;
         }),
       );
-      return `| ${row.id} | ${row.placement === "pid1" ? "PID 1" : "process"} | ${cells.join(" | ")} |`;
+      return `| ${row.id} | ${row.kind} | ${row.placement === "pid1" ? "PID 1" : "process"} | ${cells.join(" | ")} |`;
     }),
-    `| **passed** | | ${names
-      .map(name => {
-        const { applicable, passed } = tally(rows, name, () => true);
-        return `**${passed}/${applicable}**`;
-      })
-      .join(" | ")} |`,
+    totalRow("mirrors passed", names, rows, row => row.kind === "mirror"),
+    totalRow("all passed", names, rows, () => true),
   ];
-  const cases = CASES.map(c => `- **${c.id}**: ${c.title}. Mirrors ${c.mirrors}.`);
+  const cases = CASES.map(c => `- **${c.id}** (${c.kind}): ${c.title}. ${c.mirrors}.`);
 
   const podinit = tally(rows, PODINIT.name, () => true);
+  // Compared on the peers' own tests only: an extension asks more than the peer ever promised.
   const behind = INITS.filter(i => i !== PODINIT).map(peer => {
-    const expressible = (row: Row) => row.outcomes.get(peer.name)?.result !== "not expressible";
+    const expressible = (row: Row) =>
+      row.kind === "mirror" && row.outcomes.get(peer.name)?.result !== "not expressible";
     const theirs = tally(rows, peer.name, expressible);
     const ours = tally(rows, PODINIT.name, expressible);
     return { peer: peer.name, ours: ours.passed, theirs: theirs.passed, of: theirs.applicable };
@@ -100,7 +112,8 @@ export async function benchConformance(): Promise<BenchSection> {
     },
     {
       name: "conformance: podinit ahead of every peer on the same cases",
-      target: "more cases passed than each peer, counting only what the peer can express",
+      target:
+        "more of the peers' own tests (mirrors) passed than each peer, counting only what the peer can express",
       measured: behind.map(b => `${b.peer} ${b.theirs} vs ${b.ours} of ${b.of}`).join("; "),
       pass: behind.every(b => b.ours > b.theirs),
     },
@@ -111,7 +124,9 @@ export async function benchConformance(): Promise<BenchSection> {
     "test/conformance/cases.ts has them, and `make test` runs them against podinit. Here every init",
     "runs each case, as PID 1 of a fresh PID namespace and as an ordinary process (tini with `-s`,",
     "the way it asks to be run there). – : the init has no way to express what the case asks",
-    "(a rewrite, an exit-code remap, a verbose mode, a subreaper outside PID 1).",
+    "(a rewrite, an exit-code remap, a verbose mode, a subreaper outside PID 1). A mirror restates",
+    "a peer's test as it is; an extension goes past it (signals 32-64, the shell's 126 and 127, a",
+    "real interactive shell): podinit's promises, on which the peers are not judged.",
     "",
     ...table,
     "",

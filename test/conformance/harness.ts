@@ -66,7 +66,12 @@ export interface ConformanceCase {
   readonly id: string;
   /** The behaviour, in a user's words. */
   readonly title: string;
-  /** The peers' tests (or promises) this case restates. */
+  /**
+   * A mirror restates a peer's test as it is; an extension goes past it (more signals, the
+   * shell's exact exit codes, a real terminal). Peers are compared on mirrors only.
+   */
+  readonly kind: "mirror" | "extension";
+  /** The peers' tests (or promises) this case restates or extends. */
   readonly mirrors: string;
   readonly placements: readonly Placement[];
   run(ctx: CaseContext): Promise<void>;
@@ -88,6 +93,7 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms / 1000} s`)), ms);
+    timer.unref();
   });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
@@ -124,12 +130,18 @@ function contextFor(
   placement: Placement,
   dir: string,
   program: (name: HelperProgram) => string,
+  ended: () => boolean,
 ): CaseContext {
   let files = 0;
   const argv = (command: readonly string[], features: Features = {}) =>
     init.argv(command, features, placement);
+  /** A case that ran out of time may still be running: it starts nothing once it has ended. */
+  const tracked = (command: readonly string[], options: { cwd: string }) => {
+    if (ended()) throw new Error("the case has already ended");
+    return startTracked(command, options);
+  };
   const launch = (command: readonly string[], features: Features, options: LaunchOptions) =>
-    startTracked(
+    tracked(
       [
         ...(placement === "pid1" ? UNSHARE : []),
         ...(options.via ?? []),
@@ -168,8 +180,11 @@ function contextFor(
     run: (command, features = {}, options = {}) =>
       within(exited(launch(command, features, options)), WAIT_MS, `${init.name} to exit`),
     runRaw: argvToRun =>
-      within(startTracked(argvToRun, { cwd: dir }).finished, WAIT_MS, `${argvToRun[0]} to exit`),
-    terminal: onTerminal,
+      within(tracked(argvToRun, { cwd: dir }).finished, WAIT_MS, `${argvToRun[0]} to exit`),
+    terminal: (line, keys) => {
+      if (ended()) throw new Error("the case has already ended");
+      return onTerminal(line, keys);
+    },
   };
 }
 
@@ -250,24 +265,31 @@ export async function runCase(
   program: (name: HelperProgram) => string,
 ): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), `podinit-conformance-${c.id}-`));
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`still running after ${CASE_TIMEOUT_MS / 1000} s`)),
-      CASE_TIMEOUT_MS,
-    );
-  });
+  let ended = false;
+  const running = c.run(contextFor(init, placement, dir, program, () => ended));
+  let outcome: Outcome;
   try {
-    await Promise.race([c.run(contextFor(init, placement, dir, program)), timedOut]);
-    return { result: "pass" };
+    await within(running, CASE_TIMEOUT_MS, `${c.id} against ${init.name}`);
+    outcome = { result: "pass" };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    return error instanceof NotExpressible
-      ? { result: "not expressible", detail }
-      : { result: "fail", detail };
-  } finally {
-    clearTimeout(timer);
+    outcome =
+      error instanceof NotExpressible
+        ? { result: "not expressible", detail }
+        : { result: "fail", detail };
+  }
+  ended = true;
+  try {
+    // What it started dies; then a case that ran out of time gets to unwind (its waits fail at
+    // once), and whatever it started meanwhile dies too.
     await killLeftovers();
+    await within(running, WAIT_MS, "the case to unwind").catch(() => undefined);
+    await killLeftovers();
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    outcome = { result: "fail", detail: `cleaning up: ${detail}` };
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  return outcome;
 }

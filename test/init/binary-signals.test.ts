@@ -119,6 +119,24 @@ describe("podinit binary: signal forwarding", () => {
 });
 
 describe("podinit binary: job control under --forward=child", () => {
+  it("hands SIGTSTP itself to an app with a handler for it, which runs it and keeps running", async () => {
+    const { log, ready } = files();
+    const run = await start([
+      "--forward=child",
+      "--",
+      "sh",
+      "-c",
+      recorder("main", log, ["TSTP", "USR1"], ready),
+    ]);
+    await waitForFile(ready);
+    run.signal("SIGTSTP");
+    await waitFor(() => lines(log).includes("main-TSTP"), "main-TSTP");
+    // Not stopped: a signal sent afterwards is handled too.
+    run.signal("SIGUSR1");
+    await waitFor(() => lines(log).includes("main-USR1"), "main-USR1");
+    expect(lines(log)).toEqual(["main-TSTP", "main-USR1"]);
+  });
+
   it("stops an app that takes the default action (its orphaned group would ignore SIGTSTP)", async () => {
     const run = await start(["--forward=child", "--", "sleep", "1000"]);
     const app = await waitFor(
