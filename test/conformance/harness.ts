@@ -3,12 +3,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { descendants, isDescendant, processTable } from "../helpers/process-table.js";
+import { descendants } from "../helpers/process-table.js";
 import {
   killLeftovers,
+  PID_NAMESPACE,
   startTracked,
+  waitForProgramBelow,
   taggedEnv,
-  waitFor,
   type Finished,
   type Launched,
 } from "../helpers/tracked-processes.js";
@@ -98,8 +99,6 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-const UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"];
-
 /** Compiles the helper programs into `dir`; throws with the compiler's message if one fails. */
 export function buildPrograms(dir: string): (name: HelperProgram) => string {
   const built = new Map<HelperProgram, string>();
@@ -143,7 +142,7 @@ function contextFor(
   const launch = (command: readonly string[], features: Features, options: LaunchOptions) =>
     tracked(
       [
-        ...(placement === "pid1" ? UNSHARE : []),
+        ...(placement === "pid1" ? PID_NAMESPACE : []),
         ...(options.via ?? []),
         ...argv(command, features),
       ],
@@ -160,16 +159,7 @@ function contextFor(
       const launched = launch(command, features, options);
       const outer = launched.process.pid ?? 0;
       const direct = placement === "process" && options.via === undefined;
-      const comm = commOf(init.program);
-      const pid = direct
-        ? outer
-        : await waitFor(
-            () =>
-              processTable().find(
-                p => p.comm === comm && (p.pid === outer || isDescendant(p.pid, outer)),
-              )?.pid,
-            `${init.name} below pid ${outer}`,
-          );
+      const pid = direct ? outer : await waitForProgramBelow(outer, commOf(init.program));
       return {
         ...launched,
         pid,

@@ -3,12 +3,14 @@ import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { descendants, isDescendant, processTable, type HostProcess } from "./process-table.js";
+import { descendants, type HostProcess } from "./process-table.js";
 import {
   expectNoLeftovers,
   killLeftovers,
+  PID_NAMESPACE,
   startTracked,
   waitFor,
+  waitForProgramBelow,
   type Finished,
   type Launched,
 } from "./tracked-processes.js";
@@ -56,7 +58,8 @@ export async function startPodinit(
   const launched = launch(args, options);
   const namespaced = options.namespace ?? true;
   const outer = launched.process.pid ?? 0;
-  const pid = namespaced || options.via !== undefined ? await waitForPodinitBelow(outer) : outer;
+  const pid =
+    namespaced || options.via !== undefined ? await waitForProgramBelow(outer, "podinit") : outer;
   return { ...launched, pid, signal: name => process.kill(pid, name) };
 }
 
@@ -71,12 +74,7 @@ export async function runPodinit(
 function launch(args: readonly string[], options: StartOptions): Launched {
   const namespaced = options.namespace ?? true;
   return startTracked(
-    [
-      ...(namespaced ? ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"] : []),
-      ...(options.via ?? []),
-      PODINIT,
-      ...args,
-    ],
+    [...(namespaced ? PID_NAMESPACE : []), ...(options.via ?? []), PODINIT, ...args],
     options,
   );
 }
@@ -86,15 +84,6 @@ function launch(args: readonly string[], options: StartOptions): Launched {
 // it survived.
 afterEach(() => killLeftovers());
 afterAll(expectNoLeftovers);
-
-async function waitForPodinitBelow(ancestor: number): Promise<number> {
-  return waitFor(() => {
-    const found = processTable().find(
-      p => p.comm === "podinit" && (p.pid === ancestor || isDescendant(p.pid, ancestor)),
-    );
-    return found?.pid;
-  }, `podinit below pid ${ancestor}`);
-}
 
 export function zombiesBelow(ancestor: number): HostProcess[] {
   return descendants(ancestor).filter(p => p.state === "Z");

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { descendants, processTable, type HostProcess } from "./process-table.js";
+import { descendants, isDescendant, processTable, type HostProcess } from "./process-table.js";
 
 export interface Finished {
   readonly code: number | null;
@@ -148,5 +148,29 @@ export function waitForFile(path: string, timeoutMs?: number): Promise<string> {
     () => (existsSync(path) ? readFileSync(path, "utf8") : undefined),
     path,
     timeoutMs,
+  );
+}
+
+/** The argv prefix that runs a program as PID 1 of a fresh PID namespace, killed with its parent. */
+export const PID_NAMESPACE = [
+  "unshare",
+  "--pid",
+  "--fork",
+  "--mount-proc",
+  "--kill-child",
+] as const;
+
+/**
+ * The host pid of the process named `comm` (the kernel's name: the file name, cut at 15 bytes)
+ * at or below `ancestor`, once it has exec'd: how a test finds an init started through unshare or
+ * a wrapper.
+ */
+export function waitForProgramBelow(ancestor: number, comm: string): Promise<number> {
+  return waitFor(
+    () =>
+      processTable().find(
+        p => p.comm === comm && (p.pid === ancestor || isDescendant(p.pid, ancestor)),
+      )?.pid,
+    `${comm} below pid ${ancestor}`,
   );
 }
