@@ -2,12 +2,15 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { INITS as CONFORMANCE_INITS } from "../test/conformance/inits.js";
+import { PODINIT_BINARY } from "../test/helpers/podinit-binary.js";
+import { shellWords } from "../test/helpers/shell-words.js";
+import { PID_NAMESPACE } from "../test/helpers/tracked-processes.js";
 import type { BenchSection, Check } from "./report.js";
 import { median } from "./median.js";
 
-const ROOT = resolve(import.meta.dirname, "..");
-const PODINIT = join(ROOT, "dist", "podinit");
+const PODINIT = PODINIT_BINARY;
 
 interface Init {
   readonly name: string;
@@ -15,13 +18,11 @@ interface Init {
   readonly argv: readonly string[];
 }
 
-const INITS: readonly Init[] = [
-  { name: "podinit", argv: [PODINIT, "--"] },
-  { name: "tini", argv: ["tini", "-s", "--"] },
-  { name: "tini-static", argv: ["tini-static", "-s", "--"] },
-  { name: "dumb-init", argv: ["dumb-init"] },
-  { name: "catatonit", argv: ["catatonit", "--"] },
-];
+/** The conformance suite's inits, each as it asks to be run outside PID 1 (tini with -s). */
+const INITS: readonly Init[] = CONFORMANCE_INITS.map(init => ({
+  name: init.name,
+  argv: init.argv([], {}, "process"),
+}));
 
 function which(program: string): string {
   return execFileSync("sh", ["-c", `command -v ${program}`], { encoding: "utf8" }).trim();
@@ -100,11 +101,6 @@ function readPeakRss(pid: number): number | null {
   }
 }
 
-/** One argv as a hyperfine command line: quoted, so paths with spaces survive its word splitting. */
-function shellWords(argv: readonly string[]): string {
-  return argv.map(arg => `'${arg.replaceAll("'", `'\\''`)}'`).join(" ");
-}
-
 /** Wall time to run /bin/true through each init, with hyperfine, in two passes of opposite order. */
 function measureTrue(runs: number): { rows: string[]; ratio: number } {
   const commands = [
@@ -171,7 +167,7 @@ function measureReaping(reps: number): { rows: string[]; podinitLag: number; tin
           "--mount-proc",
           ...init.argv,
           "python3",
-          join(ROOT, "bench", "reap_storm.py"),
+          join(import.meta.dirname, "reap_storm.py"),
           "2000",
         ],
         { encoding: "utf8", timeout: 120_000 },
@@ -226,8 +222,8 @@ async function measureSigterm(reps: number): Promise<{ rows: string[]; podinitMs
 
 async function sigtermOnce(init: Init): Promise<number | null> {
   const child = spawn(
-    "unshare",
-    ["--pid", "--fork", "--mount-proc", "--kill-child", ...init.argv, "sh", "-c", "sleep 1000"],
+    PID_NAMESPACE[0],
+    [...PID_NAMESPACE.slice(1), ...init.argv, "sh", "-c", "sleep 1000"],
     {
       stdio: "ignore",
     },

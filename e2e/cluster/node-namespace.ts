@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { readProcess } from "../../test/helpers/process-table.js";
+import { shellWord } from "../../test/helpers/shell-words.js";
 import { HarnessError } from "../harness/harness-error.js";
 import { runProcess, type ProcessOptions, type ProcessResult } from "../harness/process-run.js";
 import { BRIDGE, KUBELET_SYSCTLS, NODE_IP, NODE_NAME } from "./node-config.js";
@@ -59,31 +60,33 @@ function isAlive(pid: number): boolean {
  * of their own and keep their modes.
  */
 export function namespaceSetupScript(dir: string): string {
-  const q = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
   const sysctlDir = join(dir, "sysctl");
   const lines = [
     "set -eu",
     // The node's runtime state, its /var/lib and its logs live here, never on the host's paths.
     "mount -t tmpfs -o mode=755 podinit-run /run",
-    `mkdir -p ${q(join(dir, "var-lib", "upper"))} ${q(join(dir, "var-lib", "work"))} ${q(join(dir, "var-log"))} ${q(sysctlDir)}`,
-    `mount -t overlay podinit-var-lib -o lowerdir=/var/lib,upperdir=${q(join(dir, "var-lib", "upper"))},workdir=${q(join(dir, "var-lib", "work"))} /var/lib`,
-    `mount --bind ${q(join(dir, "var-log"))} /var/log`,
+    `mkdir -p ${shellWord(join(dir, "var-lib", "upper"))} ${shellWord(join(dir, "var-lib", "work"))} ${shellWord(join(dir, "var-log"))} ${shellWord(sysctlDir)}`,
+    `mount -t overlay podinit-var-lib -o lowerdir=/var/lib,upperdir=${shellWord(join(dir, "var-lib", "upper"))},workdir=${shellWord(join(dir, "var-lib", "work"))} /var/lib`,
+    `mount --bind ${shellWord(join(dir, "var-log"))} /var/log`,
   ];
   for (const [name, value] of Object.entries(KUBELET_SYSCTLS)) {
     const file = join(sysctlDir, name.replaceAll("/", "."));
-    lines.push(`echo ${value} > ${q(file)}`, `mount --bind ${q(file)} /proc/sys/${name}`);
+    lines.push(
+      `echo ${value} > ${shellWord(file)}`,
+      `mount --bind ${shellWord(file)} /proc/sys/${name}`,
+    );
   }
   lines.push(
     // The cluster folder stays writable; the rest of the host's tree is read-only in here, so a
     // component that would write to a host path (a default left unset) fails loudly instead.
-    `mount --bind ${q(dir)} ${q(dir)}`,
+    `mount --bind ${shellWord(dir)} ${shellWord(dir)}`,
     "mount -o remount,bind,ro /",
     `hostname ${NODE_NAME}`,
     "ip link set lo up",
     `ip link add ${BRIDGE} type bridge`,
     `ip addr add ${NODE_IP}/24 dev ${BRIDGE}`,
     `ip link set ${BRIDGE} up`,
-    `touch ${q(join(dir, "namespace.ready"))}`,
+    `touch ${shellWord(join(dir, "namespace.ready"))}`,
     "exec catatonit -P",
   );
   return `${lines.join("\n")}\n`;

@@ -18,13 +18,8 @@ import {
 } from "../../init/src/signals.js";
 import { descendants, readProcess } from "../helpers/process-table.js";
 import { waitFor, type Finished } from "../helpers/tracked-processes.js";
-import {
-  childrenOf,
-  shellLine,
-  type CaseContext,
-  type ConformanceCase,
-  type Started,
-} from "./harness.js";
+import { shellWords } from "../helpers/shell-words.js";
+import { childrenOf, type CaseContext, type ConformanceCase, type Started } from "./harness.js";
 import type { Features } from "./inits.js";
 
 const BOTH = ["pid1", "process"] as const;
@@ -404,7 +399,7 @@ export const CASES: readonly ConformanceCase[] = [
       const finished = await ctx.run([
         "sh",
         "-c",
-        `sh -c ${shellLine([leftover])} >/dev/null 2>&1 & ` +
+        `sh -c ${shellWords([leftover])} >/dev/null 2>&1 & ` +
           `while ! [ -s ${log} ]; do sleep 0.01; done; exit 0`,
       ]);
       assert.equal(finished.code, 0, `the command's own exit status: ${howEnded(finished)}`);
@@ -552,7 +547,7 @@ export const CASES: readonly ConformanceCase[] = [
     placements: PROCESS,
     async run(ctx) {
       const { code, output } = await ctx.terminal(
-        `stty -echo -onlcr; echo READY; exec ${shellLine(ctx.argv(["tac"]))}`,
+        `stty -echo -onlcr; echo READY; exec ${shellWords(ctx.argv(["tac"]))}`,
         [{ after: "READY", type: "1\n2\n3\n\x04" }],
       );
       assert.equal(output.slice(output.indexOf("READY") + "READY\n".length), "3\n2\n1\n");
@@ -568,7 +563,7 @@ export const CASES: readonly ConformanceCase[] = [
     placements: PROCESS,
     async run(ctx) {
       const bash = ctx.argv(["bash", "--norc", "--noprofile", "-m"]);
-      const { code, output } = await ctx.terminal(`stty -echo; exec ${shellLine(bash)}`, [
+      const { code, output } = await ctx.terminal(`stty -echo; exec ${shellWords(bash)}`, [
         { after: "", type: 'echo "flags are: [[$-]]"\nexit 0\n' },
       ]);
       const flags = /flags are: \[\[([a-zA-Z]+)\]\]/.exec(output)?.[1] ?? "";
@@ -586,7 +581,7 @@ export const CASES: readonly ConformanceCase[] = [
     async run(ctx) {
       // After `fg` the app reads a line: were it not in the foreground again, the kernel would stop
       // it with SIGTTIN instead. Markers are quoted apart where typed, so the echo cannot match.
-      const app = shellLine(
+      const app = shellWords(
         ctx.argv(["sh", "-c", 'echo APP-"READY"; read line; echo "GOT-$line"']),
       );
       const { code, output } = await ctx.terminal("PS1='$ ' bash --norc --noprofile -i", [

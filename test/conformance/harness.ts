@@ -119,11 +119,6 @@ function commOf(program: string): string {
   return basename(program).slice(0, 15);
 }
 
-/** Quotes argv for /bin/sh. */
-export function shellLine(argv: readonly string[]): string {
-  return argv.map(word => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
-}
-
 function contextFor(
   init: Init,
   placement: Placement,

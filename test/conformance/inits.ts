@@ -1,5 +1,5 @@
 // The inits the conformance suite runs: how each spells a feature on its command line, or why it cannot.
-import { resolve } from "node:path";
+import { PODINIT_BINARY } from "../helpers/podinit-binary.js";
 
 /** Where the init runs: PID 1 of a fresh PID namespace, or an ordinary process of the host. */
 export type Placement = "pid1" | "process";
@@ -36,15 +36,13 @@ export interface Init {
   argv(command: readonly string[], features: Features, placement: Placement): string[];
 }
 
-export const PODINIT_PATH = resolve(import.meta.dirname, "../../dist/podinit");
-
 const podinit: Init = {
   name: "podinit",
-  program: PODINIT_PATH,
+  program: PODINIT_BINARY,
   helpFlag: "--help",
   versionFlag: "--version",
   argv: (command, f) => [
-    PODINIT_PATH,
+    PODINIT_BINARY,
     // podinit's default is the group; saying so costs nothing and keeps the case explicit.
     ...(f.forward === undefined ? [] : [`--forward=${f.forward}`]),
     ...(f.rewrite ?? []).map(([from, to]) => `--rewrite=${from}:${to ?? "none"}`),

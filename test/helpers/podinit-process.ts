@@ -1,7 +1,8 @@
 // Runs the real dist/podinit binary, as PID 1 of a fresh PID namespace or as a plain process, for tests.
 import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { PODINIT_BINARY as PODINIT } from "./podinit-binary.js";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { descendants, type HostProcess } from "./process-table.js";
 import {
@@ -33,7 +34,7 @@ export {
   type Launched,
 } from "./tracked-processes.js";
 
-export const PODINIT = resolve(import.meta.dirname, "../../dist/podinit");
+export { PODINIT_BINARY as PODINIT } from "./podinit-binary.js";
 
 export interface RunningPodinit extends Launched {
   /** The host pid of podinit itself (inside a namespace it is PID 1 there). */

@@ -1,6 +1,5 @@
 // Docker Hub as container runtimes reach it: its API on registry-1.docker.io, tokens from auth.docker.io; both stood in for on loopback.
 
-import type { LookupAddress } from "node:dns";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +11,7 @@ import {
 } from "../../webhook/src/registry/registry-transport.js";
 import { makeTestPki, type TestPki } from "../webhook/helpers/pki.js";
 import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
+import { loopbackResolver } from "./public-hosts.js";
 import { budget, reference, testClient } from "./lookup-fixtures.js";
 import { buildImage, pushImage } from "./oci-images.js";
 import { startRegistry, type RunningRegistry } from "./registry-process.js";
@@ -25,17 +25,12 @@ import { startTokenServer, type TokenServer } from "./token-server.js";
  */
 const HUB = { host: "registry-1.docker.io", address: "127.5.0.1" };
 const AUTH = { host: "auth.docker.io", address: "127.5.0.2" };
-const hubResolver: AddressResolver = (hostname, callback) => {
-  const address = { [HUB.host]: HUB.address, [AUTH.host]: AUTH.address }[hostname];
-  if (address === undefined) {
-    callback(
-      Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }),
-      [],
-    );
-    return;
-  }
-  callback(null, [{ address, family: 4 } satisfies LookupAddress]);
-};
+const hubResolver = loopbackResolver(
+  new Map([
+    [HUB.host, HUB.address],
+    [AUTH.host, AUTH.address],
+  ]),
+);
 const NO_NETWORK: AddressResolver = (hostname, callback) =>
   callback(
     Object.assign(new Error(`getaddrinfo EAI_AGAIN ${hostname}`), { code: "EAI_AGAIN" }),

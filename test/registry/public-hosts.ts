@@ -37,6 +37,24 @@ export interface PublicHosts {
   stop(): Promise<void>;
 }
 
+/**
+ * Resolves each name of `addresses` to its loopback address; any other name fails as DNS does, so
+ * no test reaches the network.
+ */
+export function loopbackResolver(addresses: ReadonlyMap<string, string>): AddressResolver {
+  return (hostname, callback) => {
+    const address = addresses.get(hostname);
+    if (address === undefined) {
+      callback(
+        Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }),
+        [],
+      );
+      return;
+    }
+    callback(null, [{ address, family: 4 } satisfies LookupAddress]);
+  };
+}
+
 function forward(upstream: string, req: http.IncomingMessage, res: http.ServerResponse): void {
   const out = http.request(
     `http://${upstream}${req.url ?? "/"}`,
@@ -77,19 +95,8 @@ export async function startPublicHosts(hosts: readonly PublicHost[]): Promise<Pu
       return server;
     }),
   );
-  const addresses = new Map(hosts.map(h => [h.name, h.address]));
   return {
-    resolve: (hostname, callback) => {
-      const address = addresses.get(hostname);
-      if (address === undefined) {
-        callback(
-          Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }),
-          [],
-        );
-        return;
-      }
-      callback(null, [{ address, family: 4 } satisfies LookupAddress]);
-    },
+    resolve: loopbackResolver(new Map(hosts.map(h => [h.name, h.address]))),
     ca: pki.caPem.toString(),
     seen,
     async stop() {

@@ -225,38 +225,28 @@ function basicUsersByHost(): Record<string, string[]> {
 
 const OK_APP = { ok: true, entrypoint: ["/app"], cmd: ["serve"] };
 
-describe("GHCR", () => {
-  it("a public image: an anonymous token from ghcr.io/token, on the registry's own host", async () => {
-    const result = await client().lookup(reference(`${GHCR}/acme/public-app:1`), [], budget());
+describe.each([
+  { registry: GHCR, realm: "ghcr.io/token", login: LOGINS.github, who: "a GitHub login" },
+  { registry: QUAY, realm: "quay.io/v2/auth", login: LOGINS.quay, who: "a robot account's login" },
+])("$registry", ({ registry, realm, login, who }) => {
+  it(`a public image: an anonymous token from ${realm}, on the registry's own host`, async () => {
+    const result = await client().lookup(reference(`${registry}/acme/public-app:1`), [], budget());
     expect(result).toMatchObject(OK_APP);
-    expect(tokens[GHCR]?.requests).toEqual([
-      { scope: "repository:acme/public-app:pull", service: GHCR, user: null },
+    expect(tokens[registry]?.requests).toEqual([
+      { scope: "repository:acme/public-app:pull", service: registry, user: null },
     ]);
   });
 
-  it("a private image: the GitHub login of a pull secret for ghcr.io goes to its token realm", async () => {
-    const creds = pullSecret({ [GHCR]: LOGINS.github });
-    const result = await client().lookup(reference(`${GHCR}/acme/private-app:1`), creds, budget());
+  it(`a private image: ${who} from a pull secret goes to its token realm, and to that host alone`, async () => {
+    const creds = pullSecret({ [registry]: login });
+    const result = await client().lookup(
+      reference(`${registry}/acme/private-app:1`),
+      creds,
+      budget(),
+    );
     expect(result).toMatchObject(OK_APP);
-    expect(tokens[GHCR]?.requests.map(r => r.user)).toContain(LOGINS.github.username);
-    expect(basicUsersByHost()).toEqual({ [GHCR]: [LOGINS.github.username] });
-  });
-});
-
-describe("quay.io", () => {
-  it("a public image: an anonymous token from quay.io/v2/auth", async () => {
-    const result = await client().lookup(reference(`${QUAY}/acme/public-app:1`), [], budget());
-    expect(result).toMatchObject(OK_APP);
-    expect(tokens[QUAY]?.requests).toEqual([
-      { scope: "repository:acme/public-app:pull", service: QUAY, user: null },
-    ]);
-  });
-
-  it("a private image: a robot account's login, to quay.io alone", async () => {
-    const creds = pullSecret({ [QUAY]: LOGINS.quay });
-    const result = await client().lookup(reference(`${QUAY}/acme/private-app:1`), creds, budget());
-    expect(result).toMatchObject(OK_APP);
-    expect(basicUsersByHost()).toEqual({ [QUAY]: [LOGINS.quay.username] });
+    expect(tokens[registry]?.requests.map(r => r.user)).toContain(login.username);
+    expect(basicUsersByHost()).toEqual({ [registry]: [login.username] });
   });
 });
 
