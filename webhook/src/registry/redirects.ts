@@ -15,16 +15,16 @@ const REGISTRY_PATH =
 /**
  * Sends `request` with `scope`'s authentication and follows redirects: registry.k8s.io sends every
  * manifest and blob request on to a regional registry, registries send blobs to storage. As in
- * containerd, a hop on the registry's own host keeps its credentials; any other host gets none and
- * authenticates on its own terms (an anonymous token for the repository its path names, when its
- * challenge asks). HTTPS never leads to HTTP; plain HTTP leads on only to registries listed as
- * insecure.
+ * containerd, a hop on the registry's own host keeps its credentials; a registry on another host
+ * gets none and authenticates on its own terms (an anonymous token for the repository its path
+ * names, when its challenge asks); anything else (blob storage) is asked with no authentication at
+ * all. HTTPS never leads to HTTP; a registry already spoken to in plain HTTP (registry.insecure)
+ * may send its blobs to plain-HTTP storage, as an in-cluster registry on MinIO does.
  */
 export async function sendFollowingRedirects(
   auth: RegistryAuth,
   request: TransportRequest,
   scope: AuthScope,
-  isInsecure: (host: string) => boolean,
 ): Promise<TransportResponse | LookupFailure> {
   let url = request.url;
   let hop: AuthScope = scope;
@@ -46,32 +46,35 @@ export async function sendFollowingRedirects(
         `${hop.endpoint} redirected to a Location that is not a URL`,
       );
     }
-    const plainAllowed = url.protocol === "http:" && isInsecure(next.host);
-    if (next.protocol !== "https:" && !(next.protocol === "http:" && plainAllowed)) {
+    if (next.protocol !== "https:" && !(next.protocol === "http:" && url.protocol === "http:")) {
       return lookupFailure(
         "ERR_REGISTRY_RESPONSE",
-        `${hop.endpoint} redirected to ${next.protocol}//${next.host}; only HTTPS is followed ` +
-          "(plain HTTP only from one registry listed in registry.insecure to another)",
+        `${hop.endpoint} redirected to ${next.protocol}//${next.host}; HTTPS never leads to anything but HTTPS`,
       );
     }
-    hop = hopScope(next, scope);
     url = next;
+    const nextHop = hopScope(next, scope);
+    if (nextHop === null) {
+      response = await auth.sendUnauthenticated({ ...request, url });
+      continue;
+    }
+    hop = nextHop;
     response = await auth.send({ ...request, url }, hop);
   }
   return response;
 }
 
-/** Who a hop is: the registry itself again, or another host with no credentials of its. */
-function hopScope(url: URL, origin: AuthScope): AuthScope {
-  // Unescaped and checked against the grammar: a path the hop chose cannot widen the token's scope.
-  const repository = REGISTRY_PATH.exec(url.pathname)?.[1] ?? origin.repository;
+/**
+ * Who a hop is: the registry itself again (its credentials), another registry (none: the
+ * repository its path names, for an anonymous token), or null for what is no registry path at
+ * all, which is asked with no authentication and learns no repository name.
+ */
+function hopScope(url: URL, origin: AuthScope): AuthScope | null {
+  // Matched as it is, escapes and all: a path the hop chose cannot widen a token's scope.
+  const repository = REGISTRY_PATH.exec(url.pathname)?.[1];
   const sameRegistry =
     url.host === origin.endpoint && (url.protocol === "http:") === origin.plainHttp;
-  if (sameRegistry) return { ...origin, repository };
-  return {
-    endpoint: url.host,
-    repository,
-    credentials: [],
-    plainHttp: url.protocol === "http:",
-  };
+  if (sameRegistry) return { ...origin, repository: repository ?? origin.repository };
+  if (repository === undefined) return null;
+  return { endpoint: url.host, repository, credentials: [], plainHttp: url.protocol === "http:" };
 }

@@ -107,6 +107,11 @@ export class RegistryAuth {
     return last;
   }
 
+  /** Sends `request` as it is: for blob storage a registry redirected to, which takes no login. */
+  sendUnauthenticated(request: TransportRequest): Promise<TransportResponse | LookupFailure> {
+    return this.transport(request);
+  }
+
   #tokenKey(
     challenge: AuthChallenge & { scheme: "bearer" },
     scope: AuthScope,

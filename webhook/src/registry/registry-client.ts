@@ -25,11 +25,7 @@ import { MANIFEST_ACCEPT } from "./media-types.js";
 import { formatPlatform, type Platform } from "./platform.js";
 import { credentialIdentity, firstHeader, RegistryAuth, type AuthScope } from "./registry-auth.js";
 import { sendFollowingRedirects } from "./redirects.js";
-import type {
-  RegistryTransport,
-  TransportRequest,
-  TransportResponse,
-} from "./registry-transport.js";
+import type { RegistryTransport, TransportResponse } from "./registry-transport.js";
 import { settleByDeadline } from "./settle-by-deadline.js";
 
 export interface ImageLookup {
@@ -222,7 +218,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   ): Promise<{ digest: string; body: TransportResponse | null } | LookupFailure> {
     const url = new URL(`${target.base}/manifests/${reference.tag ?? ""}`);
     // HEAD: Docker Hub counts a manifest GET as a pull for its rate limit, a HEAD not.
-    const head = await sendFollowing(
+    const head = await sendFollowingRedirects(
+      auth,
       { method: "HEAD", url, headers: { accept: MANIFEST_ACCEPT }, signal, maxBytes: 0 },
       target,
     );
@@ -231,7 +228,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     const digest = firstHeader(head.headers["docker-content-digest"]);
     if (digest !== undefined && /^[a-z0-9]+:[a-f0-9]+$/.test(digest)) return { digest, body: null };
     // Some registries omit the header on HEAD: fetch once and hash what we got.
-    const get = await sendFollowing(
+    const get = await sendFollowingRedirects(
+      auth,
       {
         method: "GET",
         url,
@@ -255,7 +253,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   ): Promise<ImageIndex | ImageManifest | LookupFailure> {
     const response =
       prefetched ??
-      (await sendFollowing(
+      (await sendFollowingRedirects(
+        auth,
         {
           method: "GET",
           url: new URL(`${target.base}/manifests/${digest}`),
@@ -301,18 +300,10 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     signal: AbortSignal,
   ): Promise<TransportResponse | LookupFailure> {
     const url = new URL(`${target.base}/blobs/${digest}`);
-    return sendFollowing(
+    return sendFollowingRedirects(
+      auth,
       { method: "GET", url, headers: {}, signal, maxBytes: CONFIG_MAX_BYTES },
       target,
-    );
-  }
-
-  function sendFollowing(
-    request: TransportRequest,
-    target: Target,
-  ): Promise<TransportResponse | LookupFailure> {
-    return sendFollowingRedirects(auth, request, target, host =>
-      isInsecure(host, options.insecureRegistries),
     );
   }
 
