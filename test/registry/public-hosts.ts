@@ -91,7 +91,11 @@ export async function startPublicHosts(hosts: readonly PublicHost[]): Promise<Pu
         else if ("proxyTo" in route) forward(route.proxyTo, req, res);
         else res.writeHead(307, { location: route.redirectTo(path) }).end();
       });
-      await new Promise<void>(resolve => server.listen(443, host.address, resolve));
+      // Port 443 needs root: say so at once rather than when the hook times out.
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(443, host.address, resolve);
+      });
       return server;
     }),
   );

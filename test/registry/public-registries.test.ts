@@ -18,7 +18,7 @@ import {
   type RunningRegistry,
 } from "./registry-process.js";
 import { startTestRegistries, type TestRegistries } from "./test-registries.js";
-import { startTokenServer, type TokenServer } from "./token-server.js";
+import { decodeBasic, startTokenServer, type TokenServer } from "./token-server.js";
 
 const APP = buildImage({ entrypoint: ["/app"], cmd: ["serve"] });
 const PAUSE = buildImage({ entrypoint: ["/pause"] });
@@ -207,16 +207,11 @@ function pullSecret(
   return [...parsed.credentials];
 }
 
-const decodeBasic = (authorization: string | null): string | null =>
-  authorization?.startsWith("Basic ") === true
-    ? (Buffer.from(authorization.slice(6), "base64").toString().split(":")[0] ?? null)
-    : null;
-
 /** The users whose Basic credentials each host was sent. */
 function basicUsersByHost(): Record<string, string[]> {
   const users: Record<string, string[]> = {};
   for (const request of hosts.seen) {
-    const user = decodeBasic(request.authorization);
+    const user = decodeBasic(request.authorization)?.name ?? null;
     if (user !== null) (users[request.host] ??= []).push(user);
   }
   for (const list of Object.values(users)) list.splice(0, list.length, ...new Set(list));

@@ -27,6 +27,19 @@ export interface TokenServer {
   stop(): Promise<void>;
 }
 
+/** The user and password of a Basic Authorization header; null for any other header or none. */
+export function decodeBasic(
+  header: string | null,
+): { readonly name: string; readonly password: string } | null {
+  if (header?.startsWith("Basic ") !== true) return null;
+  // The password may hold colons (a JSON key does): only the first one separates.
+  const decoded = Buffer.from(header.slice(6), "base64").toString();
+  const colon = decoded.indexOf(":");
+  return colon < 0
+    ? { name: decoded, password: "" }
+    : { name: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
 function base64url(data: Buffer | string): string {
   return Buffer.from(data).toString("base64url");
 }
@@ -100,13 +113,9 @@ export async function startTokenServer(
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? "/", "http://token");
     let user: string | null = null;
-    const header = req.headers.authorization ?? "";
-    if (header.startsWith("Basic ")) {
-      // The password may hold colons (a JSON key does): only the first one separates.
-      const decoded = Buffer.from(header.slice(6), "base64").toString();
-      const colon = decoded.indexOf(":");
-      const name = colon < 0 ? decoded : decoded.slice(0, colon);
-      const password = colon < 0 ? "" : decoded.slice(colon + 1);
+    const login = decodeBasic(req.headers.authorization ?? null);
+    if (login !== null) {
+      const { name, password } = login;
       if (users[name] !== password) {
         requests.push({
           scope: url.searchParams.get("scope"),
