@@ -574,6 +574,22 @@ describe("pods that are skipped", () => {
     expect(mutate(pod).reason).toBe("already-injected");
   });
 
+  it("leaves a pod wrapped by hand alone when its podinit comes from the pod's own image volume", () => {
+    const tools = { name: "tools", image: { reference: "example.com/tools:1" } };
+    const pod = podWith(
+      [
+        app("a", {
+          command: ["/tools/podinit", "--", "/app"],
+          volumeMounts: [{ name: "tools", mountPath: "/tools" }],
+        }),
+        app("b"),
+      ],
+      { spec: { volumes: [tools] } },
+    );
+    expect(mutate(pod).pod).toBe(pod);
+    expect(mutate(pod).reason).toBe("already-injected");
+  });
+
   it("leaves a pod alone whose own init container is named podinit-install: a second would clash", () => {
     const own = app("podinit-install", { command: ["/setup"] });
     const pod = podWith([app()], { spec: { initContainers: [own] } });

@@ -17,6 +17,11 @@ export function pickVolumeName(volumes: readonly Volume[]): string {
   return name;
 }
 
+/** A name pickVolumeName could have given: how a volume the webhook added is told from the pod's own. */
+export function isPickedVolumeName(name: string): boolean {
+  return name === VOLUME_BASE_NAME || new RegExp(`^${VOLUME_BASE_NAME}-[1-9][0-9]*$`).test(name);
+}
+
 export function installVolume(name: string, settings: MutationSettings): Volume {
   const cached = name === VOLUME_BASE_NAME ? VOLUMES.get(settings) : undefined;
   if (cached !== undefined) return cached;

@@ -3,6 +3,7 @@
 import { podAnnotation, type Annotations } from "./annotations.js";
 import type { Container, JsonObject, Pod } from "./pod-types.js";
 import { isJsonObject } from "./pod-types.js";
+import { isPickedVolumeName } from "./install-container.js";
 import {
   binaryPath,
   INSTALL_CONTAINER_NAME,
@@ -85,7 +86,9 @@ export function installedVolume(pod: Pod, settings: MutationSettings): Installed
     if (binary === undefined || !startsWithPodinit(container, settings)) continue;
     const mount = container.volumeMounts?.find(m => binary.startsWith(`${m.mountPath}/`));
     const volume = pod.spec.volumes?.find(v => v.name === mount?.name);
-    if (volume !== undefined && isJsonObject(volume["image"]))
+    // Only a volume of a name the webhook picks: a pod's own image volume with a podinit in it
+    // was wrapped by hand, and is left alone.
+    if (volume !== undefined && isJsonObject(volume["image"]) && isPickedVolumeName(volume.name))
       return { name: volume.name, mode: "imageVolume" };
   }
   return null;
