@@ -177,9 +177,20 @@ class Supervisor {
    * whether it stops; if it does, onMainStopped follows it.
    */
   private onJobControl(signal: number): void {
-    const target = this.translate(signal);
+    const target = this.childDecides(signal) ? signal : this.translate(signal);
     this.forwardAs(signal, target);
     if (target === SIGSTOP && !this.settings.isPid1) this.send(this.sys.getpid(), SIGSTOP);
+  }
+
+  /**
+   * The child alone (--forward=child) gets TSTP, TTIN or TTOU itself when it has a handler for it
+   * or ignores it, so the handler runs; a group's members may differ, so a group is stopped. A
+   * rewrite the user asked for wins.
+   */
+  private childDecides(signal: number): boolean {
+    if (this.options.forward !== "child") return false;
+    if (this.options.rewrites.some(r => r.from === signal)) return false;
+    return (this.sys.signalDisposition(this.mainPid, signal) ?? "default") !== "default";
   }
 
   private forward(signal: number): void {
@@ -201,16 +212,8 @@ class Supervisor {
     if (rewrite !== undefined) return rewrite.to;
     if (signal === SIGTERM && this.options.stopSignal !== null) return this.options.stopSignal;
     // The child leads its own session, so its group is orphaned and the kernel ignores the default
-    // stop of these three: a process that takes the default gets SIGSTOP, which does what the
-    // default would have. The child alone (--forward=child) gets the signal itself when it has a
-    // handler for it or ignores it, so the handler runs; a group's members may differ, so the
-    // group is stopped.
-    if (isJobControl(signal)) {
-      const childDecides =
-        this.options.forward === "child" &&
-        (this.sys.signalDisposition(this.mainPid, signal) ?? "default") !== "default";
-      return childDecides ? signal : SIGSTOP;
-    }
+    // stop of these three: SIGSTOP does what the default would have (see childDecides).
+    if (isJobControl(signal)) return SIGSTOP;
     return signal;
   }
 
