@@ -266,7 +266,11 @@ export class FakeSys implements Sys {
       process.stoppedBy = SIGSTOP;
       return;
     }
-    if (signal === SIGCONT && process.state === "T") process.state = "R";
+    if (signal === SIGCONT && process.state === "T") {
+      // As in the kernel, a stop continued before anyone waited is no longer reported.
+      process.state = "R";
+      process.stoppedBy = null;
+    }
     const reaction = process.spec.reactions?.[signal] ?? "default";
     if (reaction === "ignore") return;
     if (reaction === "default") {
