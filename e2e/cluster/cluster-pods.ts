@@ -355,7 +355,7 @@ export function isInjected(pod: LivePod): boolean {
     readonly decision?: string;
   } | null;
   return (
-    (status?.decision === "injected" || status?.decision === "reinvoked") &&
+    status?.decision === "injected" &&
     pod.spec.containers.every(c => c.command?.[0] === PODINIT_PATH)
   );
 }

@@ -50,7 +50,8 @@ describe(`Kubernetes ${cluster.release.key}: kubectl delete pod`, () => {
       cluster,
       busyboxPod("untouched", UNLABELLED, { command: ["sh", "-c", "sleep 1000"], graceSeconds: 1 }),
     );
-    expect(isInjected(pod)).toBe(false);
+    // Never seen by the webhook: no status annotation at all (a skipped pod would have one).
+    expect(pod.metadata.annotations?.["podinit.dev/status"]).toBeUndefined();
     expect(pod.spec.initContainers).toBeUndefined();
     expect(pod.spec.containers[0]?.command).toEqual(["sh", "-c", "sleep 1000"]);
     await discardPod(cluster, UNLABELLED, "untouched");
@@ -184,7 +185,7 @@ describe(`Kubernetes ${cluster.release.key}: the webhook down`, () => {
         graceSeconds: 1,
       }),
     );
-    expect(isInjected(whileDown)).toBe(false);
+    expect(whileDown.metadata.annotations?.["podinit.dev/status"]).toBeUndefined();
     expect(whileDown.spec.containers[0]?.command).toEqual(["sh", "-c", "sleep 1000"]);
     expect(isInjected(afterwards)).toBe(true);
     await discardPod(cluster, INJECTED, "while-down");
