@@ -48,6 +48,7 @@ export const DEFAULT_OPTIONS: InitOptions = Object.freeze({
 export type Invocation =
   | { readonly action: "run"; readonly options: InitOptions; readonly command: readonly string[] }
   | { readonly action: "install"; readonly options: InitOptions; readonly destination: string }
+  | { readonly action: "idle" }
   | { readonly action: "help" }
   | { readonly action: "version" };
 
@@ -374,6 +375,10 @@ function invocationFor(scanned: ScannedFlags, options: InitOptions): StepResult 
     }
     return { ok: true, invocation: { action: "install", options, destination } };
   }
+  if (rest[0] === "idle" && !separated) {
+    if (rest.length !== 1) return fail("ERR_USAGE", "usage: podinit idle (takes no arguments)");
+    return { ok: true, invocation: { action: "idle" } };
+  }
   if (rest.length === 0) {
     return fail("ERR_USAGE", "no command to run; usage: podinit [options] -- COMMAND [ARGS...]");
   }
@@ -383,7 +388,8 @@ function invocationFor(scanned: ScannedFlags, options: InitOptions): StepResult 
 /**
  * Reads podinit's arguments (without the program name) and its PODINIT_* environment.
  * Flags win over the environment. Options end at `--` or at the first argument that is not an
- * option, so `podinit sh -c '…'` works; `podinit install DEST` is the only subcommand.
+ * option, so `podinit sh -c '…'` works; `podinit install DEST` and `podinit idle` are the
+ * subcommands (`podinit -- idle` runs a program named idle).
  */
 export function parseArgs(
   argv: readonly string[],
@@ -412,6 +418,7 @@ export function helpText(version: string): string {
     "",
     "usage: podinit [options] [--] COMMAND [ARGS...]",
     "       podinit install DEST",
+    "       podinit idle               (do nothing until stopped: the chart's node probe)",
     "",
     "options (each also as the environment variable shown):",
   ];

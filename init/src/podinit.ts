@@ -1,4 +1,5 @@
-// What the podinit binary does with its arguments: help, version, install, or run a command as PID 1.
+// What the podinit binary does with its arguments: help, version, install, idle, or run a command as PID 1.
+import { idle } from "./idle.js";
 import { installSelf } from "./install.js";
 import { createLog, type Log } from "./log.js";
 import { helpText, parseArgs } from "./options.js";
@@ -29,6 +30,8 @@ export function runPodinit(
       return 0;
     case "install":
       return installSelf(platform, invocation.destination, line => platform.writeStderr(line));
+    case "idle":
+      return idle(platform);
     case "run":
       break;
   }

@@ -1,8 +1,15 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PODINIT, runPodinit, taggedEnv, useBinaryWorkspace } from "../helpers/podinit-process.js";
+import {
+  PODINIT,
+  runPodinit,
+  startPodinit,
+  taggedEnv,
+  useBinaryWorkspace,
+  waitFor,
+} from "../helpers/podinit-process.js";
 
 const { dir } = useBinaryWorkspace("basics");
 
@@ -100,5 +107,38 @@ describe("podinit binary: command line", () => {
       env: { PODINIT_LOG_LEVEL: "debug" },
     });
     expect(fromEnv.stderr).toContain("exiting with 0");
+  });
+});
+
+describe("podinit idle (the chart's node probe)", () => {
+  // Waiting in sigtimedwait means every signal is blocked (/proc's SigBlk shows 0 during the wait).
+  const waiting = (pid: number): boolean =>
+    readFileSync(`/proc/${pid}/wchan`, "utf8").includes("sigtimedwait");
+  const rssKb = (pid: number): number =>
+    Number(/^VmHWM:\s*(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+
+  it.each([
+    ["as PID 1", true],
+    ["as an ordinary process", false],
+  ])(
+    "%s: outlives every signal but a stop request, then exits 0, in under 2 MB of memory",
+    async (_, namespace) => {
+      const run = await startPodinit(["idle"], { namespace });
+      await waitFor(() => waiting(run.pid) || undefined, "podinit idle to wait for signals");
+      for (const signal of ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGWINCH"] as const)
+        run.signal(signal);
+      expect(rssKb(run.pid)).toBeLessThan(2048);
+      run.signal("SIGTERM");
+      expect(await run.finished).toMatchObject({ code: 0, signal: null, stdout: "" });
+    },
+  );
+
+  it("takes no arguments, and `podinit -- idle` runs a program named idle", async () => {
+    const extra = await runPodinit(["idle", "now"]);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toContain("usage: podinit idle");
+    const program = await runPodinit(["--", "idle"], { namespace: false, env: { PATH: dir } });
+    expect(program.code).toBe(127);
+    expect(program.stderr).toContain("cannot run 'idle'");
   });
 });
