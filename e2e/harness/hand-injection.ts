@@ -45,6 +45,7 @@ function settingsFor(image: string, installPath: string): MutationSettings {
     installerUser: DEFAULT_INSTALLER_USER,
     installerResources: DEFAULT_INSTALLER_RESOURCES,
     injectionMode: "initContainer",
+    imageVolumesAdmitted: null,
   };
 }
 

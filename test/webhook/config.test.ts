@@ -99,6 +99,19 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("auto starts on init containers and needs the node probes' namespace, named by the setting the user set", () => {
+    const { config } = ok([...REQUIRED, "--injection-mode=auto", "--node-probe-namespace=podinit"]);
+    expect(config.injectionMode).toBe("auto");
+    expect(config.mutation.injectionMode).toBe("initContainer");
+    expect(config.nodeProbes.namespace).toBe("podinit");
+    expect(problems(REQUIRED, { PODINIT_INJECTION_MODE: "auto" })).toEqual([
+      "--node-probe-namespace is required with PODINIT_INJECTION_MODE=auto: the namespace whose node probes prove image volumes (the chart sets it)",
+    ]);
+    expect(problems([...REQUIRED, "--injection-mode=sometimes"])).toEqual([
+      "--injection-mode: 'sometimes' is not one of initContainer, imageVolume, auto",
+    ]);
+  });
+
   it("rejects unknown flags and flags without a value", () => {
     expect(problems([...REQUIRED, "--prot", "1"])).toEqual([
       "unknown argument '--prot' (see --help)",

@@ -25,6 +25,8 @@ import { mutateRoute } from "./routes/mutate.js";
 
 export interface AppOptions {
   readonly settings: MutationSettings;
+  /** Per namespace, when modes are watched (webhook/src/kube/mode-watch.ts); else `settings`. */
+  readonly settingsFor?: (namespace: string) => MutationSettings;
   readonly bodyLimitBytes: number;
   readonly logger: FastifyBaseLogger;
   readonly metrics: WebhookMetrics;
@@ -99,8 +101,9 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
     return reply.code(404).send(problem);
   });
 
+  const { settings } = options;
   await app.register(mutateRoute, {
-    settings: options.settings,
+    settingsFor: options.settingsFor ?? (() => settings),
     metrics,
     resolveEntrypoints: options.resolveEntrypoints ?? noEntrypointResolver,
     limitsOf: options.limitsOf ?? noLimitRanges,

@@ -10,8 +10,8 @@ import {
   DEFAULT_INSTALLER_REQUESTS,
   DEFAULT_INSTALLER_USER,
   DEFAULT_PID1_ENTRYPOINTS,
-  INJECTION_MODES,
-  type InjectionMode,
+  CONFIGURED_MODES,
+  type ConfiguredMode,
   type InstallerResources,
   type MutationSettings,
 } from "./mutation/settings.js";
@@ -36,6 +36,10 @@ export interface Config {
   /** After SIGTERM, how long /readyz reports not-ready before the server stops accepting. */
   readonly shutdownDelayMs: number;
   readonly mutation: MutationSettings;
+  /** As configured; mutation.injectionMode is where `auto` starts (initContainer). */
+  readonly injectionMode: ConfiguredMode;
+  /** Where `auto` finds the node probes' pods. */
+  readonly nodeProbes: { readonly namespace: string; readonly selector: string };
   readonly registry: RegistrySettings;
 }
 
@@ -178,9 +182,21 @@ const SPECS: readonly SettingSpec[] = [
   },
   {
     flag: "injection-mode",
-    help: "initContainer (copy podinit into an emptyDir) or imageVolume (mount its image; Kubernetes >= 1.35 and a runtime that mounts image volumes)",
+    help: "initContainer (copy podinit into an emptyDir), imageVolume (mount its image; Kubernetes >= 1.35 and a runtime that mounts image volumes) or auto (imageVolume once every Linux node runs a Ready node probe)",
     fallback: "initContainer",
-    parse: oneOf(INJECTION_MODES, false),
+    parse: oneOf(CONFIGURED_MODES, false),
+  },
+  {
+    flag: "node-probe-namespace",
+    help: "namespace of the node probes that --injection-mode=auto watches (the chart's release namespace)",
+    fallback: "",
+    parse: text => ({ value: text.trim() }),
+  },
+  {
+    flag: "node-probe-selector",
+    help: "label selector of the node probe pods",
+    fallback: "app.kubernetes.io/component=node-probe",
+    parse: nonEmpty,
   },
   {
     flag: "installer-user",
@@ -315,8 +331,26 @@ export function loadConfig(
   );
   if (!registry.ok) errors.push(...registry.errors.map(m => namingSource(m, sources)));
   const installer = installerResources(values, sources, errors);
+  errors.push(...nodeProbesProblem(values, sources));
   if (errors.length > 0 || !registry.ok || installer === null) return { ok: false, errors };
   return { ok: true, config: buildConfig(values, registry.settings, installer, version), notices };
+}
+
+/** auto watches the node probes, so it must know their namespace. */
+function nodeProbesProblem(
+  values: ReadonlyMap<string, Value>,
+  sources: ReadonlyMap<string, string>,
+): WebhookError[] {
+  if (values.get("injection-mode") !== "auto" || values.get("node-probe-namespace") !== "")
+    return [];
+  const namespace = sources.get("node-probe-namespace") ?? "--node-probe-namespace";
+  const mode = sources.get("injection-mode") ?? "--injection-mode";
+  return [
+    webhookError(
+      "ERR_CONFIG_INVALID",
+      `${namespace} is required with ${mode}=auto: the namespace whose node probes prove image volumes (the chart sets it)`,
+    ),
+  ];
 }
 
 /**
@@ -352,6 +386,7 @@ function buildConfig(
   version: string,
 ): Config {
   const get = <T extends Value>(flag: string): T => values.get(flag) as T;
+  const configured = get<ConfiguredMode>("injection-mode");
   const mutation: MutationSettings = Object.freeze({
     version,
     initImage: get<string>("init-image"),
@@ -365,7 +400,9 @@ function buildConfig(
     graceMarginMs: get<number>("grace-margin"),
     installerUser: get<number>("installer-user"),
     installerResources,
-    injectionMode: get<InjectionMode>("injection-mode"),
+    // auto starts where nothing is proven yet.
+    injectionMode: configured === "auto" ? "initContainer" : configured,
+    imageVolumesAdmitted: null,
   });
   return Object.freeze({
     port: get<number>("port"),
@@ -377,6 +414,11 @@ function buildConfig(
     logLevel: get<LogLevel>("log-level"),
     shutdownDelayMs: get<number>("shutdown-delay"),
     mutation,
+    injectionMode: configured,
+    nodeProbes: {
+      namespace: get<string>("node-probe-namespace"),
+      selector: get<string>("node-probe-selector"),
+    },
     registry,
   });
 }
@@ -386,7 +428,7 @@ export function describeConfig(config: Config): Record<string, string | number> 
   return {
     port: config.port,
     initImage: config.mutation.initImage,
-    injectionMode: config.mutation.injectionMode,
+    injectionMode: config.injectionMode,
     mountPath: config.mutation.mountPath,
     excludedNamespaces: config.mutation.excludedNamespaces.join(","),
     graceMargin: formatDuration(config.mutation.graceMarginMs),

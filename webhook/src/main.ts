@@ -3,9 +3,9 @@
 import { once } from "node:events";
 import type { Server as HttpsServer } from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import { buildApp } from "./app.js";
-import { configHelp, describeConfig, loadConfig } from "./config.js";
+import { configHelp, describeConfig, loadConfig, type Config } from "./config.js";
 import { createWebhookMetrics, type WebhookMetrics } from "./metrics.js";
 import {
   createEntrypointResolver,
@@ -15,10 +15,11 @@ import {
 import {
   UNWATCHED_LIMIT_RANGES,
   watchLimitRanges,
-  type LimitRangeEvent,
   type LimitRangeSource,
 } from "./kube/limit-range-watch.js";
-import type { InjectionMode } from "./mutation/settings.js";
+import { fixedModes, watchModes, type ModeEvent, type ModeSource } from "./kube/mode-watch.js";
+import type { WatchEvent } from "./kube/watched-objects.js";
+import type { ConfiguredMode, InjectionMode } from "./mutation/settings.js";
 import { pullSecretAccess } from "./registry/pull-secret-access.js";
 import type { Lifecycle } from "./routes/health.js";
 import { isKeyPair, readKeyPair, watchKeyPair } from "./tls.js";
@@ -74,18 +75,16 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const resolver: EntrypointResolver = created.resolver;
-  const limitRanges = limitRangeSource(process.env, config.mutation.injectionMode, event => {
-    if (event.kind === "listed") logger.info({ count: event.count }, "limit ranges listed");
-    else
-      logger.warn(
-        { reason: event.message, retryInMs: event.retryInMs },
-        "limit range watch failed",
-      );
-  });
-  if (limitRanges === UNWATCHED_LIMIT_RANGES && config.mutation.injectionMode === "initContainer")
-    logger.warn({ notice: OUTSIDE_CLUSTER_LIMITS }, "configuration notice");
+  const inCluster = (process.env["KUBERNETES_SERVICE_HOST"] ?? "") !== "";
+  const watchLogger = logger.child({ component: "kube" });
+  const limitRanges = limitRangeSource(inCluster, config.injectionMode, event =>
+    logWatch(watchLogger, event),
+  );
+  if (!inCluster) logger.warn({ notice: OUTSIDE_CLUSTER }, "configuration notice");
+  const modes = modeSource(inCluster, config, metrics, watchLogger);
   const app = await buildApp({
     settings: config.mutation,
+    settingsFor: namespace => modes.settingsFor(namespace),
     bodyLimitBytes: config.bodyLimitBytes,
     logger,
     metrics,
@@ -111,9 +110,13 @@ async function main(argv: readonly string[]): Promise<number> {
         );
     },
   );
-  // Ready once the LimitRanges are known, so a new replica does not fail open on every pod; a
-  // watch that cannot list in time is no reason to stay unready (pods then fail open).
-  await Promise.race([limitRanges.listed, sleep(LIMIT_RANGES_WAIT_MS, undefined, { ref: false })]);
+  // Ready once the LimitRanges and the mode are known, so a new replica neither fails open on
+  // every pod nor gives init containers to pods `auto` would mount podinit into; a watch that
+  // cannot list in time is no reason to stay unready (pods then fail open, or get init containers).
+  await Promise.race([
+    Promise.all([limitRanges.listed, modes.settled]),
+    sleep(WATCHES_WAIT_MS, undefined, { ref: false }),
+  ]);
   lifecycle.ready = true;
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : config.port;
@@ -126,7 +129,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   await sleep(config.shutdownDelayMs);
   stopWatching();
-  await limitRanges.stop();
+  await Promise.all([limitRanges.stop(), modes.stop()]);
   logger.info("draining in-flight reviews");
   // close() drops the connections that are idle now; one still answering a review becomes idle
   // once it has, and a kept-alive client would then hold the server open, so keep sweeping.
@@ -138,24 +141,87 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-const LIMIT_RANGES_WAIT_MS = 10_000;
+const WATCHES_WAIT_MS = 10_000;
 
-const OUTSIDE_CLUSTER_LIMITS =
-  "LimitRanges cannot be watched outside a cluster (KUBERNETES_SERVICE_HOST is unset); namespaces count as having none";
+const OUTSIDE_CLUSTER =
+  "outside a cluster (KUBERNETES_SERVICE_HOST is unset) nothing is watched: namespaces count as having no LimitRanges and no podinit.dev/mode, and auto means initContainer";
 
 /**
  * In a cluster, the LimitRanges of every namespace from a watch; outside one, none. Only the
- * installer is sized by them: in imageVolume mode nothing LimitRanger looks at is added, so there
- * is nothing to watch (nor to wait for before being ready).
+ * installer is sized by them: with imageVolume for every pod nothing LimitRanger looks at is
+ * added, so there is nothing to watch (nor to wait for before being ready).
  */
 function limitRangeSource(
-  env: Readonly<Record<string, string | undefined>>,
-  mode: InjectionMode,
-  onEvent: (event: LimitRangeEvent) => void,
+  inCluster: boolean,
+  mode: ConfiguredMode,
+  onEvent: (event: WatchEvent) => void,
 ): LimitRangeSource {
-  return mode === "imageVolume" || (env["KUBERNETES_SERVICE_HOST"] ?? "") === ""
-    ? UNWATCHED_LIMIT_RANGES
-    : watchLimitRanges(onEvent);
+  return mode === "imageVolume" || !inCluster ? UNWATCHED_LIMIT_RANGES : watchLimitRanges(onEvent);
+}
+
+/**
+ * In a cluster, modes follow the API server, the namespaces and (auto) the nodes; outside one,
+ * the configured mode. auto shows its mode on the gauge once it has chosen; a fixed mode at once.
+ */
+function modeSource(
+  inCluster: boolean,
+  config: Config,
+  metrics: WebhookMetrics,
+  logger: Logger,
+): ModeSource {
+  if (!inCluster || config.injectionMode !== "auto")
+    showMode(metrics, config.mutation.injectionMode, config.injectionMode);
+  if (!inCluster) return fixedModes(config.mutation);
+  return watchModes({
+    base: config.mutation,
+    configured: config.injectionMode,
+    probes: config.nodeProbes,
+    onEvent: event => onModeEvent(logger, metrics, event),
+  });
+}
+
+function logWatch(logger: Logger, event: WatchEvent): void {
+  if (event.kind === "listed") logger.info({ what: event.what, count: event.count }, "listed");
+  else
+    logger.warn(
+      { what: event.what, reason: event.message, retryInMs: event.retryInMs },
+      "watch failed",
+    );
+}
+
+function onModeEvent(logger: Logger, metrics: WebhookMetrics, event: ModeEvent): void {
+  switch (event.kind) {
+    case "chosen": {
+      const { mode, reason, detail } = event.choice;
+      logger.info({ mode, reason, detail }, "injection mode chosen");
+      metrics.modeChanges.inc({ mode });
+      showMode(metrics, mode, "auto");
+      return;
+    }
+    case "server-version":
+      logger.info({ version: event.version.text }, "API server version");
+      return;
+    case "server-version-failed":
+      logger.warn(
+        { reason: event.message, retryInMs: event.retryInMs },
+        "cannot read the API server's version; image volumes count as unknown",
+      );
+      return;
+    case "namespace-mode-invalid":
+      logger.warn(
+        { namespace: event.namespace, value: event.value },
+        "namespace annotation podinit.dev/mode is not initContainer, imageVolume or auto; ignored",
+      );
+      return;
+    default:
+      logWatch(logger, event);
+  }
+}
+
+/** The mode gauge: 1 for the mode pods get by default, 0 for the other. */
+function showMode(metrics: WebhookMetrics, mode: InjectionMode, configured: ConfiguredMode): void {
+  for (const each of ["initContainer", "imageVolume"] as const)
+    metrics.injectionMode.set({ mode: each, configured }, each === mode ? 1 : 0);
 }
 
 function countLookup(metrics: WebhookMetrics, event: LookupEvent): void {

@@ -64,6 +64,11 @@ export class Counter implements Metric {
     this.values.set(keyOf(labels), created);
   }
 
+  /** For a gauge: replaces the value for these labels. */
+  set(labels: Labels, value: number): void {
+    this.inc(labels, value - this.get(labels));
+  }
+
   /** The current value for these labels (0 when never incremented). */
   get(labels: Labels = {}): number {
     return this.values.get(keyOf(labels))?.value ?? 0;
@@ -129,6 +134,8 @@ export interface WebhookMetrics {
   readonly tlsReloads: Counter;
   readonly imageLookups: Counter;
   readonly imageLookupFailures: Counter;
+  readonly injectionMode: Counter;
+  readonly modeChanges: Counter;
   render(): string;
 }
 
@@ -173,6 +180,15 @@ export function createWebhookMetrics(version: string): WebhookMetrics {
     imageLookupFailures: new Counter(
       `${p}image_lookup_failures_total`,
       "Failed ENTRYPOINT/CMD lookups, by error code.",
+    ),
+    injectionMode: new Counter(
+      `${p}injection_mode`,
+      "1 for the mode pods get unless they or their namespace name one, 0 for the other; under auto, reason says why.",
+      "gauge",
+    ),
+    modeChanges: new Counter(
+      `${p}injection_mode_changes_total`,
+      "Times --injection-mode=auto changed its choice, by the mode chosen.",
     ),
   };
   const all: Metric[] = [buildInfo, ...Object.values(metrics)];

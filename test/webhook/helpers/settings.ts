@@ -23,4 +23,5 @@ export const TEST_SETTINGS: MutationSettings = Object.freeze({
   installerUser: DEFAULT_INSTALLER_USER,
   installerResources: DEFAULT_INSTALLER_RESOURCES,
   injectionMode: "initContainer",
+  imageVolumesAdmitted: null,
 });

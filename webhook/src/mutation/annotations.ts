@@ -14,6 +14,7 @@ export const ANNOTATION_KEYS = [
   "exclude-containers",
   "init-containers",
   "entrypoint",
+  "mode",
 ] as const;
 
 export type AnnotationKey = (typeof ANNOTATION_KEYS)[number];
@@ -23,6 +24,7 @@ const POD_ONLY_KEYS: ReadonlySet<string> = new Set([
   "containers",
   "exclude-containers",
   "init-containers",
+  "mode",
 ]);
 
 /** Keys that describe one container's image: `entrypoint.<container>` (read by the registry lookup). */

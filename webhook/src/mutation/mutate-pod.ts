@@ -39,6 +39,7 @@ import {
   type ContainerSkipReason,
   type Selection,
 } from "./select-containers.js";
+import { podMode, withMode } from "./pod-mode.js";
 import { INSTALL_CONTAINER_NAME, type InjectionMode, type MutationSettings } from "./settings.js";
 import { formatStatus, type PodStatus } from "./status.js";
 import { wrapContainer } from "./wrap-container.js";
@@ -201,7 +202,8 @@ function reinject(
     installer === undefined || init[0] === installer
       ? init
       : [installer, ...init.filter(c => c !== installer)];
-  const wrap = wrapper(pod, annotations, settings, pass, installed.name);
+  // Wrapped the way the pod was injected, whatever the mode is now (the chart may have changed it).
+  const wrap = wrapper(pod, annotations, withMode(settings, installed.mode), pass, installed.name);
   const status: PodStatus = {
     version: settings.version,
     decision: "injected",
@@ -249,7 +251,7 @@ function wrapper(
 
 function inject(
   prepared: PreparedPod,
-  settings: MutationSettings,
+  configured: MutationSettings,
   chosen: readonly ContainerPlan[],
   resolved: ResolvedEntrypoints,
   warnings: string[],
@@ -257,6 +259,8 @@ function inject(
 ): MutationResult {
   const { pod, annotations } = prepared;
   const spec = pod.spec;
+  const { settings, warning } = podMode(annotations, configured);
+  if (warning !== null) warnings.push(warning);
   const wrappedNames = chosen.map(p => p.container.name);
   const volumeName = pickVolumeName(spec.volumes ?? []);
   const wrap = wrapper(pod, annotations, settings, { chosen, resolved, warnings }, volumeName);

@@ -20,6 +20,10 @@ export interface InstallerResources {
 export type InjectionMode = "initContainer" | "imageVolume";
 export const INJECTION_MODES: readonly InjectionMode[] = ["initContainer", "imageVolume"];
 
+/** What the webhook is configured with: a mode, or `auto` (imageVolume once every node proved it). */
+export type ConfiguredMode = InjectionMode | "auto";
+export const CONFIGURED_MODES: readonly ConfiguredMode[] = [...INJECTION_MODES, "auto"];
+
 export interface MutationSettings {
   /** podinit version written into the `podinit.dev/status` annotation. */
   readonly version: string;
@@ -42,7 +46,10 @@ export interface MutationSettings {
   /** The installer's runAsUser where it would otherwise run as root: the init image's USER. */
   readonly installerUser: number;
   readonly installerResources: InstallerResources;
+  /** The mode for pods that ask for none: the configured one, or what `auto` chose. */
   readonly injectionMode: InjectionMode;
+  /** Whether the API server accepts image volumes (>= 1.35); null while its version is unknown. */
+  readonly imageVolumesAdmitted: boolean | null;
 }
 
 export const DEFAULT_INJECTOR_CONTAINERS: readonly string[] = Object.freeze([

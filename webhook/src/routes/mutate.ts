@@ -15,7 +15,8 @@ import type { WebhookMetrics } from "../metrics.js";
 import type { MutationSettings } from "../mutation/settings.js";
 
 export interface MutateRouteOptions {
-  readonly settings: MutationSettings;
+  /** The settings for a pod created in this namespace (its mode may differ from the cluster's). */
+  readonly settingsFor: (namespace: string) => MutationSettings;
   readonly metrics: WebhookMetrics;
   readonly resolveEntrypoints: EntrypointResolver;
   readonly limitsOf: LimitsOf;
@@ -25,7 +26,7 @@ export interface MutateRouteOptions {
 const OK_REVIEW = Object.freeze({ route: "/mutate", status: "200" });
 
 export const mutateRoute: FastifyPluginAsync<MutateRouteOptions> = (app, options) => {
-  const { settings, metrics, resolveEntrypoints, limitsOf } = options;
+  const { settingsFor, metrics, resolveEntrypoints, limitsOf } = options;
   app.post(
     "/mutate",
     // No response schema: measured, fast-json-stringify cost more here than JSON.stringify.
@@ -43,6 +44,7 @@ export const mutateRoute: FastifyPluginAsync<MutateRouteOptions> = (app, options
         void reply.header("content-type", REVIEW_CONTENT_TYPE);
         return allowResponseJson(review.uid, result.patch, result.warnings);
       };
+      const settings = settingsFor(review.namespace ?? "");
       const result = admitPod(review, settings, resolveEntrypoints, limitsOf);
       return isPromise(result) ? result.then(answer) : answer(result);
     },
