@@ -76,16 +76,17 @@ export async function runHelm(
   }
 }
 
-function templateArgs(): string[] {
-  return ["template", RELEASE, "--namespace", NAMESPACE, "--kube-version", KUBE_VERSION];
+function templateArgs(kubeVersion = KUBE_VERSION): string[] {
+  return ["template", RELEASE, "--namespace", NAMESPACE, "--kube-version", kubeVersion];
 }
 
 /** `helm template` output as objects; a render failure throws helm's message. */
 export async function renderChart(
   values: Values = {},
   chartDir = CHART_DIR,
+  kubeVersion = KUBE_VERSION,
 ): Promise<KubeObject[]> {
-  const outcome = await runHelm(templateArgs(), values, chartDir);
+  const outcome = await runHelm(templateArgs(kubeVersion), values, chartDir);
   if (!outcome.ok) throw new Error(`helm template failed: ${outcome.stderr}`);
   return parseAllDocuments(outcome.stdout)
     .map(doc => {

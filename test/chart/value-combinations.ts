@@ -22,6 +22,7 @@ export const COMBINATIONS: Readonly<Record<string, Values>> = {
   },
   "failurePolicy Fail": { webhook: { failurePolicy: "Fail", timeoutSeconds: 10 } },
   "pull-secret lookup off": { registry: { pullSecrets: false } },
+  "auto mode": { injection: { mode: "auto" } },
   "everything optional on": {
     metrics: { serviceMonitor: { enabled: true, labels: { release: "prometheus" } } },
     networkPolicy: {

@@ -3,7 +3,14 @@
 import { describe, expect, it } from "vitest";
 
 import { configHelp, loadConfig, type Config } from "../../webhook/src/config.js";
-import { findObject, NAMESPACE, renderChart, type KubeObject, type Values } from "./helm-chart.js";
+import {
+  findObject,
+  NAMESPACE,
+  RELEASE,
+  renderChart,
+  type KubeObject,
+  type Values,
+} from "./helm-chart.js";
 
 /** Settings of the registry lookup, checked by the webhook's loader like every other setting. */
 const REGISTRY_VARIABLES = [
@@ -100,10 +107,17 @@ describe("values → webhook settings", () => {
       ...webhookDefaults.mutation.excludedNamespaces,
       NAMESPACE,
     ]);
-    expect({ ...fromChart, mutation: { ...fromChart.mutation, excludedNamespaces: [] } }).toEqual({
-      ...webhookDefaults,
-      mutation: { ...webhookDefaults.mutation, excludedNamespaces: [] },
+    // The chart names the namespace and release of its node probes; the webhook cannot know them.
+    expect(fromChart.nodeProbes).toEqual({
+      namespace: NAMESPACE,
+      selector: `app.kubernetes.io/component=node-probe,app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/name=podinit`,
     });
+    const without = (config: typeof fromChart) => ({
+      ...config,
+      nodeProbes: null,
+      mutation: { ...config.mutation, excludedNamespaces: [] },
+    });
+    expect(without(fromChart)).toEqual(without(webhookDefaults));
   });
 
   it("each value arrives in the webhook's parsed configuration", async () => {

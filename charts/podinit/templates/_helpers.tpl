@@ -24,6 +24,18 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: webhook
 {{- end }}
 
+{{/* The node probes' pods: the webhook watches them by these labels (--node-probe-selector). */}}
+{{- define "podinit.nodeProbeSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "podinit.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: node-probe
+{{- end }}
+
+{{/* Whether the chart runs node probes: auto mode, on an API server that admits image volumes. */}}
+{{- define "podinit.nodeProbes" -}}
+{{- if and (eq .Values.injection.mode "auto") (semverCompare ">=1.35-0" .Capabilities.KubeVersion.Version) }}true{{ end }}
+{{- end }}
+
 {{- define "podinit.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{ include "podinit.selectorLabels" . }}
@@ -120,6 +132,10 @@ PODINIT_* variable. Lists left empty are not passed, so the webhook's built-in l
 */}}
 {{- define "podinit.webhookSettings" -}}
 {{- $v := .Values }}
+{{- $probeSelector := list }}
+{{- range $key, $value := include "podinit.nodeProbeSelectorLabels" . | fromYaml }}
+{{- $probeSelector = append $probeSelector (printf "%s=%s" $key $value) }}
+{{- end }}
 {{- $s := dict
   "port" ($v.server.port | toString)
   "tls-cert" "/tls/tls.crt"
@@ -127,6 +143,8 @@ PODINIT_* variable. Lists left empty are not passed, so the webhook's built-in l
   "tls-reload-interval" $v.server.tlsReloadInterval
   "init-image" (include "podinit.imageRef" (dict "image" $v.initImage "appVersion" .Chart.AppVersion))
   "injection-mode" $v.injection.mode
+  "node-probe-namespace" .Release.Namespace
+  "node-probe-selector" (join "," $probeSelector)
   "binary-path" $v.injection.binaryPath
   "mount-path" $v.injection.mountPath
   "volume-size-limit" $v.injection.volumeSizeLimit
