@@ -33,11 +33,12 @@ APT_PACKAGES := build-essential musl-tools xz-utils file procps time util-linux 
 # The test clusters: the oldest and the newest Kubernetes release podinit supports, as
 # e2e/cluster/components.ts lists them. Their components are built with Go from the Go module
 # proxy into ~/.cache/podinit/cluster (PODINIT_CLUSTER_CACHE), once per machine.
-CLUSTER_RELEASES := $(shell sed -n 's/^ *{ key: "\([0-9.]*\)".*/\1/p' e2e/cluster/components.ts)
+CLUSTER_RELEASES := $(shell sed -n 's/^ *{\{0,1\} *key: "\([0-9.]*\)".*/\1/p' e2e/cluster/components.ts)
+# Every test cluster, also those named for their runtime (1.37-containerd1.6): injection.mode=auto
+# runs on each, and must find out by itself which of them mount image volumes.
+CLUSTERS := $(shell sed -n 's/^ *{\{0,1\} *key: "\([^"]*\)".*/\1/p' e2e/cluster/components.ts)
 $(if $(CLUSTER_RELEASES),,$(error no test cluster releases found in e2e/cluster/components.ts))
 K8S ?= $(lastword $(CLUSTER_RELEASES))
-# The newest release runs containerd 2.2, which mounts image volumes: the imageVolume mode runs there too.
-IMAGE_VOLUME_RELEASE := $(lastword $(CLUSTER_RELEASES))
 HELM := $(shell sed -n 's/^export const HELM = "\(.*\)";/\1/p' e2e/cluster/components.ts)
 GO_MIN := 1.21
 
@@ -150,9 +151,10 @@ test: deps
 	@for k8s in $(CLUSTER_RELEASES); do \
 	  rc=0; $(MAKE) --no-print-directory e2e-cluster K8S=$$k8s || rc=$$?; echo $$rc > $(CACHE)/test-results/cluster-$$k8s.exit; \
 	done
-	@rc=0; $(MAKE) --no-print-directory e2e-cluster K8S=$(IMAGE_VOLUME_RELEASE) MODE=imageVolume || rc=$$?; \
-	  echo $$rc > $(CACHE)/test-results/cluster-$(IMAGE_VOLUME_RELEASE)-imageVolume.exit
-	node scripts/test-summary.mjs $(CACHE)/test-results unit.json e2e.json $(foreach k8s,$(CLUSTER_RELEASES),cluster-$(k8s).json) cluster-$(IMAGE_VOLUME_RELEASE)-imageVolume.json
+	@for k8s in $(CLUSTERS); do \
+	  rc=0; $(MAKE) --no-print-directory e2e-cluster K8S=$$k8s MODE=auto || rc=$$?; echo $$rc > $(CACHE)/test-results/cluster-$$k8s-auto.exit; \
+	done
+	node scripts/test-summary.mjs $(CACHE)/test-results unit.json e2e.json $(foreach k8s,$(CLUSTER_RELEASES),cluster-$(k8s).json) $(foreach k8s,$(CLUSTERS),cluster-$(k8s)-auto.json)
 
 test-unit: deps helm
 	npx vitest run --config test/vitest.config.ts
@@ -161,11 +163,11 @@ test-unit: deps helm
 e2e: deps-system build
 	npx vitest run --config e2e/vitest.config.ts
 
-## e2e-cluster: the chart on a real single-node Kubernetes $(K8S) (etcd, API server, kubelet, containerd) [MODE=imageVolume]
+## e2e-cluster: the chart on a real single-node Kubernetes $(K8S) (etcd, API server, kubelet, containerd) [MODE=imageVolume|auto]
 e2e-cluster: deps go-check build
 	PODINIT_K8S=$(K8S) PODINIT_INJECTION_MODE=$(or $(MODE),initContainer) npx vitest run --config e2e/cluster/vitest.config.ts
 
-## cluster-up [K8S=1.34|1.37]: one test node left running (kubectl inside its namespaces); cluster-down stops it
+## cluster-up [K8S=1.34|1.37|1.37-containerd1.6]: one test node left running (kubectl inside its namespaces); cluster-down stops it
 cluster-up: deps go-check build
 	npx tsx e2e/cluster/cli.ts up $(K8S)
 

@@ -1,11 +1,16 @@
-// Before the cluster suite: the node of the release PODINIT_K8S names with podinit installed by its chart (PODINIT_INJECTION_MODE: initContainer by default, or imageVolume); the node is removed afterwards.
+// Before the cluster suite: the node PODINIT_K8S names with podinit installed by its chart (PODINIT_INJECTION_MODE: initContainer by default, imageVolume or auto); the node is removed afterwards.
 import type { TestProject } from "vitest/node";
 
 import { prepareNode, stopCluster, type Cluster } from "./cluster.js";
 import { releaseByKey } from "./components.js";
 import { hostState, type HostState } from "./host-state.js";
 import { clusterImages, clusterWithPodinit, type ClusterImages } from "./podinit-release.js";
-import { INJECTION_MODES, type InjectionMode } from "../../webhook/src/mutation/settings.js";
+import {
+  CONFIGURED_MODES,
+  type ConfiguredMode,
+  type InjectionMode,
+} from "../../webhook/src/mutation/settings.js";
+import { observedAutoMode } from "./auto-mode.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -13,16 +18,18 @@ declare module "vitest" {
     images: ClusterImages;
     /** The host as it was before the node started. */
     hostBefore: HostState;
-    /** How the chart was told to bring podinit into pods. */
+    /** How podinit is brought into pods: as the chart was told, or what `auto` chose. */
     mode: InjectionMode;
+    /** The chart's injection.mode. */
+    configuredMode: ConfiguredMode;
   }
 }
 
-function injectionMode(): InjectionMode {
+function injectionMode(): ConfiguredMode {
   const mode = process.env["PODINIT_INJECTION_MODE"] ?? "initContainer";
-  const known = INJECTION_MODES.find(m => m === mode);
+  const known = CONFIGURED_MODES.find(m => m === mode);
   if (known === undefined)
-    throw new Error(`PODINIT_INJECTION_MODE=${mode}: use one of ${INJECTION_MODES.join(", ")}`);
+    throw new Error(`PODINIT_INJECTION_MODE=${mode}: use one of ${CONFIGURED_MODES.join(", ")}`);
   return known;
 }
 
@@ -33,12 +40,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const images = await clusterImages();
   await prepareNode(release);
   const hostBefore = await hostState();
-  const mode = injectionMode();
-  const cluster = await clusterWithPodinit(release, images, mode);
+  const configuredMode = injectionMode();
+  const cluster = await clusterWithPodinit(release, images, configuredMode);
+  // What auto chose is found out as a user would (a new pod's status), not assumed: the auto
+  // suite (auto-mode.test.ts) checks it against what the node can really do.
+  const mode =
+    configuredMode === "auto"
+      ? await observedAutoMode(cluster).catch(async (error: unknown) => {
+          await stopCluster(release);
+          throw error;
+        })
+      : configuredMode;
   project.provide("cluster", cluster);
   project.provide("images", images);
   project.provide("hostBefore", hostBefore);
   project.provide("mode", mode);
+  project.provide("configuredMode", configuredMode);
   return async () => {
     // PODINIT_CLUSTER_KEEP=1 leaves the node up for a look afterwards (make cluster-down ends it).
     if (process.env["PODINIT_CLUSTER_KEEP"] !== "1") await stopCluster(release);

@@ -2,7 +2,7 @@
 
 import { join } from "node:path";
 
-import type { InjectionMode } from "../../webhook/src/mutation/settings.js";
+import type { ConfiguredMode } from "../../webhook/src/mutation/settings.js";
 import { HarnessError } from "../harness/harness-error.js";
 import type { ProcessResult } from "../harness/process-run.js";
 import { CHART_DIR, RELEASE, RELEASE_NAMESPACE } from "../harness/chart-release.js";
@@ -11,7 +11,13 @@ import { debianImage } from "../harness/debian-image.js";
 import { scratchAppImage } from "../harness/scratch-app-image.js";
 import type { ScenarioImages } from "../stop-scenarios.js";
 import { buildPodinitImage, buildWebhookImage } from "../harness/project-images.js";
-import { importImages, startCluster, stopCluster, type Cluster } from "./cluster.js";
+import {
+  importImages,
+  kubectlCommand,
+  startCluster,
+  stopCluster,
+  type Cluster,
+} from "./cluster.js";
 import type { ClusterRelease } from "./components.js";
 import { kubeconfigPath } from "./node-config.js";
 import { runInNode } from "./node-namespace.js";
@@ -50,6 +56,9 @@ export function helm(cluster: Cluster, args: readonly string[]): Promise<Process
  * Imports the images and runs `helm upgrade --install` with the chart's defaults but for the
  * images (present in the node, never pulled), one replica (one node) and `values` (strings, as
  * `--set-string`). Resolves once the webhook's Deployment is available, as `--wait` judges it.
+ * With injection.mode=auto Helm does not wait: it would also wait for the node probes, which never
+ * become Ready on a node that cannot mount image volumes (that is how `auto` learns it); the
+ * Deployment's rollout is waited for instead, as the README tells users to.
  */
 export async function installPodinit(
   cluster: Cluster,
@@ -79,15 +88,32 @@ export async function installPodinit(
     ...Object.entries(settings).flatMap(([key, value]) => ["--set-string", `${key}=${value}`]),
     "--set",
     "replicaCount=1",
-    "--wait",
-    "--timeout",
-    "240s",
+    ...(values["injection.mode"] === "auto" ? [] : ["--wait", "--timeout", "240s"]),
   ]);
   if (result.exitCode !== 0) {
     throw new HarnessError(
       "ERR_COMMAND_FAILED",
       `helm install of ${CHART_DIR} failed: ${result.stderr.trim() || result.stdout.trim()}`,
     );
+  }
+  if (values["injection.mode"] === "auto") {
+    const rollout = await runInNode(
+      cluster.namespace,
+      ...kubectlCommand(cluster, [
+        "rollout",
+        "status",
+        `deployment/${WEBHOOK_DEPLOYMENT}`,
+        "-n",
+        RELEASE_NAMESPACE,
+        "--timeout=240s",
+      ]),
+      { timeoutMs: 260_000 },
+    );
+    if (rollout.exitCode !== 0)
+      throw new HarnessError(
+        "ERR_COMMAND_FAILED",
+        `the webhook's rollout did not finish: ${rollout.stderr.trim()}`,
+      );
   }
 }
 
@@ -108,7 +134,7 @@ export async function clusterImages(): Promise<ClusterImages> {
 export async function clusterWithPodinit(
   release: ClusterRelease,
   images: ClusterImages,
-  mode: InjectionMode = "initContainer",
+  mode: ConfiguredMode = "initContainer",
 ): Promise<Cluster> {
   const cluster = await startCluster(release);
   try {

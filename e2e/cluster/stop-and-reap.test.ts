@@ -147,18 +147,19 @@ describe(`Kubernetes ${cluster.release.key}: the webhook down`, () => {
 
   it("admits pods unmutated under failurePolicy Ignore, and injects again once it is back", async () => {
     await scale(0);
-    await kubectlOk(cluster, [
-      "wait",
-      "--for=delete",
-      "pod",
-      "-l",
-      "app.kubernetes.io/name=podinit",
-      "-n",
-      RELEASE_NAMESPACE,
-      "--timeout=120s",
-    ]);
     let whileDown;
     try {
+      // The webhook's pods only: with injection.mode=auto the node probes share the name label.
+      await kubectlOk(cluster, [
+        "wait",
+        "--for=delete",
+        "pod",
+        "-l",
+        "app.kubernetes.io/name=podinit,app.kubernetes.io/component=webhook",
+        "-n",
+        RELEASE_NAMESPACE,
+        "--timeout=120s",
+      ]);
       whileDown = await runPodReady(
         cluster,
         busyboxPod("while-down", INJECTED, {
