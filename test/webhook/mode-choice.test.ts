@@ -1,5 +1,7 @@
 // `auto`: imageVolume only when the API server admits image volumes and every schedulable Linux node proved it runs podinit from one.
-import { loadYaml } from "@kubernetes/client-node";
+// The client's own deserializer: what its list calls return (model classes, Dates), which its
+// public loadYaml does not produce.
+import { ObjectSerializer } from "@kubernetes/client-node/dist/gen/models/ObjectSerializer.js";
 import { describe, expect, it } from "vitest";
 import { provenNodes, readNode, readProbePod } from "../../webhook/src/mode/cluster-objects.js";
 import {
@@ -105,6 +107,18 @@ describe("chooseMode (auto)", () => {
     );
   });
 
+  it("needs no proof from a node the node controller marked not-ready or unreachable, which gets no new pods", () => {
+    const down = (key: string) => node("down", {}, { taints: [{ key, effect: "NoSchedule" }] });
+    for (const key of ["node.kubernetes.io/unreachable", "node.kubernetes.io/not-ready"])
+      expect(chooseMode(cluster([node("a"), down(key)], [probe("p1", "a", true)])).mode).toBe(
+        "imageVolume",
+      );
+    const dedicated = node("gpu", {}, { taints: [{ key: "gpu", effect: "NoSchedule" }] });
+    expect(chooseMode(cluster([node("a"), dedicated], [probe("p1", "a", true)])).mode).toBe(
+      "initContainer",
+    );
+  });
+
   it("does not count a probe that is being deleted, or one not yet on a node", () => {
     const deleting = probe("p1", "a", true, { deletionTimestamp: "2026-12-05T08:00:00Z" });
     expect(chooseMode(cluster([node("a")], [deleting])).mode).toBe("initContainer");
@@ -149,15 +163,19 @@ describe("reading the objects the API server sends", () => {
   it("reads a Node and a probe Pod from the list (the client's typed objects) as from the watch", () => {
     const rawNode = node("a", {}, { unschedulable: true });
     const rawProbe = probe("p1", "a", true);
-    // loadYaml gives the model classes the client's list calls return (JSON is YAML).
-    const typedNode = loadYaml(JSON.stringify(rawNode));
-    const typedProbe = loadYaml(JSON.stringify(rawProbe));
+    const typedNode: unknown = ObjectSerializer.deserialize(rawNode, "V1Node", "");
+    const typedProbe: unknown = ObjectSerializer.deserialize(rawProbe, "V1Pod", "");
+    expect((typedProbe as object).constructor.name).toBe("V1Pod");
     expect(readNode(typedNode)).toEqual(readNode(rawNode));
     expect(readNode(rawNode)).toEqual({ name: "a", linux: true, schedulable: false });
     expect(readProbePod(typedProbe)).toEqual(readProbePod(rawProbe));
     expect(readProbePod(rawProbe)).toEqual({ key: "podinit-system/p1", node: "a", ready: true });
     const deleting = probe("p1", "a", true, { deletionTimestamp: "2026-12-05T08:00:00Z" });
-    expect(readProbePod(loadYaml(JSON.stringify(deleting)))?.ready).toBe(false);
+    const typedDeleting = ObjectSerializer.deserialize(deleting, "V1Pod", "") as {
+      metadata: { deletionTimestamp: unknown };
+    };
+    expect(typedDeleting.metadata.deletionTimestamp).toBeInstanceOf(Date);
+    expect(readProbePod(typedDeleting)?.ready).toBe(false);
   });
 
   it("takes the OS from the node's report when the label is missing", () => {

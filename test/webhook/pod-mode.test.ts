@@ -1,5 +1,6 @@
 // podinit.dev/mode on a pod or its namespace: the mode for that pod, never one its API server would reject.
 import { describe, expect, it } from "vitest";
+import { admitPod, noEntrypointResolver } from "../../webhook/src/admission/admit-pod.js";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import type { MutationSettings } from "../../webhook/src/mutation/settings.js";
@@ -80,8 +81,9 @@ describe("podinit.dev/mode on a pod", () => {
 describe("a pod injected in one mode and seen again in the other (the chart's or auto's mode changed)", () => {
   const container = (pod: Pod, name: string): Container | undefined =>
     pod.spec.containers.find(c => c.name === name);
-  // A custom --binary-path makes the two modes' podinit paths differ.
-  const custom = { binaryPathInImage: "/bin/podinit" };
+  // A custom --binary-path makes the two modes' podinit paths differ, and this one does not end
+  // in "podinit", so only knowing both modes' paths finds it.
+  const custom = { binaryPathInImage: "/bin/pi" };
   const withShipper = (pod: Pod): Pod => ({
     ...pod,
     spec: { ...pod.spec, containers: [...pod.spec.containers, app("shipper")] },
@@ -97,9 +99,38 @@ describe("a pod injected in one mode and seen again in the other (the chart's or
 
     const mounted = inject(podWith([app("web")]), { ...IMAGE_VOLUME, ...custom }).pod;
     const later = inject(withShipper(mounted), { ...ADMITTED, ...custom });
-    expect(container(later.pod, "shipper")?.command?.[0]).toBe("/.podinit/bin/podinit");
+    expect(container(later.pod, "shipper")?.command?.[0]).toBe("/.podinit/bin/pi");
     expect(hasInstaller(later.pod)).toBe(false);
     expect(patched(withShipper(mounted), later.patch)).toEqual(later.pod);
+    expect(later.pod.spec.volumes).toHaveLength(1);
+  });
+
+  it("on UPDATE still puts back the wrapped command a second apply dropped", () => {
+    const stored = inject(podWith([app("web")]), { ...IMAGE_VOLUME, ...custom }).pod;
+    // A second `kubectl apply` sets the manifest's command again and leaves the mount alone.
+    const original = app("web").command;
+    const applied = {
+      ...stored,
+      spec: {
+        ...stored.spec,
+        containers: [app("web", { ...stored.spec.containers[0], command: original })],
+      },
+    };
+    const outcome = admitPod(
+      {
+        uid: "u",
+        kind: { group: "", version: "v1", kind: "Pod" },
+        operation: "UPDATE",
+        namespace: "apps",
+        object: applied,
+        oldObject: stored,
+      },
+      { ...ADMITTED, ...custom },
+      noEntrypointResolver,
+    );
+    if (outcome instanceof Promise) throw new Error("an update never waits");
+    expect(outcome.decision).toBe("restored");
+    expect(patched(applied, outcome.patch)).toEqual(stored);
   });
 });
 

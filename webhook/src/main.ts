@@ -77,9 +77,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const resolver: EntrypointResolver = created.resolver;
   const inCluster = (process.env["KUBERNETES_SERVICE_HOST"] ?? "") !== "";
   const watchLogger = logger.child({ component: "kube" });
-  const limitRanges = limitRangeSource(inCluster, config.injectionMode, event =>
-    logWatch(watchLogger, event),
-  );
+  const limitRanges = limitRangeSource(inCluster, event => logWatch(watchLogger, event));
   if (!inCluster) logger.warn({ notice: OUTSIDE_CLUSTER }, "configuration notice");
   const modes = modeSource(inCluster, config, metrics, watchLogger);
   const app = await buildApp({
@@ -147,16 +145,15 @@ const OUTSIDE_CLUSTER =
   "outside a cluster (KUBERNETES_SERVICE_HOST is unset) nothing is watched: namespaces count as having no LimitRanges and no podinit.dev/mode, and auto means initContainer";
 
 /**
- * In a cluster, the LimitRanges of every namespace from a watch; outside one, none. Only the
- * installer is sized by them: with imageVolume for every pod nothing LimitRanger looks at is
- * added, so there is nothing to watch (nor to wait for before being ready).
+ * In a cluster, the LimitRanges of every namespace from a watch; outside one, none. Watched in
+ * every mode: a pod or namespace may ask for the init container, and an API server before 1.35
+ * gets one whatever the chart says.
  */
 function limitRangeSource(
   inCluster: boolean,
-  mode: ConfiguredMode,
   onEvent: (event: WatchEvent) => void,
 ): LimitRangeSource {
-  return mode === "imageVolume" || !inCluster ? UNWATCHED_LIMIT_RANGES : watchLimitRanges(onEvent);
+  return inCluster ? watchLimitRanges(onEvent) : UNWATCHED_LIMIT_RANGES;
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 } from "../mode/mode-choice.js";
 import { readNamespaceMode } from "../mode/namespace-mode.js";
 import type { NodeFact } from "../mode/mode-choice.js";
+import { isJsonObject } from "../mutation/pod-types.js";
 import type { ConfiguredMode, InjectionMode, MutationSettings } from "../mutation/settings.js";
 import {
   kubeClient,
@@ -71,8 +72,8 @@ export function watchModes(options: ModeWatchOptions): ModeSource {
   const probes = new Map<string, ProbeFact>();
   let nodesListed = false;
   let probesListed = false;
-  let markSettled = (): void => undefined;
-  const settled = new Promise<void>(resolve => (markSettled = resolve));
+  let markChosen = (): void => undefined;
+  const chosen = new Promise<void>(resolve => (markChosen = resolve));
 
   const choose = (): void => {
     if (!auto) return;
@@ -81,7 +82,7 @@ export function watchModes(options: ModeWatchOptions): ModeSource {
       nodes: nodesListed && probesListed ? nodes.values() : null,
       proven: provenNodes(probes.values()),
     });
-    if (next.reason !== "server-version-unknown" && next.reason !== "nodes-unknown") markSettled();
+    if (next.reason !== "server-version-unknown" && next.reason !== "nodes-unknown") markChosen();
     clusterMode = next.mode;
     // Logged once per change: a node churning its probe must not flood the log.
     if (choice !== null && choice.mode === next.mode && choice.reason === next.reason) return;
@@ -101,7 +102,7 @@ export function watchModes(options: ModeWatchOptions): ModeSource {
           if (server?.text !== parsed.text) onEvent({ kind: "server-version", version: parsed });
           server = parsed;
           variants = buildVariants(base, parsed);
-          if (!auto) markSettled();
+          if (!auto) markChosen();
           choose();
           if (!stopped) versionTimer = setTimeout(readVersion, VERSION_REFRESH_MS).unref();
         },
@@ -149,6 +150,7 @@ export function watchModes(options: ModeWatchOptions): ModeSource {
           path: "/api/v1/nodes",
           list: client => client.core.listNode(),
           put(object, present) {
+            dropImageList(object);
             const node = readNode(object);
             if (node === null) return;
             if (present) nodes.set(node.name, node);
@@ -187,13 +189,25 @@ export function watchModes(options: ModeWatchOptions): ModeSource {
 
   return {
     settingsFor: namespace => variants[namespaceModes.get(namespace) ?? clusterMode],
-    settled,
+    // The namespaces' modes too: a namespace that opted out of image volumes must not get one
+    // from a replica that became ready before it knew.
+    settled: Promise.all([chosen, watches[0]?.listed]).then(() => undefined),
     async stop() {
       stopped = true;
       clearTimeout(versionTimer);
       await Promise.all(watches.map(w => w.stop()));
     },
   };
+}
+
+/**
+ * A Node's status.images lists every image on it, tens of KB per node; the informer keeps the
+ * object it hands us, so dropping the list here keeps thousands of nodes within the webhook's
+ * memory limit. Nothing here reads it.
+ */
+function dropImageList(object: unknown): void {
+  const status = isJsonObject(object) ? object["status"] : undefined;
+  if (isJsonObject(status)) delete (status as Record<string, unknown>)["images"];
 }
 
 /** One frozen settings object per mode, so a review picks one and allocates nothing. */

@@ -19,7 +19,10 @@ function field(object: JsonObject, key: string): JsonObject | null {
   return isJsonObject(value) ? value : null;
 }
 
-/** A Node, or null for anything that is not one. A node that states no OS counts as Linux: it must prove itself like any other. */
+/**
+ * A Node, or null for anything that is not one. A node that states no OS counts as Linux: it must
+ * prove itself like any other.
+ */
 export function readNode(object: unknown): NodeFact | null {
   if (!isJsonObject(object)) return null;
   const name = field(object, "metadata")?.["name"];
@@ -27,11 +30,34 @@ export function readNode(object: unknown): NodeFact | null {
   const label = field(field(object, "metadata") ?? {}, "labels")?.[OS_LABEL];
   const reported = field(field(object, "status") ?? {}, "nodeInfo")?.["operatingSystem"];
   const os = typeof label === "string" ? label : typeof reported === "string" ? reported : "linux";
+  const spec = field(object, "spec");
   return {
     name,
     linux: os === "linux",
-    schedulable: field(object, "spec")?.["unschedulable"] !== true,
+    schedulable: spec?.["unschedulable"] !== true && !hasDownTaint(spec?.["taints"]),
   };
+}
+
+/**
+ * The node controller's taints on a node that stopped reporting: no new pod is scheduled there
+ * (nor does its probe stay Ready), so it needs no proof until it is back.
+ */
+const DOWN_TAINTS: ReadonlySet<string> = new Set([
+  "node.kubernetes.io/not-ready",
+  "node.kubernetes.io/unreachable",
+]);
+
+function hasDownTaint(taints: unknown): boolean {
+  return (
+    Array.isArray(taints) &&
+    taints.some(
+      t =>
+        isJsonObject(t) &&
+        typeof t["key"] === "string" &&
+        DOWN_TAINTS.has(t["key"]) &&
+        t["effect"] === "NoSchedule",
+    )
+  );
 }
 
 /**

@@ -21,7 +21,7 @@ export interface NodeFact {
   readonly name: string;
   /** kubernetes.io/os, else status.nodeInfo.operatingSystem; podinit injects Linux pods only. */
   readonly linux: boolean;
-  /** spec.unschedulable: a cordoned node gets no new pods, so it needs no proof. */
+  /** Not cordoned nor tainted as down: a node that gets no new pods needs no proof. */
   readonly schedulable: boolean;
 }
 

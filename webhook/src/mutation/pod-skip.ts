@@ -4,6 +4,7 @@ import { podAnnotation, type Annotations } from "./annotations.js";
 import type { Container, JsonObject, Pod } from "./pod-types.js";
 import { isJsonObject } from "./pod-types.js";
 import { isPickedVolumeName } from "./install-container.js";
+import { withMode } from "./pod-mode.js";
 import {
   binaryPath,
   INSTALL_CONTAINER_NAME,
@@ -94,10 +95,18 @@ export function installedVolume(pod: Pod, settings: MutationSettings): Installed
   return null;
 }
 
-/** A container whose command already runs podinit: wrapped on an earlier pass, or by hand. */
+/**
+ * A container whose command already runs podinit: wrapped on an earlier pass (in either mode:
+ * auto or the chart may have changed it since), or by hand.
+ */
 export function startsWithPodinit(container: Container, settings: MutationSettings): boolean {
   const first = container.command?.[0];
-  return first === binaryPath(settings) || (first !== undefined && /(^|\/)podinit$/.test(first));
+  if (first === undefined) return false;
+  return (
+    first === binaryPath(withMode(settings, "initContainer")) ||
+    first === binaryPath(withMode(settings, "imageVolume")) ||
+    /(^|\/)podinit$/.test(first)
+  );
 }
 
 function isWindowsPod(pod: Pod): boolean {
