@@ -318,9 +318,9 @@ describe("registry settings at start-up", () => {
       registryInsecure: "127.0.0.1,[::1]:5000",
     });
     const notices = quiet.logs.filter(l => l["msg"] === "configuration notice");
-    // Outside a cluster only the LimitRange watch has something to say.
+    // Outside a cluster only the watches have something to say.
     expect(notices.map(l => l["notice"])).toEqual([
-      expect.stringMatching(/^LimitRanges cannot be watched outside a cluster/),
+      expect.stringMatching(/^outside a cluster .* nothing is watched/),
     ]);
     quiet.child.kill("SIGTERM");
     expect(await quiet.exited).toBe(0);
