@@ -4,7 +4,6 @@ import { podAnnotation, type Annotations } from "./annotations.js";
 import type { Container, JsonObject, Pod } from "./pod-types.js";
 import { isJsonObject } from "./pod-types.js";
 import { isPickedVolumeName } from "./install-container.js";
-import { withMode } from "./pod-mode.js";
 import {
   binaryPath,
   INSTALL_CONTAINER_NAME,
@@ -103,8 +102,8 @@ export function startsWithPodinit(container: Container, settings: MutationSettin
   const first = container.command?.[0];
   if (first === undefined) return false;
   return (
-    first === binaryPath(withMode(settings, "initContainer")) ||
-    first === binaryPath(withMode(settings, "imageVolume")) ||
+    first === binaryPath(settings, "initContainer") ||
+    first === binaryPath(settings, "imageVolume") ||
     /(^|\/)podinit$/.test(first)
   );
 }

@@ -98,10 +98,14 @@ export const BINARY_NAME = "podinit";
  * Where wrapped containers find podinit. The installer copies it to `<mountPath>/podinit`; an
  * image volume shows the image's own tree at the mount path, so the binary is where the image
  * keeps it (`/podinit` in the project's image: the same `/.podinit/podinit` in both modes).
- * The mount path comes from the config without a trailing slash.
+ * The mount path comes from the config without a trailing slash. `mode` asks for the other
+ * mode's path (a pod injected before the mode changed).
  */
-export function binaryPath(settings: MutationSettings): string {
-  return settings.injectionMode === "imageVolume"
+export function binaryPath(
+  settings: MutationSettings,
+  mode: InjectionMode = settings.injectionMode,
+): string {
+  return mode === "imageVolume"
     ? `${settings.mountPath}${settings.binaryPathInImage}`
     : `${settings.mountPath}/${BINARY_NAME}`;
 }
