@@ -1,11 +1,10 @@
 // The imageVolume mode: podinit mounted from its image, no init container, the same commands and guarantees.
 import { describe, expect, it } from "vitest";
-import { admitPod, noEntrypointResolver } from "../../webhook/src/admission/admit-pod.js";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import { podQosClass } from "../../webhook/src/mutation/pod-qos.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import type { MutationSettings } from "../../webhook/src/mutation/settings.js";
-import { app, deepFreeze, patched, podWith } from "./helpers/pods.js";
+import { admitUpdate, app, deepFreeze, patched, podWith, updateOf } from "./helpers/pods.js";
 import { TEST_SETTINGS } from "./helpers/settings.js";
 
 const IMAGE_VOLUME: MutationSettings = Object.freeze({
@@ -103,26 +102,8 @@ describe("imageVolume mode", () => {
         podWith([app("web", { command: ["/app", "serve"] })]),
         injectedWith,
       ).pod;
-      const applied = {
-        ...stored,
-        spec: {
-          ...stored.spec,
-          containers: [app("web", { ...stored.spec.containers[0], command: ["/app", "serve"] })],
-        },
-      };
-      const outcome = admitPod(
-        {
-          uid: "u",
-          kind: { group: "", version: "v1", kind: "Pod" },
-          operation: "UPDATE",
-          namespace: "apps",
-          object: applied,
-          oldObject: stored,
-        },
-        IMAGE_VOLUME,
-        noEntrypointResolver,
-      );
-      if (outcome instanceof Promise) throw new Error("an update never waits");
+      const applied = updateOf(stored, c => ({ ...c, command: ["/app", "serve"] }));
+      const outcome = admitUpdate(applied, stored, IMAGE_VOLUME);
       expect(outcome.decision).toBe("restored");
       expect(patched(applied, outcome.patch)).toEqual(stored);
     },

@@ -1,11 +1,10 @@
 // podinit.dev/mode on a pod or its namespace: the mode for that pod, never one its API server would reject.
 import { describe, expect, it } from "vitest";
-import { admitPod, noEntrypointResolver } from "../../webhook/src/admission/admit-pod.js";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import type { MutationSettings } from "../../webhook/src/mutation/settings.js";
 import { decodeAnswer, reviewOf, testApp } from "./helpers/app.js";
-import { app, deepFreeze, patched, podWith } from "./helpers/pods.js";
+import { admitUpdate, app, deepFreeze, patched, podWith, updateOf } from "./helpers/pods.js";
 import { TEST_SETTINGS } from "./helpers/settings.js";
 
 const ADMITTED: MutationSettings = { ...TEST_SETTINGS, imageVolumesAdmitted: true };
@@ -108,27 +107,8 @@ describe("a pod injected in one mode and seen again in the other (the chart's or
   it("on UPDATE still puts back the wrapped command a second apply dropped", () => {
     const stored = inject(podWith([app("web")]), { ...IMAGE_VOLUME, ...custom }).pod;
     // A second `kubectl apply` sets the manifest's command again and leaves the mount alone.
-    const original = app("web").command;
-    const applied = {
-      ...stored,
-      spec: {
-        ...stored.spec,
-        containers: [app("web", { ...stored.spec.containers[0], command: original })],
-      },
-    };
-    const outcome = admitPod(
-      {
-        uid: "u",
-        kind: { group: "", version: "v1", kind: "Pod" },
-        operation: "UPDATE",
-        namespace: "apps",
-        object: applied,
-        oldObject: stored,
-      },
-      { ...ADMITTED, ...custom },
-      noEntrypointResolver,
-    );
-    if (outcome instanceof Promise) throw new Error("an update never waits");
+    const applied = updateOf(stored, c => ({ ...c, command: ["/app", "serve"] }));
+    const outcome = admitUpdate(applied, stored, { ...ADMITTED, ...custom });
     expect(outcome.decision).toBe("restored");
     expect(patched(applied, outcome.patch)).toEqual(stored);
   });

@@ -1,11 +1,8 @@
 // Pod UPDATE reviews: re-applying an injected pod's manifest gets its wrapped commands back, and nothing else changes.
-import { deepClone } from "fast-json-patch";
 import { describe, expect, it } from "vitest";
-import { admitPod, noEntrypointResolver } from "../../webhook/src/admission/admit-pod.js";
-import type { AdmissionRequest } from "../../webhook/src/admission/types.js";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
-import { app, deepFreeze, patched, podWith } from "./helpers/pods.js";
+import { admitUpdate, app, patched, podWith, updateOf } from "./helpers/pods.js";
 import { TEST_SETTINGS } from "./helpers/settings.js";
 
 const WEB = ["nginx", "-g", "daemon off;"];
@@ -17,35 +14,6 @@ const manifest = (): Pod =>
     spec: { initContainers: [app("proxy", { command: PROXY, restartPolicy: "Always" })] },
   });
 const admitted = (): Pod => mutatePod(manifest(), "apps", TEST_SETTINGS).pod;
-
-/** What an update of the stored pod sends, changed by `edit` container by container. */
-function updateOf(stored: Pod, edit: (c: Container) => Container): Pod {
-  return {
-    ...stored,
-    spec: {
-      ...stored.spec,
-      initContainers: (stored.spec.initContainers ?? []).map(edit),
-      containers: stored.spec.containers.map(edit),
-    },
-  };
-}
-
-function review(pod: Pod, oldPod: unknown): AdmissionRequest {
-  return {
-    uid: "u",
-    kind: { group: "", version: "v1", kind: "Pod" },
-    operation: "UPDATE",
-    namespace: "apps",
-    object: deepFreeze(deepClone(pod)),
-    oldObject: deepFreeze(deepClone(oldPod)),
-  };
-}
-
-function admitUpdate(pod: Pod, oldPod: unknown) {
-  const outcome = admitPod(review(pod, oldPod), TEST_SETTINGS, noEntrypointResolver);
-  if (outcome instanceof Promise) throw new Error("an update never waits for a lookup");
-  return outcome;
-}
 
 const original = new Map<string, readonly string[]>([
   ["web", WEB],

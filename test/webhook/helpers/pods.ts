@@ -1,8 +1,18 @@
 // Small pods built in tests, for rules that a realistic fixture would hide in noise.
 
 import { applyPatch, deepClone, type Operation } from "fast-json-patch";
+import {
+  admitPod,
+  noEntrypointResolver,
+  type AdmissionOutcome,
+} from "../../../webhook/src/admission/admit-pod.js";
+import type { AdmissionRequest } from "../../../webhook/src/admission/types.js";
 import type { Container, Pod } from "../../../webhook/src/mutation/pod-types.js";
-import { DEFAULT_INSTALLER_USER } from "../../../webhook/src/mutation/settings.js";
+import {
+  DEFAULT_INSTALLER_USER,
+  type MutationSettings,
+} from "../../../webhook/src/mutation/settings.js";
+import { TEST_SETTINGS } from "./settings.js";
 
 export function podWith(
   containers: Container[],
@@ -40,4 +50,40 @@ export function installerUid(pod: Pod): number {
     pod.spec.securityContext?.runAsUser ??
     DEFAULT_INSTALLER_USER
   );
+}
+
+/** What an update of the stored pod sends, changed by `edit` container by container. */
+export function updateOf(stored: Pod, edit: (c: Container) => Container): Pod {
+  const init = stored.spec.initContainers;
+  return {
+    ...stored,
+    spec: {
+      ...stored.spec,
+      ...(init === undefined ? {} : { initContainers: init.map(edit) }),
+      containers: stored.spec.containers.map(edit),
+    },
+  };
+}
+
+/** The pod UPDATE review the API server sends for `pod`, stored as `oldPod`. */
+export function updateReview(pod: Pod, oldPod: unknown): AdmissionRequest {
+  return {
+    uid: "u",
+    kind: { group: "", version: "v1", kind: "Pod" },
+    operation: "UPDATE",
+    namespace: "apps",
+    object: deepFreeze(deepClone(pod)),
+    oldObject: deepFreeze(deepClone(oldPod)),
+  };
+}
+
+/** The webhook's answer to that update (an update never waits for a registry lookup). */
+export function admitUpdate(
+  pod: Pod,
+  oldPod: unknown,
+  settings: MutationSettings = TEST_SETTINGS,
+): AdmissionOutcome {
+  const outcome = admitPod(updateReview(pod, oldPod), settings, noEntrypointResolver);
+  if (outcome instanceof Promise) throw new Error("an update never waits for a lookup");
+  return outcome;
 }
