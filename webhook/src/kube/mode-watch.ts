@@ -64,7 +64,6 @@ export function watchModes(options: ModeWatchOptions): ModeSource {
   const auto = configured === "auto";
   let server: ServerVersion | null = null;
   let variants = buildVariants(base, null);
-  let clusterMode: InjectionMode = base.injectionMode;
   let choice: ModeChoice | null = null;
   const namespaceModes = new Map<string, InjectionMode>();
   const reportedInvalid = new Map<string, string>();
@@ -83,7 +82,6 @@ export function watchModes(options: ModeWatchOptions): ModeSource {
       proven: provenNodes(probes.values()),
     });
     if (next.reason !== "server-version-unknown" && next.reason !== "nodes-unknown") markChosen();
-    clusterMode = next.mode;
     // Logged once per change: a node churning its probe must not flood the log.
     if (choice !== null && choice.mode === next.mode && choice.reason === next.reason) return;
     choice = next;
@@ -151,10 +149,7 @@ export function watchModes(options: ModeWatchOptions): ModeSource {
           list: client => client.core.listNode(),
           put(object, present) {
             dropImageList(object);
-            const node = readNode(object);
-            if (node === null) return;
-            if (present) nodes.set(node.name, node);
-            else nodes.delete(node.name);
+            keep(nodes, readNode(object), node => node.name, present);
           },
           changed() {
             nodesListed = true;
@@ -170,12 +165,7 @@ export function watchModes(options: ModeWatchOptions): ModeSource {
           path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
           labelSelector: selector,
           list: client => client.core.listNamespacedPod({ namespace, labelSelector: selector }),
-          put(object, present) {
-            const probe = readProbePod(object);
-            if (probe === null) return;
-            if (present) probes.set(probe.key, probe);
-            else probes.delete(probe.key);
-          },
+          put: (object, present) => keep(probes, readProbePod(object), p => p.key, present),
           changed() {
             probesListed = true;
             choose();
@@ -188,7 +178,9 @@ export function watchModes(options: ModeWatchOptions): ModeSource {
   }
 
   return {
-    settingsFor: namespace => variants[namespaceModes.get(namespace) ?? clusterMode],
+    // A fixed mode never chooses: the configured one holds.
+    settingsFor: namespace =>
+      variants[namespaceModes.get(namespace) ?? choice?.mode ?? base.injectionMode],
     // The namespaces' modes too: a namespace that opted out of image volumes must not get one
     // from a replica that became ready before it knew.
     settled: Promise.all([chosen, watches[0]?.listed]).then(() => undefined),
@@ -198,6 +190,18 @@ export function watchModes(options: ModeWatchOptions): ModeSource {
       await Promise.all(watches.map(w => w.stop()));
     },
   };
+}
+
+/** Files what a watch read from an object under its key, or forgets it when it was deleted. */
+function keep<T>(
+  into: Map<string, T>,
+  read: T | null,
+  keyOf: (value: T) => string,
+  present: boolean,
+): void {
+  if (read === null) return;
+  if (present) into.set(keyOf(read), read);
+  else into.delete(keyOf(read));
 }
 
 /**
