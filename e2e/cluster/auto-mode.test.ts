@@ -5,7 +5,7 @@ import { pollUntil } from "../harness/poll.js";
 import { kubectl, kubectlOk } from "./cluster.js";
 import { discardPod, PODINIT_PATH, runPodReady, waitReady, type LivePod } from "./cluster-pods.js";
 import { busyboxPod } from "./cluster-scenario.js";
-import { isReady, modeOfNewPod, probePods, settledProbes, waitingReason } from "./auto-mode.js";
+import { isReady, modeSettlingOn, probePods, settledProbes, waitingReason } from "./auto-mode.js";
 import { RELEASE_NAMESPACE, WEBHOOK_DEPLOYMENT } from "./podinit-release.js";
 
 const cluster = inject("cluster");
@@ -32,6 +32,22 @@ async function namespaceWith(name: string, annotations: Record<string, string>):
       metadata: { name, labels: { "podinit.dev/inject": "enabled" }, annotations },
     }),
   });
+}
+
+/** Puts on (or takes off) a probe node selector that matches no node. */
+async function keepProbesOff(off: boolean): Promise<void> {
+  // A JSON merge patch deletes a key set to null.
+  const nodeSelector = { "podinit.dev/none": off ? "x" : null };
+  await kubectlOk(cluster, [
+    "patch",
+    "daemonset",
+    DAEMON_SET,
+    "-n",
+    RELEASE_NAMESPACE,
+    "--type=merge",
+    "-p",
+    JSON.stringify({ spec: { template: { spec: { nodeSelector } } } }),
+  ]);
 }
 
 async function webhookLog(): Promise<string> {
@@ -70,18 +86,7 @@ describe(`auto on Kubernetes ${release.kubernetes}, ${release.containerd} contai
     "goes back to init containers while the node has no Ready probe, and returns once it has",
     async () => {
       // A node selector that matches no node takes the probe off the node: unproven.
-      await kubectlOk(cluster, [
-        "patch",
-        "daemonset",
-        DAEMON_SET,
-        "-n",
-        RELEASE_NAMESPACE,
-        "--type=merge",
-        "-p",
-        JSON.stringify({
-          spec: { template: { spec: { nodeSelector: { "podinit.dev/none": "x" } } } },
-        }),
-      ]);
+      await keepProbesOff(true);
       try {
         await pollUntil(
           () => probePods(cluster),
@@ -89,34 +94,13 @@ describe(`auto on Kubernetes ${release.kubernetes}, ${release.containerd} contai
           60_000,
           500,
         );
-        const without = await pollUntil(
-          () => modeOfNewPod(cluster),
-          r => r.mode === "initContainer",
-          10_000,
-          200,
-        );
+        const without = await modeSettlingOn(cluster, "initContainer", 10_000);
         expect(without.mode).toBe("initContainer");
       } finally {
-        await kubectlOk(cluster, [
-          "patch",
-          "daemonset",
-          DAEMON_SET,
-          "-n",
-          RELEASE_NAMESPACE,
-          "--type=json",
-          "-p",
-          JSON.stringify([
-            { op: "remove", path: "/spec/template/spec/nodeSelector/podinit.dev~1none" },
-          ]),
-        ]);
+        await keepProbesOff(false);
       }
       await settledProbes(cluster);
-      const back = await pollUntil(
-        () => modeOfNewPod(cluster),
-        r => r.mode === "imageVolume",
-        30_000,
-        200,
-      );
+      const back = await modeSettlingOn(cluster, "imageVolume", 30_000);
       expect(back.mode).toBe("imageVolume");
     },
   );
@@ -126,12 +110,7 @@ describe(`auto on Kubernetes ${release.kubernetes}, ${release.containerd} contai
     await namespaceWith("podinit-auto-ns", { "podinit.dev/mode": other });
     // Where the API server refuses image volumes, asking for one still gets a working pod.
     const want = serverAdmits ? other : "initContainer";
-    const seen = await pollUntil(
-      () => modeOfNewPod(cluster, "podinit-auto-ns"),
-      r => r.mode === want,
-      10_000,
-      200,
-    );
+    const seen = await modeSettlingOn(cluster, want, 10_000, "podinit-auto-ns");
     expect(seen.mode).toBe(want);
     if (!serverAdmits) expect(seen.warnings).toContain("image volumes need Kubernetes 1.35");
   });

@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 import type { InjectionMode } from "../../webhook/src/mutation/settings.js";
+import { pollUntil } from "../harness/poll.js";
 import { HarnessError } from "../harness/harness-error.js";
 import { kubectl, kubectlOk, type Cluster } from "./cluster.js";
 import { createNamespace, type LivePod } from "./cluster-pods.js";
@@ -99,18 +100,32 @@ export async function modeOfNewPod(
 }
 
 /**
- * The mode `auto` settled on: once the probes have shown their result, the webhook's watch
- * follows within moments, so a Ready probe is given a few seconds to turn into imageVolume.
+ * What a new pod in `namespace` gets once the webhook has caught up with a change (its watches
+ * follow within moments): the last answer, whether or not it became `want` within `timeoutMs`.
+ */
+export function modeSettlingOn(
+  cluster: Cluster,
+  want: InjectionMode,
+  timeoutMs: number,
+  namespace = MODE_NAMESPACE,
+): Promise<{ readonly mode: InjectionMode | undefined; readonly warnings: string }> {
+  return pollUntil(
+    () => modeOfNewPod(cluster, namespace),
+    r => r.mode === want,
+    timeoutMs,
+    200,
+  );
+}
+
+/**
+ * The mode `auto` settled on: once the probes have shown their result, a Ready probe is given a
+ * few seconds to turn into imageVolume.
  */
 export async function observedAutoMode(cluster: Cluster): Promise<InjectionMode> {
   const probes = await settledProbes(cluster);
   const proven = probes.length > 0 && probes.every(isReady);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { mode } = await modeOfNewPod(cluster);
-    if (mode === undefined)
-      throw new HarnessError("ERR_CONTAINER_STATE", "the dry-run pod was not injected");
-    if (!proven || mode === "imageVolume" || Date.now() > deadline) return mode;
-    await sleep(500);
-  }
+  const { mode } = await modeSettlingOn(cluster, "imageVolume", proven ? 30_000 : 0);
+  if (mode === undefined)
+    throw new HarnessError("ERR_CONTAINER_STATE", "the dry-run pod was not injected");
+  return mode;
 }
