@@ -3,7 +3,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { kubectlOk, type Cluster } from "./cluster.js";
+import { HarnessError } from "../harness/harness-error.js";
+import { pollUntil } from "../harness/poll.js";
+import { kubectl, kubectlOk, type Cluster } from "./cluster.js";
 import { createNamespace } from "./cluster-pods.js";
 import { createPki, issue } from "./pki.js";
 
@@ -153,4 +155,27 @@ export async function installSecondWebhook(
       },
     ],
   });
+  // A Ready pod is not yet an endpoint the API server knows: without this wait the first pod
+  // created was refused with "no endpoints available" (failurePolicy: Fail). A server-side dry
+  // run calls the webhook without creating anything.
+  await createNamespace(cluster, ANSWER_CHECK_NAMESPACE, SECOND_WEBHOOK_LABEL);
+  const check = JSON.stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "answer-check", namespace: ANSWER_CHECK_NAMESPACE },
+    spec: { containers: [{ name: "app", image: nodeImage, command: ["true"] }] },
+  });
+  const answered = await pollUntil(
+    () => kubectl(cluster, ["create", "--dry-run=server", "-f", "-"], { input: check }),
+    result => result.exitCode === 0,
+    60_000,
+    250,
+  );
+  if (answered.exitCode !== 0)
+    throw new HarnessError(
+      "ERR_TIMEOUT",
+      `the second webhook did not answer in 60 s: ${answered.stderr.trim()}`,
+    );
 }
+
+const ANSWER_CHECK_NAMESPACE = "podinit-test-hooks-check";
