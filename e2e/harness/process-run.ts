@@ -2,6 +2,7 @@
 
 import { spawn } from "node:child_process";
 
+import { descendants } from "../../test/helpers/process-table.js";
 import { HarnessError } from "./harness-error.js";
 
 export interface ProcessResult {
@@ -20,6 +21,15 @@ export interface ProcessOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** SIGKILL, where a process that has exited meanwhile is no error. */
+function killGone(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
 
 export function runProcess(
   program: string,
@@ -41,7 +51,11 @@ export function runProcess(
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
+      // A script's own children (`go build` under bash) would outlive it, holding its output
+      // pipes open: `close` would then wait for them, and the timeout would not end the wait.
+      const below = child.pid === undefined ? [] : descendants(child.pid);
       child.kill("SIGKILL");
+      for (const process of below) killGone(process.pid);
     }, timeoutMs);
     child.on("error", error => {
       clearTimeout(timer);
