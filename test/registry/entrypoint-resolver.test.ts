@@ -2,19 +2,19 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
-import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
+import type { Container } from "../../webhook/src/mutation/pod-types.js";
 import {
   createEntrypointResolver,
-  type EntrypointResolver,
   type LookupEvent,
 } from "../../webhook/src/registry/entrypoint-resolver.js";
-import {
-  parseRegistrySettings,
-  type RegistrySettings,
-} from "../../webhook/src/registry/registry-settings.js";
 import { runtimeArgv } from "../../webhook/src/registry/runtime-argv.js";
 import { TEST_SETTINGS } from "../webhook/helpers/settings.js";
 import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
+import {
+  resolverSettings as settings,
+  testPod as pod,
+  testResolver as resolver,
+} from "./lookup-fixtures.js";
 import { dockerConfigSecret, fakePullSecrets } from "./fake-pull-secrets.js";
 import { expandAll } from "./kubelet-expansion.js";
 import { PASSWORD, USER, startTestRegistries, type TestRegistries } from "./test-registries.js";
@@ -30,43 +30,6 @@ afterAll(async () => {
   await slow?.stop();
   await registries?.stop();
 });
-
-function settings(overrides: Record<string, string> = {}): RegistrySettings {
-  const parsed = parseRegistrySettings({
-    "registry-insecure": "127.0.0.1",
-    "lookup-timeout": "3s",
-    ...overrides,
-  });
-  if (!parsed.ok) throw new Error(parsed.errors.join("; "));
-  return parsed.settings;
-}
-
-async function resolver(
-  overrides: Record<string, string> = {},
-  deps: Parameters<typeof createEntrypointResolver>[1] = {},
-): Promise<EntrypointResolver> {
-  const created = await createEntrypointResolver(settings(overrides), {
-    pullSecrets: fakePullSecrets({}),
-    ...deps,
-  });
-  if (!created.ok) throw new Error(created.message);
-  return created.resolver;
-}
-
-function pod(
-  containers: Container[],
-  extra: Record<string, unknown> = {},
-  annotations?: Record<string, string>,
-): Pod {
-  return {
-    metadata: {
-      name: "p",
-      namespace: "apps",
-      ...(annotations === undefined ? {} : { annotations }),
-    },
-    spec: { containers, ...extra },
-  };
-}
 
 const ENV = { HOME: "/root", PORT: "8080" };
 

@@ -1,6 +1,11 @@
-// Shared wiring for lookup tests: a client over the real transport with test settings, and credentials.
+// Shared wiring for lookup tests: a client or a resolver over the real transport with test settings, pods and credentials.
 
+import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import type { RegistryCredential } from "../../webhook/src/registry/docker-config.js";
+import {
+  createEntrypointResolver,
+  type EntrypointResolver,
+} from "../../webhook/src/registry/entrypoint-resolver.js";
 import {
   parseImageReference,
   type ImageReference,
@@ -12,9 +17,14 @@ import {
   type RegistryClientOptions,
 } from "../../webhook/src/registry/registry-client.js";
 import {
+  parseRegistrySettings,
+  type RegistrySettings,
+} from "../../webhook/src/registry/registry-settings.js";
+import {
   createRegistryTransport,
   type RegistryTransport,
 } from "../../webhook/src/registry/registry-transport.js";
+import { fakePullSecrets } from "./fake-pull-secrets.js";
 
 export function reference(text: string): ImageReference {
   const parsed = parseImageReference(text);
@@ -43,4 +53,43 @@ export function testClient(
 
 export function budget(ms = 5_000): AbortSignal {
   return AbortSignal.timeout(ms);
+}
+
+/** The webhook's registry settings from flag texts, plain HTTP for 127.0.0.1. */
+export function resolverSettings(overrides: Record<string, string> = {}): RegistrySettings {
+  const parsed = parseRegistrySettings({
+    "registry-insecure": "127.0.0.1",
+    "lookup-timeout": "3s",
+    ...overrides,
+  });
+  if (!parsed.ok) throw new Error(parsed.errors.join("; "));
+  return parsed.settings;
+}
+
+/** The resolver the admission route uses, with no pull secrets unless `deps` gives some. */
+export async function testResolver(
+  overrides: Record<string, string> = {},
+  deps: Parameters<typeof createEntrypointResolver>[1] = {},
+): Promise<EntrypointResolver> {
+  const created = await createEntrypointResolver(resolverSettings(overrides), {
+    pullSecrets: fakePullSecrets({}),
+    ...deps,
+  });
+  if (!created.ok) throw new Error(created.message);
+  return created.resolver;
+}
+
+export function testPod(
+  containers: Container[],
+  extra: Record<string, unknown> = {},
+  annotations?: Record<string, string>,
+): Pod {
+  return {
+    metadata: {
+      name: "p",
+      namespace: "apps",
+      ...(annotations === undefined ? {} : { annotations }),
+    },
+    spec: { containers, ...extra },
+  };
 }

@@ -1,36 +1,25 @@
 // Request counts at the registry (through a counting proxy): tag TTL, digest cache, LRU bound, single flight.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
+import { describe, expect, it } from "vitest";
 import { buildImage, pushImage } from "./oci-images.js";
 import { budget, reference, testClient } from "./lookup-fixtures.js";
-import { IMAGES, startTestRegistries, type TestRegistries } from "./test-registries.js";
+import { IMAGES, proxiedRegistry } from "./test-registries.js";
 
-let registries: TestRegistries;
-let proxy: CountingProxy;
-beforeAll(async () => {
-  registries = await startTestRegistries();
-  proxy = await startCountingProxy(registries.open.host);
-});
-afterAll(async () => {
-  await proxy?.stop();
-  await registries?.stop();
-});
-beforeEach(() => proxy.reset());
+const env = proxiedRegistry();
 
-const manifestHeads = (): number => proxy.count("HEAD", "/manifests/");
-const manifestGets = (): number => proxy.count("GET", "/manifests/");
-const blobGets = (): number => proxy.count("GET", "/blobs/");
+const manifestHeads = (): number => env.proxy.count("HEAD", "/manifests/");
+const manifestGets = (): number => env.proxy.count("GET", "/manifests/");
+const blobGets = (): number => env.proxy.count("GET", "/blobs/");
 
 describe("caching", () => {
   it("resolves a tag with HEAD (never a manifest GET by tag) and reuses it for the TTL", async () => {
     let now = 0;
     const client = testClient({ now: () => now, tagTtlMs: 60_000 });
-    const ref = reference(`${proxy.host}/apps/entry-and-cmd:1`);
+    const ref = reference(`${env.proxy.host}/apps/entry-and-cmd:1`);
     expect(await client.lookup(ref, [], budget())).toMatchObject({ ok: true });
-    expect(proxy.seen.filter(r => r.method === "GET" && r.path.endsWith("/manifests/1"))).toEqual(
-      [],
-    );
+    expect(
+      env.proxy.seen.filter(r => r.method === "GET" && r.path.endsWith("/manifests/1")),
+    ).toEqual([]);
     expect([manifestHeads(), manifestGets(), blobGets()]).toEqual([1, 1, 1]);
     now += 59_000;
     expect(await client.lookup(ref, [], budget())).toMatchObject({ ok: true });
@@ -43,10 +32,20 @@ describe("caching", () => {
   it("sees a re-pushed tag once the TTL is over", async () => {
     let now = 0;
     const client = testClient({ now: () => now, tagTtlMs: 1_000 });
-    const ref = reference(`${proxy.host}/apps/moving:1`);
-    await pushImage(registries.open.host, "apps/moving", buildImage({ entrypoint: ["/v1"] }), "1");
+    const ref = reference(`${env.proxy.host}/apps/moving:1`);
+    await pushImage(
+      env.registries.open.host,
+      "apps/moving",
+      buildImage({ entrypoint: ["/v1"] }),
+      "1",
+    );
     expect(await client.lookup(ref, [], budget())).toMatchObject({ ok: true, entrypoint: ["/v1"] });
-    await pushImage(registries.open.host, "apps/moving", buildImage({ entrypoint: ["/v2"] }), "1");
+    await pushImage(
+      env.registries.open.host,
+      "apps/moving",
+      buildImage({ entrypoint: ["/v2"] }),
+      "1",
+    );
     expect(await client.lookup(ref, [], budget())).toMatchObject({ ok: true, entrypoint: ["/v1"] });
     now += 1_001;
     expect(await client.lookup(ref, [], budget())).toMatchObject({ ok: true, entrypoint: ["/v2"] });
@@ -54,7 +53,7 @@ describe("caching", () => {
 
   it("needs no HEAD for a digest reference and serves the second lookup from the digest cache", async () => {
     const client = testClient();
-    const ref = reference(`${proxy.host}/apps/entry-only@${IMAGES.entryOnly.manifest.digest}`);
+    const ref = reference(`${env.proxy.host}/apps/entry-only@${IMAGES.entryOnly.manifest.digest}`);
     await client.lookup(ref, [], budget());
     await client.lookup(ref, [], budget());
     expect([manifestHeads(), manifestGets(), blobGets()]).toEqual([0, 1, 1]);
@@ -62,8 +61,8 @@ describe("caching", () => {
 
   it("keeps at most digestCacheSize results (least recently used goes first)", async () => {
     const client = testClient({ digestCacheSize: 1 });
-    const a = reference(`${proxy.host}/apps/entry-only@${IMAGES.entryOnly.manifest.digest}`);
-    const b = reference(`${proxy.host}/apps/cmd-only@${IMAGES.cmdOnly.manifest.digest}`);
+    const a = reference(`${env.proxy.host}/apps/entry-only@${IMAGES.entryOnly.manifest.digest}`);
+    const b = reference(`${env.proxy.host}/apps/cmd-only@${IMAGES.cmdOnly.manifest.digest}`);
     await client.lookup(a, [], budget());
     await client.lookup(a, [], budget());
     expect(manifestGets()).toBe(1);
@@ -74,13 +73,15 @@ describe("caching", () => {
 
   it("makes 1,000 concurrent lookups of one uncached image share one HEAD and one manifest GET", async () => {
     const client = testClient();
-    const ref = reference(`${proxy.host}/apps/multi:1`);
+    const ref = reference(`${env.proxy.host}/apps/multi:1`);
     const results = await Promise.all(
       Array.from({ length: 1000 }, () => client.lookup(ref, [], budget())),
     );
     expect(results.every(r => r.ok)).toBe(true);
-    expect(proxy.count("HEAD", "/apps/multi/manifests/1")).toBe(1);
-    expect(proxy.count("GET", `/apps/multi/manifests/${registries.multiIndexDigest}`)).toBe(1);
+    expect(env.proxy.count("HEAD", "/apps/multi/manifests/1")).toBe(1);
+    expect(env.proxy.count("GET", `/apps/multi/manifests/${env.registries.multiIndexDigest}`)).toBe(
+      1,
+    );
     // One index, two platform manifests (the second to compare ENTRYPOINT/CMD), two configs.
     expect([manifestHeads(), manifestGets(), blobGets()]).toEqual([1, 3, 2]);
   });
@@ -90,25 +91,25 @@ describe("caching", () => {
     // first. The first must give up at its deadline; the shared lookup goes on for the second,
     // whose deadline is later than the answer (0.75 s of slack each way for a loaded machine).
     const client = testClient({ lookupTimeoutMs: 3_000 });
-    const ref = reference(`${proxy.host}/apps/entry-only:1`);
-    proxy.setFault(r => r.method === "HEAD", { kind: "delay", ms: 3_750 });
+    const ref = reference(`${env.proxy.host}/apps/entry-only:1`);
+    env.proxy.setFault(r => r.method === "HEAD", { kind: "delay", ms: 3_750 });
     const first = client.lookup(ref, [], budget(3_000));
     await new Promise(resolve => setTimeout(resolve, 1_500));
     const second = client.lookup(ref, [], budget(3_000));
     expect(await first).toMatchObject({ ok: false, code: "ERR_LOOKUP_TIMEOUT" });
     expect(await second).toMatchObject({ ok: true, entrypoint: ["/docker-entrypoint.sh"] });
     expect(manifestHeads()).toBe(1);
-    proxy.setFault(null);
+    env.proxy.setFault(null);
   });
 
   it("does not cache failures: the next lookup asks again", async () => {
     const client = testClient();
-    const ref = reference(`${proxy.host}/apps/not-yet:1`);
+    const ref = reference(`${env.proxy.host}/apps/not-yet:1`);
     expect(await client.lookup(ref, [], budget())).toMatchObject({
       ok: false,
       code: "ERR_IMAGE_NOT_FOUND",
     });
-    await pushImage(registries.open.host, "apps/not-yet", IMAGES.entryOnly, "1");
+    await pushImage(env.registries.open.host, "apps/not-yet", IMAGES.entryOnly, "1");
     expect(await client.lookup(ref, [], budget())).toMatchObject({ ok: true });
     expect(manifestHeads()).toBe(2);
   });

@@ -31,6 +31,9 @@ const testResolver: AddressResolver = (hostname, callback) => {
       { address: "127.0.0.1", family: 4 },
       { address: "fd00:ec2::254", family: 6 },
     ],
+    "alibaba.test": [{ address: "100.100.100.200", family: 4 }],
+    "nat64.test": [{ address: "64:ff9b::a9fe:a9fe", family: 6 }],
+    "compatible.test": [{ address: "::169.254.169.254", family: 6 }],
   };
   callback(null, table[hostname] ?? [{ address: "127.0.0.1", family: 4 }]);
 };
@@ -130,6 +133,42 @@ describe("forbidden addresses", () => {
     expect(result).toMatchObject({ ok: false, code: "ERR_ADDRESS_FORBIDDEN" });
   });
 
+  /** Each host with the code its lookup ends with: a failing host shows by name. */
+  const codesOf = async (hosts: readonly string[]): Promise<[string, string][]> => {
+    const codes: [string, string][] = [];
+    for (const host of hosts) {
+      const result = await client().lookup(reference(`${host}:5000/apps/x:1`), [], budget());
+      codes.push([host, result.ok ? "ok" : result.code]);
+    }
+    return codes;
+  };
+
+  // Node's URL parser turns decimal, hex and octal IPv4 into dotted form; IPv6 forms reach the
+  // IPv4 address through the host's stack (mapped, compatible) or a NAT64 translator.
+  it("169.254.169.254 and 100.100.100.200 are refused in every spelling that reaches them", async () => {
+    const spellings = [
+      "2852039166",
+      "0xa9fea9fe",
+      "0251.0376.0251.0376",
+      "169.254.43518",
+      "100.100.100.200",
+      "1684301000",
+      "0x64.0x64.0x64.0xc8",
+      "[::ffff:a9fe:a9fe]",
+      "[::ffff:0:a9fe:a9fe]",
+      "[::a9fe:a9fe]",
+      "[64:ff9b::a9fe:a9fe]",
+      "[64:ff9b::6464:64c8]",
+      "[64:ff9b:1::a9fe:a9fe]",
+    ];
+    expect(await codesOf(spellings)).toEqual(spellings.map(h => [h, "ERR_ADDRESS_FORBIDDEN"]));
+  });
+
+  it("a name that resolves to one of them is refused", async () => {
+    const names = ["alibaba.test", "nat64.test", "compatible.test"];
+    expect(await codesOf(names)).toEqual(names.map(name => [name, "ERR_ADDRESS_FORBIDDEN"]));
+  });
+
   it("a token realm on a metadata address is refused", async () => {
     openProxy.setFault(r => r.path.includes("/manifests/"), {
       kind: "status",
@@ -211,12 +250,12 @@ describe("redirects", () => {
     },
   );
 
-  it("a redirect loop ends after three hops with ERR_REGISTRY_RESPONSE", async () => {
+  it("a redirect loop ends after three hops with ERR_REDIRECT_INVALID", async () => {
     const loop = `/v2/apps/entry-only/manifests/sha256:${"0".repeat(64)}`;
     redirectManifestsTo(`http://${basicProxy.host}${loop}`);
     const result = await privateLookup();
-    expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_RESPONSE" });
-    expect(!result.ok && result.message).toContain("too many or empty redirects");
+    expect(result).toMatchObject({ ok: false, code: "ERR_REDIRECT_INVALID" });
+    expect(!result.ok && result.message).toContain("more than 3 times");
     expect(basicProxy.count("GET", loop)).toBe(3);
   });
 

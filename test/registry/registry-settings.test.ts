@@ -89,6 +89,20 @@ describe("parseRegistrySettings", () => {
     expect(errors).toHaveLength(7);
   });
 
+  it("refuses a mirror or an insecure registry that no URL can hold, as image references are", () => {
+    const result = parseRegistrySettings({
+      "registry-insecure": "[::::]",
+      "registry-mirror": "docker.io=mirror.test:99999",
+    });
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        "--registry-insecure: '[::::]' is not HOST or HOST:PORT",
+        "--registry-mirror: 'docker.io=mirror.test:99999' is not REGISTRY=MIRROR[;MIRROR] with host[:port] names",
+      ],
+    });
+  });
+
   it("refuses a lookup budget beyond the webhook's 30 s maximum", () => {
     expect(parseRegistrySettings({ "lookup-timeout": "31s" }).ok).toBe(false);
   });

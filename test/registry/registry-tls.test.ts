@@ -111,7 +111,7 @@ describe("TLS registries", () => {
       [],
       budget(),
     );
-    expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_RESPONSE" });
+    expect(result).toMatchObject({ ok: false, code: "ERR_REDIRECT_INVALID" });
     expect(blobStore.seen).toEqual([]);
   });
 });

@@ -3,6 +3,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
 import { buildImage, pushImage, pushIndex, type TestImage } from "./oci-images.js";
 import { startRegistry, type RunningRegistry } from "./registry-process.js";
 import { startTokenServer, type TokenServer } from "./token-server.js";
@@ -89,4 +91,34 @@ export async function startTestRegistries(
     await stop();
     throw error;
   }
+}
+
+/** The open registry behind a counting proxy, for the tests of one file: its counts and faults reset before each test. */
+export interface ProxiedRegistry {
+  readonly registries: TestRegistries;
+  readonly proxy: CountingProxy;
+}
+
+/** Registers the hooks that start, reset and stop a ProxiedRegistry; filled in before the first test. */
+export function proxiedRegistry(): ProxiedRegistry {
+  const started: { registries?: TestRegistries; proxy?: CountingProxy } = {};
+  beforeAll(async () => {
+    started.registries = await startTestRegistries();
+    started.proxy = await startCountingProxy(started.registries.open.host);
+  });
+  afterAll(async () => {
+    await started.proxy?.stop();
+    await started.registries?.stop();
+  });
+  beforeEach(() => started.proxy?.reset());
+  return {
+    get registries(): TestRegistries {
+      if (started.registries === undefined) throw new Error("registries not started");
+      return started.registries;
+    },
+    get proxy(): CountingProxy {
+      if (started.proxy === undefined) throw new Error("proxy not started");
+      return started.proxy;
+    },
+  };
 }

@@ -42,6 +42,8 @@ export interface LookupEvent {
   readonly outcome: LookupOutcome;
   readonly registry: string | null;
   readonly code: LookupFailure["code"] | null;
+  /** For the webhook's log only (see LookupFailure.detail): what the network said, when it failed. */
+  readonly detail: string | null;
 }
 
 export interface EntrypointResolverDeps {
@@ -262,6 +264,7 @@ function buildResolver(
               : "resolved",
           registry,
           code: isLookupFailure(outcome) ? outcome.code : null,
+          detail: isLookupFailure(outcome) ? (outcome.detail ?? null) : null,
         });
       }
     },

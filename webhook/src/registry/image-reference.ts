@@ -51,6 +51,15 @@ const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 const HEX_ID = /^[a-f0-9]{64}$/;
 const NAME_TOTAL_MAX = 255;
 
+/**
+ * `host[:port]` as the reference grammar writes a registry, and as a URL can hold it: the grammar
+ * lets through `[abc]`, `[::::]`, `1.2.3.999` and port 99999, which no URL (nor runtime) accepts.
+ */
+export function isRegistryHostPort(text: string): boolean {
+  if (!DOMAIN.test(text)) return false;
+  return URL.canParse(`https://${text}/`);
+}
+
 function invalid(text: string, why: string): LookupFailure {
   return lookupFailure("ERR_REFERENCE_INVALID", `image '${text}' is not a valid reference: ${why}`);
 }
@@ -122,7 +131,7 @@ function parseUncached(text: string): ImageReference | LookupFailure {
   let registry = DEFAULT_REGISTRY;
   let repository = name;
   if (slash !== -1 && isRegistryHost(first)) {
-    if (!DOMAIN.test(first)) return invalid(text, `'${first}' is not a registry host`);
+    if (!isRegistryHostPort(first)) return invalid(text, `'${first}' is not a registry host`);
     registry = first === LEGACY_DEFAULT_REGISTRY ? DEFAULT_REGISTRY : first;
     repository = name.slice(slash + 1);
   }

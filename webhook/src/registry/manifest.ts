@@ -2,7 +2,7 @@
 
 import { lookupFailure, type LookupFailure } from "./lookup-failure.js";
 import { CONFIG_TYPES, INDEX_TYPES, MANIFEST_TYPES } from "./media-types.js";
-import { formatPlatform, platformMatches, type Platform } from "./platform.js";
+import { formatPlatform, NODE_ARCHITECTURES, platformMatches, type Platform } from "./platform.js";
 
 export interface Descriptor {
   readonly mediaType: string;
@@ -26,6 +26,12 @@ export interface ImageManifest {
   readonly kind: "manifest";
   readonly config: Descriptor;
 }
+
+/**
+ * Indexes list a few platforms and their attestations (Docker's official images about twenty
+ * entries, Windows images one per OS version): more than this is refused unread, not walked.
+ */
+export const INDEX_ENTRIES_MAX = 128;
 
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
@@ -88,7 +94,7 @@ export function parseManifest(
   const mediaType =
     typeof declared === "string" ? declared : ((contentType ?? "").split(";")[0]?.trim() ?? "");
   if (INDEX_TYPES.has(mediaType) || (mediaType === "" && Array.isArray(document["manifests"]))) {
-    return readIndex(document, bad);
+    return readIndex(document, where, bad);
   }
   if (MANIFEST_TYPES.has(mediaType) || (mediaType === "" && isObject(document["config"]))) {
     return readImageManifest(document, bad);
@@ -98,10 +104,18 @@ export function parseManifest(
 
 function readIndex(
   document: Json,
+  where: string,
   bad: (why: string) => LookupFailure,
 ): ImageIndex | LookupFailure {
   const raw = document["manifests"];
   if (!Array.isArray(raw)) return bad("is an index without a manifests list");
+  if (raw.length > INDEX_ENTRIES_MAX) {
+    return lookupFailure(
+      "ERR_INDEX_TOO_LARGE",
+      `the index of ${where} lists ${raw.length} manifests, more than the ${INDEX_ENTRIES_MAX} a lookup reads; ` +
+        "set podinit.dev/entrypoint.<container>",
+    );
+  }
   const entries: IndexEntry[] = [];
   for (const item of raw as unknown[]) {
     const entry = readIndexEntry(item);
@@ -124,8 +138,24 @@ function readImageManifest(
 }
 
 /** Index entries that are runnable images with a known platform (attestations left out). */
-export function runnableEntries(index: ImageIndex): IndexEntry[] {
+function runnableEntries(index: ImageIndex): IndexEntry[] {
   return index.entries.filter(e => e.platform !== null && !e.attestation);
+}
+
+/**
+ * The entries whose commands are compared with the chosen one's: the first for each other node
+ * architecture of its OS. At most one per architecture is read, whatever the index lists.
+ */
+export function entriesToCompare(index: ImageIndex, chosen: IndexEntry): IndexEntry[] {
+  const os = chosen.platform?.os;
+  const seen = new Set([chosen.platform?.architecture]);
+  return runnableEntries(index).filter(e => {
+    const architecture = e.platform?.architecture ?? "";
+    if (e.platform?.os !== os || seen.has(architecture)) return false;
+    if (!NODE_ARCHITECTURES.has(architecture)) return false;
+    seen.add(architecture);
+    return true;
+  });
 }
 
 /** The entry for `platform`; the first match wins, as in the runtimes. */

@@ -21,6 +21,18 @@ export function formatPlatform(platform: Platform): string {
   return platform.variant === null ? base : `${base}/${platform.variant}`;
 }
 
+/**
+ * The architectures Kubernetes releases Linux nodes for: besides the webhook's own platform, the
+ * ones a pod of a mixed cluster may land on, and so the only other index entries worth reading.
+ */
+export const NODE_ARCHITECTURES: ReadonlySet<string> = new Set([
+  "amd64",
+  "arm64",
+  "arm",
+  "ppc64le",
+  "s390x",
+]);
+
 /** Variants the runtimes assume when an index entry leaves the variant out. */
 const DEFAULT_VARIANT: Readonly<Record<string, string>> = { arm64: "v8", arm: "v7" };
 

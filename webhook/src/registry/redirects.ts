@@ -27,41 +27,45 @@ export async function sendFollowingRedirects(
   scope: AuthScope,
 ): Promise<TransportResponse | LookupFailure> {
   let url = request.url;
-  let hop: AuthScope = scope;
   let response = await auth.send(request, scope);
   for (let hops = 0; !isLookupFailure(response) && REDIRECTS.has(response.status); hops++) {
-    const location = firstHeader(response.headers["location"]);
-    if (hops >= MAX_REDIRECTS || location === undefined) {
-      return lookupFailure(
-        "ERR_REGISTRY_RESPONSE",
-        `${scope.endpoint}: too many or empty redirects for ${request.url.pathname}`,
-      );
-    }
-    let next: URL;
-    try {
-      next = new URL(location, url);
-    } catch {
-      return lookupFailure(
-        "ERR_REGISTRY_RESPONSE",
-        `${hop.endpoint} redirected to a Location that is not a URL`,
-      );
-    }
-    if (next.protocol !== "https:" && !(next.protocol === "http:" && url.protocol === "http:")) {
-      return lookupFailure(
-        "ERR_REGISTRY_RESPONSE",
-        `${hop.endpoint} redirected to ${next.protocol}//${next.host}; HTTPS never leads to anything but HTTPS`,
-      );
-    }
+    const next = redirectTarget(response, url, hops, request.url.pathname);
+    if (isLookupFailure(next)) return next;
     url = next;
-    const nextHop = hopScope(next, scope);
-    if (nextHop === null) {
-      response = await auth.sendUnauthenticated({ ...request, url });
-      continue;
-    }
-    hop = nextHop;
-    response = await auth.send({ ...request, url }, hop);
+    const hop = hopScope(url, scope);
+    response =
+      hop === null
+        ? await auth.sendUnauthenticated({ ...request, url })
+        : await auth.send({ ...request, url }, hop);
   }
   return response;
+}
+
+/**
+ * Where a redirect leads, or why it is not followed. A hostile registry may send any bytes as a
+ * Location, so nothing here throws: each refusal is a value naming what was wrong.
+ */
+function redirectTarget(
+  response: TransportResponse,
+  from: URL,
+  hops: number,
+  path: string,
+): URL | LookupFailure {
+  const refuse = (why: string): LookupFailure =>
+    lookupFailure("ERR_REDIRECT_INVALID", `${from.host} redirected the request for ${path} ${why}`);
+  if (hops >= MAX_REDIRECTS) return refuse(`more than ${MAX_REDIRECTS} times`);
+  const location = firstHeader(response.headers["location"]);
+  if (location === undefined || location === "") return refuse("without a Location");
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    return refuse("to a Location that is not a URL");
+  }
+  if (next.protocol !== "https:" && !(next.protocol === "http:" && from.protocol === "http:")) {
+    return refuse(`to ${next.protocol}//${next.host}; HTTPS never leads to anything but HTTPS`);
+  }
+  return next;
 }
 
 /**

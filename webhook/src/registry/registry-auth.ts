@@ -42,12 +42,16 @@ export function credentialIdentity(credential: RegistryCredential | null): strin
     .slice(0, 32);
 }
 
+/** Visible ASCII, as a bearer token is (RFC 6750's b64token, JWTs and the registries' own). */
+const HEADER_TOKEN = /^[\x21-\x7e]+$/;
+
 function tokenFromResponse(body: Buffer): { token: string; seconds: number } | null {
   try {
     const parsed = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
     const token = parsed["token"] ?? parsed["access_token"];
     const expires = parsed["expires_in"];
-    if (typeof token !== "string" || token === "") return null;
+    // Sent back in a header: a control character or non-ASCII would make the request throw.
+    if (typeof token !== "string" || !HEADER_TOKEN.test(token)) return null;
     const seconds = typeof expires === "number" && expires > 0 ? expires : DEFAULT_TOKEN_SECONDS;
     return { token, seconds };
   } catch {

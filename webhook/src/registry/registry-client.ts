@@ -14,8 +14,8 @@ import {
   type LookupFailure,
 } from "./lookup-failure.js";
 import {
+  entriesToCompare,
   parseManifest,
-  runnableEntries,
   selectPlatformManifest,
   type Descriptor,
   type ImageIndex,
@@ -178,13 +178,14 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     }
     const chosen = selectPlatformManifest(top, options.platform, where);
     if (isLookupFailure(chosen)) return chosen;
+    // The other node platforms' commands are read too, to warn when a pod may run another one.
     const configs = await Promise.all(
-      runnableEntries(top).map(async entry => ({
+      [chosen, ...entriesToCompare(top, chosen)].map(async entry => ({
         entry,
         config: await fetchPlatformConfig(target, entry, where, signal),
       })),
     );
-    const mine = configs.find(c => c.entry === chosen)?.config;
+    const mine = configs[0]?.config;
     if (mine === undefined || isLookupFailure(mine)) {
       return mine ?? lookupFailure("ERR_MANIFEST_INVALID", `${where}: platform entry vanished`);
     }
@@ -425,7 +426,8 @@ function canTryNextEndpoint(failure: LookupFailure): boolean {
     failure.code === "ERR_REGISTRY_UNREACHABLE" ||
     failure.code === "ERR_REGISTRY_UNAUTHORIZED" ||
     failure.code === "ERR_IMAGE_NOT_FOUND" ||
-    failure.code === "ERR_REGISTRY_RESPONSE"
+    failure.code === "ERR_REGISTRY_RESPONSE" ||
+    failure.code === "ERR_REDIRECT_INVALID"
   );
 }
 

@@ -1,7 +1,7 @@
 // Parses the registry flags (and their PODINIT_* variables) into validated lookup settings; pure.
 
 import { parseDuration } from "../../../init/src/duration.js";
-import { registryNameOf } from "./image-reference.js";
+import { isRegistryHostPort, registryNameOf } from "./image-reference.js";
 import { parsePlatform, type Platform } from "./platform.js";
 
 export interface RegistrySettings {
@@ -58,8 +58,6 @@ export type RegistrySettingsResult =
   | { readonly ok: true; readonly settings: RegistrySettings }
   | { readonly ok: false; readonly errors: readonly string[] };
 
-const HOST_PORT =
-  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/;
 /** The webhook's own timeout cannot exceed 30 s, so a longer budget is always a mistake. */
 const MAX_LOOKUP_TIMEOUT_MS = 30_000;
 
@@ -75,7 +73,7 @@ function parseMirrors(text: string, errors: string[]): Map<string, readonly stri
   for (const entry of hosts(text, ",")) {
     const [registry = "", list = ""] = entry.split("=", 2);
     const targets = hosts(list, ";");
-    const bad = [registry, ...targets].filter(h => !HOST_PORT.test(h));
+    const bad = [registry, ...targets].filter(h => !isRegistryHostPort(h));
     if (!entry.includes("=") || targets.length === 0 || bad.length > 0) {
       errors.push(
         `--registry-mirror: '${entry}' is not REGISTRY=MIRROR[;MIRROR] with host[:port] names`,
@@ -112,7 +110,7 @@ export function parseRegistrySettings(
   const errors: string[] = [];
   const insecureRegistries = hosts(text("registry-insecure"), ",");
   for (const host of insecureRegistries) {
-    if (!HOST_PORT.test(host))
+    if (!isRegistryHostPort(host))
       errors.push(`--registry-insecure: '${host}' is not HOST or HOST:PORT`);
   }
   const platform = parsePlatform(text("platform"));

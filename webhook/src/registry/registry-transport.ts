@@ -91,9 +91,10 @@ function failureFor(error: unknown, url: URL, signal: AbortSignal): LookupFailur
     );
   }
   const code = (error as { code?: unknown }).code;
-  const detail = typeof code === "string" ? code : error instanceof Error ? error.message : "error";
-  const text = error instanceof Error ? error.message : "";
-  return lookupFailure("ERR_REGISTRY_UNREACHABLE", unreachableMessage(where, detail, text));
+  const reason = typeof code === "string" ? code : error instanceof Error ? error.message : "error";
+  const detail =
+    error instanceof Error && error.message !== reason ? `${reason}: ${error.message}` : reason;
+  return lookupFailure("ERR_REGISTRY_UNREACHABLE", unreachableMessage(url, reason), detail);
 }
 
 /** Node's codes for a certificate that does not chain to a trusted CA. */
@@ -107,34 +108,38 @@ const UNTRUSTED_CERTIFICATE = new Set([
 ]);
 /** A certificate that chains to a trusted CA but is wrong for this host or this day. */
 const INVALID_CERTIFICATE = new Set(["CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID"]);
-/** OpenSSL's words when the other side answered a TLS handshake in plain HTTP (Node: EPROTO). */
-const NOT_TLS = /wrong version number|packet length too long|http request/i;
 
 /**
  * One message per kind of network failure, naming the setting that fixes it: the chart's value
- * first (how clusters install podinit), then the webhook's flag.
+ * first (how clusters install podinit), then the webhook's flag. A certificate is named, as a
+ * status would be: something answered HTTPS there. Everything else (no such name, a closed port,
+ * a reset, an answer that is not TLS or not HTTP) reads the same, with the settings for each:
+ * a pod's author may name any host and port, and telling ECONNREFUSED from a non-TLS answer would
+ * map which ports are open on hosts only the webhook can reach. The operator's log has the reason.
  */
-function unreachableMessage(where: string, detail: string, text: string): string {
-  if (UNTRUSTED_CERTIFICATE.has(detail)) {
+function unreachableMessage(url: URL, reason: string): string {
+  const where = url.host;
+  if (UNTRUSTED_CERTIFICATE.has(reason)) {
     return (
-      `cannot verify the certificate of ${where} (${detail}); if it comes from a private CA, ` +
+      `cannot verify the certificate of ${where} (${reason}); if it comes from a private CA, ` +
       "trust that CA with registry.caConfigMap (--registry-ca)"
     );
   }
-  if (INVALID_CERTIFICATE.has(detail)) {
+  if (INVALID_CERTIFICATE.has(reason)) {
     return (
-      `the certificate of ${where} is not valid for it (${detail}); the registry's certificate ` +
+      `the certificate of ${where} is not valid for it (${reason}); the registry's certificate ` +
       "must be renewed or reissued for this name"
     );
   }
-  if (NOT_TLS.test(text)) {
+  if (url.protocol === "https:") {
     return (
-      `${where} does not answer TLS (${detail}); if it is a plain-HTTP registry, ` +
-      "list it in registry.insecure (--registry-insecure)"
+      `cannot reach ${where} over HTTPS; check the image's registry: a plain-HTTP registry must be ` +
+      "listed in registry.insecure (--registry-insecure), and a cluster that pulls through a " +
+      "cache names it in registry.mirrors (--registry-mirror)"
     );
   }
   return (
-    `cannot reach ${where} (${detail}); check the image's registry, and if the cluster pulls ` +
+    `cannot reach ${where} over HTTP; check the image's registry, and if the cluster pulls ` +
     "through a cache, name it in registry.mirrors (--registry-mirror)"
   );
 }
