@@ -132,7 +132,7 @@ describe("port state", () => {
         .replace(host, "HOST");
     expect(warning("closed", closed)).toBe(warning("plain", plain));
     expect(warning("closed", closed)).toMatch(
-      /ERR_REGISTRY_UNREACHABLE: cannot reach HOST over HTTPS;.*registry\.insecure.*registry\.mirrors/,
+      /ERR_REGISTRY_UNREACHABLE: cannot reach HOST over HTTPS \(no such name, refused, reset or not TLS\);.*registry\.insecure.*registry\.mirrors/,
     );
     expect(events.map(e => e.detail).sort()).toEqual([
       expect.stringMatching(/^ECONNREFUSED/),

@@ -54,6 +54,9 @@ describe("parseImageReference", () => {
     "app/",
     "host:port/app",
     `${"a".repeat(256)}`,
+    // A URL would read these as 10.0.0.1 and 127.0.0.1; the runtimes look the names up instead.
+    "10.1:5000/app",
+    "0x7f.1:5000/app",
   ])("rejects %j with ERR_REFERENCE_INVALID", text => {
     expect(parseImageReference(text)).toMatchObject({ ok: false, code: "ERR_REFERENCE_INVALID" });
   });

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { isLookupFailure } from "../../webhook/src/registry/lookup-failure.js";
 import { entrypointFromAnnotation } from "../../webhook/src/registry/entrypoint-annotation.js";
 import {
+  entriesToCompare,
   parseManifest,
   selectPlatformManifest,
   type ImageIndex,
@@ -81,6 +82,41 @@ describe("selectPlatformManifest", () => {
         "x",
       ),
     ).toMatchObject({ kind: "manifest" });
+  });
+});
+
+describe("entriesToCompare: the other node platforms whose commands are checked", () => {
+  // Alpine's index, in its order: arm/v6 comes before arm/v7, which is what an arm node pulls.
+  const alpine = index([
+    entry("a", { os: "linux", architecture: "amd64" }),
+    entry("b", { os: "linux", architecture: "arm", variant: "v6" }),
+    entry("c", { os: "linux", architecture: "arm", variant: "v7" }),
+    entry("d", { os: "linux", architecture: "arm64", variant: "v8" }),
+    entry("e", { os: "linux", architecture: "386" }),
+    entry("f", { os: "linux", architecture: "ppc64le" }),
+    entry("g", { os: "linux", architecture: "riscv64" }),
+    entry("h", { os: "linux", architecture: "s390x" }),
+    entry("i", { os: "windows", architecture: "amd64" }),
+    entry(
+      "j",
+      { os: "unknown", architecture: "unknown" },
+      { "vnd.docker.reference.type": "attestation-manifest" },
+    ),
+  ]);
+  const compared = (platform: string) => {
+    const wanted = parsePlatform(platform);
+    if (wanted === null) throw new Error(platform);
+    const chosen = selectPlatformManifest(alpine, wanted, "x");
+    if (isLookupFailure(chosen)) throw new Error(chosen.message);
+    return entriesToCompare(alpine, chosen).map(e => e.digest);
+  };
+
+  it("from amd64: the entry each other node architecture pulls, arm's default variant v7 included", () => {
+    expect(compared("linux/amd64")).toEqual([digest("c"), digest("d"), digest("f"), digest("h")]);
+  });
+
+  it("from arm/v6: the amd64 entry and the others, never a second arm entry", () => {
+    expect(compared("linux/arm/v6")).toEqual([digest("a"), digest("d"), digest("f"), digest("h")]);
   });
 });
 

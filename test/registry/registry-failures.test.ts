@@ -174,7 +174,7 @@ describe("each kind of failure names the setting that fixes it (chart value, the
     expect(result).toMatchObject({ code: "ERR_REGISTRY_UNREACHABLE" });
     expect(messageOf(result)).toMatch(
       new RegExp(
-        `^cannot reach 127\\.0\\.0\\.1:${port} over HTTP;.*registry\\.mirrors \\(--registry-mirror\\)$`,
+        `^cannot reach 127\\.0\\.0\\.1:${port} over HTTP \\(no such name, refused or reset\\);.*registry\\.mirrors \\(--registry-mirror\\)$`,
       ),
     );
   });
@@ -188,7 +188,7 @@ describe("each kind of failure names the setting that fixes it (chart value, the
     );
     expect(result).toMatchObject({ code: "ERR_REGISTRY_UNREACHABLE" });
     expect(messageOf(result)).toMatch(
-      /^cannot reach 127\.0\.0\.1:\d+ over HTTPS;.*registry\.insecure \(--registry-insecure\).*registry\.mirrors \(--registry-mirror\)$/,
+      /^cannot reach 127\.0\.0\.1:\d+ over HTTPS \(no such name, refused, reset or not TLS\);.*registry\.insecure \(--registry-insecure\).*registry\.mirrors \(--registry-mirror\)$/,
     );
   });
 

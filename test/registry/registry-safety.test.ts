@@ -6,6 +6,8 @@ import {
   createRegistryTransport,
   type AddressResolver,
 } from "../../webhook/src/registry/registry-transport.js";
+import { parseImageReference } from "../../webhook/src/registry/image-reference.js";
+import { isLookupFailure } from "../../webhook/src/registry/lookup-failure.js";
 import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
 import { budget, credential, reference, testClient } from "./lookup-fixtures.js";
 import { startRegistry, type RunningRegistry } from "./registry-process.js";
@@ -143,17 +145,20 @@ describe("forbidden addresses", () => {
     return codes;
   };
 
-  // Node's URL parser turns decimal, hex and octal IPv4 into dotted form; IPv6 forms reach the
-  // IPv4 address through the host's stack (mapped, compatible) or a NAT64 translator.
+  // A URL would turn decimal, hex and octal IPv4 into dotted form: such a host is no reference
+  // (the runtimes look it up in DNS), refused before any address. IPv6 forms reach the IPv4
+  // address through the host's stack (mapped, compatible) or a NAT64 translator.
   it("169.254.169.254 and 100.100.100.200 are refused in every spelling that reaches them", async () => {
-    const spellings = [
+    const rewritten = [
       "2852039166",
       "0xa9fea9fe",
       "0251.0376.0251.0376",
       "169.254.43518",
-      "100.100.100.200",
       "1684301000",
       "0x64.0x64.0x64.0xc8",
+    ];
+    const spellings = [
+      "100.100.100.200",
       "[::ffff:a9fe:a9fe]",
       "[::ffff:0:a9fe:a9fe]",
       "[::a9fe:a9fe]",
@@ -161,6 +166,11 @@ describe("forbidden addresses", () => {
       "[64:ff9b::6464:64c8]",
       "[64:ff9b:1::a9fe:a9fe]",
     ];
+    const parsed = rewritten.map(h => {
+      const result = parseImageReference(`${h}:5000/apps/x:1`);
+      return [h, isLookupFailure(result) ? result.code : "ok"];
+    });
+    expect(parsed).toEqual(rewritten.map(h => [h, "ERR_REFERENCE_INVALID"]));
     expect(await codesOf(spellings)).toEqual(spellings.map(h => [h, "ERR_ADDRESS_FORBIDDEN"]));
   });
 

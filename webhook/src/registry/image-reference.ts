@@ -52,12 +52,15 @@ const HEX_ID = /^[a-f0-9]{64}$/;
 const NAME_TOTAL_MAX = 255;
 
 /**
- * `host[:port]` as the reference grammar writes a registry, and as a URL can hold it: the grammar
- * lets through `[abc]`, `[::::]`, `1.2.3.999` and port 99999, which no URL (nor runtime) accepts.
+ * `host[:port]` as the reference grammar writes a registry, and as a URL holds it unchanged: the
+ * grammar lets through `[abc]`, `[::::]`, `1.2.3.999` and port 99999, which no URL accepts, and
+ * `10.1`, which a URL reads as 10.0.0.1 where the runtimes look the name up in DNS.
  */
 export function isRegistryHostPort(text: string): boolean {
-  if (!DOMAIN.test(text)) return false;
-  return URL.canParse(`https://${text}/`);
+  if (!DOMAIN.test(text) || !URL.canParse(`https://${text}/`)) return false;
+  const written = text.replace(/:[0-9]+$/, "").toLowerCase();
+  // An IPv6 literal is the same address however the URL spells it.
+  return written.startsWith("[") || new URL(`https://${text}/`).hostname === written;
 }
 
 function invalid(text: string, why: string): LookupFailure {

@@ -2,7 +2,13 @@
 
 import { lookupFailure, type LookupFailure } from "./lookup-failure.js";
 import { CONFIG_TYPES, INDEX_TYPES, MANIFEST_TYPES } from "./media-types.js";
-import { formatPlatform, NODE_ARCHITECTURES, platformMatches, type Platform } from "./platform.js";
+import {
+  formatPlatform,
+  NODE_ARCHITECTURES,
+  nodePlatform,
+  platformMatches,
+  type Platform,
+} from "./platform.js";
 
 export interface Descriptor {
   readonly mediaType: string;
@@ -143,18 +149,24 @@ function runnableEntries(index: ImageIndex): IndexEntry[] {
 }
 
 /**
- * The entries whose commands are compared with the chosen one's: the first for each other node
- * architecture of its OS. At most one per architecture is read, whatever the index lists.
+ * The entries whose commands are compared with the chosen one's: for each other node architecture
+ * of its OS, the entry a node of it pulls (the runtimes' default variant: arm/v7, not arm/v6),
+ * else its first. At most one per architecture is read, whatever the index lists.
  */
 export function entriesToCompare(index: ImageIndex, chosen: IndexEntry): IndexEntry[] {
-  const os = chosen.platform?.os;
-  const seen = new Set([chosen.platform?.architecture]);
-  return runnableEntries(index).filter(e => {
-    const architecture = e.platform?.architecture ?? "";
-    if (e.platform?.os !== os || seen.has(architecture)) return false;
-    if (!NODE_ARCHITECTURES.has(architecture)) return false;
-    seen.add(architecture);
-    return true;
+  const os = chosen.platform?.os ?? "";
+  const byArchitecture = new Map<string, IndexEntry[]>();
+  for (const entry of runnableEntries(index)) {
+    const architecture = entry.platform?.architecture ?? "";
+    if (entry.platform?.os !== os || architecture === chosen.platform?.architecture) continue;
+    if (!NODE_ARCHITECTURES.has(architecture)) continue;
+    byArchitecture.set(architecture, [...(byArchitecture.get(architecture) ?? []), entry]);
+  }
+  return [...byArchitecture].flatMap(([architecture, entries]) => {
+    const pulled = nodePlatform(os, architecture);
+    const entry =
+      entries.find(e => e.platform !== null && platformMatches(pulled, e.platform)) ?? entries[0];
+    return entry === undefined ? [] : [entry];
   });
 }
 

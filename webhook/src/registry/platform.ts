@@ -43,6 +43,11 @@ function normalisedVariant(
   return variant ?? DEFAULT_VARIANT[architecture] ?? null;
 }
 
+/** The platform a node of `architecture` pulls: the runtimes' default variant (arm → v7). */
+export function nodePlatform(os: string, architecture: string): Platform {
+  return { os, architecture, variant: DEFAULT_VARIANT[architecture] ?? null };
+}
+
 /** An entry matches when os and architecture agree and, if the wanted platform has a variant, so does it. */
 export function platformMatches(
   wanted: Platform,

@@ -133,13 +133,14 @@ function unreachableMessage(url: URL, reason: string): string {
   }
   if (url.protocol === "https:") {
     return (
-      `cannot reach ${where} over HTTPS; check the image's registry: a plain-HTTP registry must be ` +
+      `cannot reach ${where} over HTTPS (no such name, refused, reset or not TLS); check the ` +
+      "image's registry: a plain-HTTP registry must be " +
       "listed in registry.insecure (--registry-insecure), and a cluster that pulls through a " +
       "cache names it in registry.mirrors (--registry-mirror)"
     );
   }
   return (
-    `cannot reach ${where} over HTTP; check the image's registry, and if the cluster pulls ` +
+    `cannot reach ${where} over HTTP (no such name, refused or reset); check the image's registry, and if the cluster pulls ` +
     "through a cache, name it in registry.mirrors (--registry-mirror)"
   );
 }
