@@ -171,11 +171,32 @@ describe("bad input", () => {
     });
   });
 
-  it("rejects a non-JSON content type with 400", async () => {
+  it.each([
+    ["YAML", "application/yaml", "apiVersion: v1"],
+    [
+      "a review as text/plain",
+      "text/plain",
+      JSON.stringify(reviewOf(loadPodFixture("nginx-deployment"))),
+    ],
+    ["an empty text/plain body", "text/plain", ""],
+  ])("rejects %s with 400 ERR_REVIEW_NOT_JSON, as the docs say", async (_label, type, body) => {
     const t = await start();
-    const res = await post(t, "apiVersion: v1", { "content-type": "application/yaml" });
+    const res = await post(t, body, { "content-type": type });
     expect(res.statusCode).toBe(400);
-    expect(res.json<{ code: string }>().code).toBe("ERR_REVIEW_NOT_JSON");
+    expect(res.json()).toEqual({
+      code: "ERR_REVIEW_NOT_JSON",
+      message: "the body must be JSON with Content-Type: application/json",
+    });
+  });
+
+  it("rejects a request with neither body nor Content-Type as an empty body", async () => {
+    const t = await start();
+    const res = await t.app.inject({ method: "POST", url: "/mutate" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      code: "ERR_REVIEW_NOT_JSON",
+      message: "the body is empty; expected an AdmissionReview in JSON",
+    });
   });
 
   it("fails open when the mutation throws: allowed, no patch, an error log and a metric", async () => {

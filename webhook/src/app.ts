@@ -53,6 +53,13 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
     bodyLimit: options.bodyLimitBytes,
     // A uid sent as a number must fail validation, not be coerced into a string.
     ajv: { customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false } },
+    // A label, annotation or userInfo.extra key may be `__proto__` or `constructor`: the default
+    // answer, 400 "not valid JSON", would block the pod. Such keys are deleted from the parsed
+    // review instead, so no copy the mutation makes (Object.assign) can take one as its
+    // prototype. The API server keeps them: the patch names members by path and never replaces
+    // a map the pod had (pod-patch.ts compares maps member by member).
+    onProtoPoisoning: "remove",
+    onConstructorPoisoning: "remove",
   } as const;
   const app: WebhookApp =
     options.tls === undefined
@@ -62,9 +69,13 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
           https: { key: options.tls.key, cert: options.tls.cert },
         });
 
+  // Fastify reads text/plain bodies as strings, which would then fail as "not an AdmissionReview";
+  // the API server only sends JSON, and anything else is ERR_REVIEW_NOT_JSON.
+  app.removeContentTypeParser("text/plain");
+
   const { metrics } = options;
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const problem = requestError(error, options.bodyLimitBytes);
+    const problem = requestError(error, options.bodyLimitBytes, request.body === undefined);
     const uid = problem.code === "ERR_INTERNAL" ? uidOf(request.body) : null;
     metrics.errors.inc({ code: problem.code });
     const failOpen = uid !== null && request.url === "/mutate";

@@ -16,6 +16,7 @@ import { restoreWrappedCommands } from "../mutation/pod-update.js";
 import { readPod } from "../mutation/read-pod.js";
 import type { MutationSettings } from "../mutation/settings.js";
 import type { AdmissionRequest } from "./types.js";
+import { limitWarnings } from "./warning-limit.js";
 
 /** What the registry lookup learnt about a review's containers without a command. */
 export interface EntrypointLookup {
@@ -147,10 +148,11 @@ function mutate(
   try {
     const failed = lookup.failures.size === 0 ? undefined : new Set<string>(lookup.failures.keys());
     const mutation = mutatePrepared(prepared, settings, lookup.resolved, failed);
-    const warnings =
+    const warnings = limitWarnings(
       lookup.warnings.length === 0
         ? mutation.warnings
-        : [...new Set([...lookup.warnings, ...mutation.warnings])];
+        : [...new Set([...lookup.warnings, ...mutation.warnings])],
+    );
     return outcome(mutation.decision, mutation.reason, {
       patch: mutation.patch,
       warnings,

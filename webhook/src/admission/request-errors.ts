@@ -29,8 +29,19 @@ function describeIssue(issue: SchemaIssue): string {
   }
 }
 
-export function requestError(error: FastifyError, bodyLimitBytes: number): WebhookError {
+const EMPTY_BODY = "the body is empty; expected an AdmissionReview in JSON";
+
+/**
+ * `noBody`: the request had no body to parse, which Fastify leaves to the schema to refuse when
+ * it also has no Content-Type.
+ */
+export function requestError(
+  error: FastifyError,
+  bodyLimitBytes: number,
+  noBody: boolean,
+): WebhookError {
   if (Array.isArray(error.validation) && error.validation.length > 0) {
+    if (noBody) return webhookError("ERR_REVIEW_NOT_JSON", EMPTY_BODY);
     const issues = (error.validation as SchemaIssue[]).map(describeIssue);
     return webhookError(
       "ERR_REVIEW_INVALID",
@@ -49,10 +60,7 @@ export function requestError(error: FastifyError, bodyLimitBytes: number): Webho
         "the body must be JSON with Content-Type: application/json",
       );
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
-      return webhookError(
-        "ERR_REVIEW_NOT_JSON",
-        "the body is empty; expected an AdmissionReview in JSON",
-      );
+      return webhookError("ERR_REVIEW_NOT_JSON", EMPTY_BODY);
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return webhookError("ERR_REVIEW_NOT_JSON", "the body is not valid JSON");
   }

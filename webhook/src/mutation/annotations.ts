@@ -33,6 +33,23 @@ const CONTAINER_ONLY_KEYS: ReadonlySet<string> = new Set(["entrypoint"]);
 const KNOWN_KEYS: ReadonlySet<string> = new Set(ANNOTATION_KEYS);
 
 /**
+ * The longest value a setting may have. Settings are read for every container: a value as long as
+ * the pod would cost the pod's size times its containers, and none needs more than a few hundred
+ * characters (remapping all 256 exit codes takes 2 KB). A longer one is ignored, with a warning.
+ */
+const MAX_SETTING_CHARS = 4096;
+
+/**
+ * Lists of container names are read once per pod and may be as long as it is; an entrypoint is
+ * read once, by the registry lookup, from the pod itself.
+ */
+const UNBOUNDED_KEYS: ReadonlySet<string> = new Set([
+  "containers",
+  "exclude-containers",
+  "entrypoint",
+]);
+
+/**
  * The pod's `podinit.dev/*` annotations, split once into pod-wide values and per-container
  * overrides, so that the many lookups of one review neither scan nor build key strings.
  */
@@ -41,12 +58,15 @@ export interface Annotations {
   readonly byContainer: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** Keys under the prefix, other than the status, in the order they appear. */
   readonly keys: readonly string[];
+  /** Keys whose value is longer than MAX_SETTING_CHARS, with its length: not in the maps above. */
+  readonly tooLong: ReadonlyMap<string, number>;
 }
 
 const NO_ANNOTATIONS: Annotations = Object.freeze({
   podWide: new Map<string, string>(),
   byContainer: new Map<string, ReadonlyMap<string, string>>(),
   keys: Object.freeze([]),
+  tooLong: new Map<string, number>(),
 });
 
 export function indexAnnotations(raw: Readonly<Record<string, string>> | undefined): Annotations {
@@ -55,15 +75,20 @@ export function indexAnnotations(raw: Readonly<Record<string, string>> | undefin
     podWide: Map<string, string>;
     byContainer: Map<string, Map<string, string>>;
     keys: string[];
+    tooLong: Map<string, number>;
   } | null = null;
   for (const name in raw) {
     if (!name.startsWith(ANNOTATION_PREFIX) || name === STATUS_ANNOTATION) continue;
     const value = raw[name];
     if (typeof value !== "string") continue;
-    index ??= { podWide: new Map(), byContainer: new Map(), keys: [] };
+    index ??= { podWide: new Map(), byContainer: new Map(), keys: [], tooLong: new Map() };
     index.keys.push(name);
     const rest = name.slice(ANNOTATION_PREFIX.length);
     const dot = rest.indexOf(".");
+    if (value.length > MAX_SETTING_CHARS && !UNBOUNDED_KEYS.has(keyOf(rest, dot))) {
+      index.tooLong.set(name, value.length);
+      continue;
+    }
     if (dot === -1) {
       index.podWide.set(rest, value);
       continue;
@@ -112,9 +137,14 @@ export function unknownAnnotationWarnings(
   for (const name of annotations.keys) {
     const rest = name.slice(ANNOTATION_PREFIX.length);
     const dot = rest.indexOf(".");
-    const key = dot === -1 ? rest : rest.slice(0, dot);
+    const key = keyOf(rest, dot);
+    const length = annotations.tooLong.get(name);
     if (!KNOWN_KEYS.has(key)) {
       warnings.push(`annotation ${name} is not a podinit setting and is ignored`);
+    } else if (length !== undefined) {
+      warnings.push(
+        `annotation ${name}: its value has ${length} characters, more than the ${MAX_SETTING_CHARS} a setting may have; ignoring it`,
+      );
     } else if (dot !== -1 && POD_ONLY_KEYS.has(key)) {
       warnings.push(`annotation ${name}: ${ANNOTATION_PREFIX}${key} applies to the whole pod only`);
     } else if (dot === -1 && CONTAINER_ONLY_KEYS.has(key)) {
@@ -126,4 +156,9 @@ export function unknownAnnotationWarnings(
     }
   }
   return warnings;
+}
+
+/** The setting an annotation name (less the prefix) is about: `grace-period` of `grace-period.app`. */
+function keyOf(rest: string, dot: number): string {
+  return dot === -1 ? rest : rest.slice(0, dot);
 }

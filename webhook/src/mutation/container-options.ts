@@ -65,9 +65,36 @@ export function containerOptions(
   return { options, warnings: context.warnings };
 }
 
+/**
+ * What each annotation of one review parsed to. A pod-wide value is read for every container, and
+ * parsing it again for each would make a pod's cost its containers times the value's length
+ * (a list of exit-code remaps costs each entry a pass over the list). Keyed by the review's
+ * index, which lives as long as the review.
+ */
+const DURATIONS = new WeakMap<Annotations, Map<string, number | null>>();
+const FLAGS = new WeakMap<Annotations, Map<string, InitOptions | string>>();
+
+function parsedOnce<T>(
+  memo: WeakMap<Annotations, Map<string, T>>,
+  annotations: Annotations,
+  source: string,
+  parse: () => T,
+): T {
+  let parsed = memo.get(annotations);
+  if (parsed === undefined) memo.set(annotations, (parsed = new Map<string, T>()));
+  const known = parsed.get(source);
+  if (known !== undefined) return known;
+  const value = parse();
+  parsed.set(source, value);
+  return value;
+}
+
 function gracePeriod(context: Context, terminationMs: number, marginMs: number): number | null {
   const found = annotationFor(context.annotations, "grace-period", context.containerName);
-  const ms = found === null ? null : parseDuration(found.value);
+  const ms =
+    found === null
+      ? null
+      : parsedOnce(DURATIONS, context.annotations, found.source, () => parseDuration(found.value));
   if (found !== null && ms !== null && ms > 0 && ms <= terminationMs) return ms;
   const fallback = defaultGracePeriodMs(terminationMs, marginMs);
   const using =
@@ -113,12 +140,22 @@ function fromFlag(
 ): InitOptions | null {
   const found = annotationFor(context.annotations, key, context.containerName);
   if (found === null) return null;
-  const values = list ? found.value.split(",").filter(v => v.trim() !== "") : [found.value];
-  const argv = values.flatMap(value => [flag, value.trim()]);
-  const parsed = parseArgs([...argv, "--", "true"]);
+  const parsed = parsedOnce(FLAGS, context.annotations, found.source, () =>
+    parseFlag(flag, found.value, list),
+  );
+  if (typeof parsed !== "string") return parsed;
+  context.warnings.push(`${found.source}: ${parsed}; ignoring it`);
+  return null;
+}
+
+/** podinit's options with `value` given to `flag`, or why podinit refuses it. */
+function parseFlag(flag: string, value: string, list: boolean): InitOptions | string {
+  const argv: string[] = [];
+  if (!list) argv.push(flag, value.trim());
+  else for (const part of value.split(",")) if (part.trim() !== "") argv.push(flag, part.trim());
+  argv.push("--", "true");
+  const parsed = parseArgs(argv);
   if (parsed.ok && parsed.invocation.action === "run") return parsed.invocation.options;
   // podinit's messages start with the flag's name; the annotation's name is the useful one here.
-  const reason = parsed.ok ? "not understood" : parsed.error.message.replace(/^--[a-z-]+: /, "");
-  context.warnings.push(`${found.source}: ${reason}; ignoring it`);
-  return null;
+  return parsed.ok ? "not understood" : parsed.error.message.replace(/^--[a-z-]+: /, "");
 }

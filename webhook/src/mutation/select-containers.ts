@@ -77,28 +77,64 @@ export function readSelection(annotations: Annotations, all: readonly Container[
   const excludeValue = podAnnotation(annotations, "exclude-containers");
   const initValue = podAnnotation(annotations, "init-containers");
   if (onlyValue === null && excludeValue === null && initValue === null) return DEFAULT_SELECTION;
-  const warnings: string[] = [];
   const only = onlyValue === null ? null : new Set(parseNameList(onlyValue));
   const exclude = new Set(parseNameList(excludeValue ?? ""));
-  for (const name of [...(only ?? []), ...exclude]) {
-    if (!all.some(c => c.name === name))
-      warnings.push(
-        `podinit.dev annotations name container '${name}', which this pod does not have`,
-      );
-  }
-  for (const name of exclude) {
-    if (only?.has(name) === true) {
-      warnings.push(
-        `container '${name}' is both in podinit.dev/containers and podinit.dev/exclude-containers; excluding it`,
-      );
-    }
-  }
+  const warnings = listWarnings(only, exclude, all);
   if (initValue !== null && initValue !== "true" && initValue !== "false") {
     warnings.push(
       `podinit.dev/init-containers: '${initValue}' is not "true" or "false"; using "false"`,
     );
   }
   return { only, exclude, initContainers: initValue === "true", warnings };
+}
+
+/**
+ * One warning for the listed names the pod lacks, one for the names in both lists. Linear in the
+ * pod's size: a list may name as many containers as the review holds, and a pod may have
+ * thousands.
+ */
+function listWarnings(
+  only: ReadonlySet<string> | null,
+  exclude: ReadonlySet<string>,
+  all: readonly Container[],
+): string[] {
+  if (only === null && exclude.size === 0) return [];
+  const present = new Set<string>();
+  for (const c of all) present.add(c.name);
+  const missing: string[] = [];
+  for (const name of only ?? []) if (!present.has(name)) missing.push(name);
+  const both: string[] = [];
+  for (const name of exclude) {
+    if (only?.has(name) === true) both.push(name);
+    else if (!present.has(name)) missing.push(name);
+  }
+  const warnings: string[] = [];
+  if (missing.length > 0) {
+    warnings.push(
+      `podinit.dev annotations name ${containerList(missing)}, which this pod does not have`,
+    );
+  }
+  if (both.length > 0) {
+    const [verb, pronoun] = both.length === 1 ? ["is", "it"] : ["are", "them"];
+    warnings.push(
+      `${containerList(both)} ${verb} both in podinit.dev/containers and podinit.dev/exclude-containers; excluding ${pronoun}`,
+    );
+  }
+  return warnings;
+}
+
+/** Names shown in one warning; the rest are counted. */
+const NAMES_SHOWN = 5;
+
+/** "container 'a'", "containers 'a', 'b'", "containers 'a', … 'e' and 3 more". */
+function containerList(names: readonly string[]): string {
+  const shown = names
+    .slice(0, NAMES_SHOWN)
+    .map(name => `'${name}'`)
+    .join(", ");
+  const rest = names.length - NAMES_SHOWN;
+  if (names.length === 1) return `container ${shown}`;
+  return rest > 0 ? `containers ${shown} and ${rest} more` : `containers ${shown}`;
 }
 
 /**
