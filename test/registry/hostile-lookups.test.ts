@@ -4,7 +4,14 @@ import { describe, expect, it } from "vitest";
 import type { LookupEvent } from "../../webhook/src/registry/entrypoint-resolver.js";
 import { startCountingProxy } from "./counting-proxy.js";
 import { testPod, testResolver } from "./lookup-fixtures.js";
-import { digestOf, OCI_INDEX, OCI_MANIFEST, type TestImage } from "./oci-images.js";
+import {
+  buildImage,
+  digestOf,
+  OCI_INDEX,
+  OCI_MANIFEST,
+  pushImage,
+  type TestImage,
+} from "./oci-images.js";
 import { freePort } from "./registry-process.js";
 import { IMAGES, proxiedRegistry } from "./test-registries.js";
 
@@ -192,5 +199,20 @@ describe("large indexes", () => {
       "lists 1000 manifests, more than the 128 a lookup reads",
     );
     expect(env.proxy.seen).toHaveLength(1);
+  });
+});
+
+describe("oversized commands", () => {
+  it("an Entrypoint of megabytes is ERR_COMMAND_TOO_LARGE: never copied into the pod", async () => {
+    const huge = buildImage({ entrypoint: ["/bin/app", "x".repeat(7_900_000)] });
+    await pushImage(env.registries.open.host, "apps/huge", huge, null);
+    const image = `${env.proxy.host}/apps/huge@${huge.manifest.digest}`;
+    const resolver = await testResolver();
+    const result = await resolver.resolvePod(testPod([{ name: "app", image }]), "apps");
+    expect(result.failures.get("app")?.code).toBe("ERR_COMMAND_TOO_LARGE");
+    expect(result.failures.get("app")?.message).toContain(
+      "has an Entrypoint and Cmd of 7900008 characters, more than the 65536",
+    );
+    expect(result.resolved.size).toBe(0);
   });
 });

@@ -45,6 +45,7 @@ export function testClient(
     insecureRegistries: ["127.0.0.1", "localhost"],
     mirrors: new Map(),
     digestCacheSize: 64,
+    cacheBytes: 16 * 1024 * 1024,
     tagTtlMs: 60_000,
     lookupTimeoutMs: 5_000,
     ...overrides,

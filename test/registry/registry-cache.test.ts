@@ -71,6 +71,19 @@ describe("caching", () => {
     expect(manifestGets()).toBe(3);
   });
 
+  it("keeps no more results than registry-cache-bytes holds (least recently used goes first)", async () => {
+    // Room for one of these two small results, not for both.
+    const client = testClient({ cacheBytes: 600 });
+    const a = reference(`${env.proxy.host}/apps/entry-only@${IMAGES.entryOnly.manifest.digest}`);
+    const b = reference(`${env.proxy.host}/apps/cmd-only@${IMAGES.cmdOnly.manifest.digest}`);
+    await client.lookup(a, [], budget());
+    await client.lookup(a, [], budget());
+    expect(manifestGets()).toBe(1);
+    await client.lookup(b, [], budget());
+    await client.lookup(a, [], budget());
+    expect(manifestGets()).toBe(3);
+  });
+
   it("makes 1,000 concurrent lookups of one uncached image share one HEAD and one manifest GET", async () => {
     const client = testClient();
     const ref = reference(`${env.proxy.host}/apps/multi:1`);

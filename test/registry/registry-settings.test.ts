@@ -20,6 +20,7 @@ describe("parseRegistrySettings", () => {
         mirrors: new Map(),
         tagTtlMs: 60_000,
         digestCacheSize: 1024,
+        cacheBytes: 16 * 1024 * 1024,
       },
     });
   });
@@ -34,6 +35,7 @@ describe("parseRegistrySettings", () => {
       "pull-secrets": "false",
       "registry-tag-ttl": "0",
       "registry-cache-size": "10",
+      "registry-cache-bytes": "512Ki",
     });
     expect(result).toEqual({
       ok: true,
@@ -49,6 +51,7 @@ describe("parseRegistrySettings", () => {
         ]),
         tagTtlMs: 0,
         digestCacheSize: 10,
+        cacheBytes: 512 * 1024,
       },
     });
   });
@@ -72,6 +75,7 @@ describe("parseRegistrySettings", () => {
       "pull-secrets": "yes",
       "registry-tag-ttl": "soon",
       "registry-cache-size": "0",
+      "registry-cache-bytes": "2Gi",
     });
     expect(result.ok).toBe(false);
     const errors = result.ok ? [] : result.errors;
@@ -83,10 +87,11 @@ describe("parseRegistrySettings", () => {
       "pull-secrets",
       "registry-tag-ttl",
       "registry-cache-size",
+      "registry-cache-bytes",
     ]) {
       expect(errors.filter(e => e.startsWith(`--${flag}:`))).toHaveLength(1);
     }
-    expect(errors).toHaveLength(7);
+    expect(errors).toHaveLength(8);
   });
 
   it("refuses a mirror or an insecure registry that no URL can hold, as image references are", () => {

@@ -130,6 +130,7 @@ export async function createEntrypointResolver(
     insecureRegistries: settings.insecureRegistries,
     mirrors: settings.mirrors,
     digestCacheSize: settings.digestCacheSize,
+    cacheBytes: settings.cacheBytes,
     tagTtlMs: settings.tagTtlMs,
     lookupTimeoutMs: settings.lookupTimeoutMs,
     ...(deps.now === undefined ? {} : { now: deps.now }),

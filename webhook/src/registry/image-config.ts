@@ -9,6 +9,13 @@ export interface ImageConfig {
   readonly architecture: string | null;
 }
 
+/**
+ * The longest command a lookup takes from an image: a command is copied into the pod and kept in
+ * the lookup cache, and one the size of the config blob (megabytes) would cost both. Real images'
+ * commands are a few hundred characters; Linux itself refuses one argument over 128 KiB.
+ */
+export const COMMAND_MAX_CHARS = 64 * 1024;
+
 function stringList(value: unknown): readonly string[] | null {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || !value.every(v => typeof v === "string")) return null;
@@ -37,6 +44,14 @@ export function parseImageConfig(body: Uint8Array, where: string): ImageConfig |
   const cmd = stringList((config as Record<string, unknown>)["Cmd"]);
   if (entrypoint === null) return bad("has an Entrypoint that is not a list of strings");
   if (cmd === null) return bad("has a Cmd that is not a list of strings");
+  const size = [...entrypoint, ...cmd].reduce((sum, arg) => sum + arg.length, 0);
+  if (size > COMMAND_MAX_CHARS) {
+    return lookupFailure(
+      "ERR_COMMAND_TOO_LARGE",
+      `the image config of ${where} has an Entrypoint and Cmd of ${size} characters, more than ` +
+        `the ${COMMAND_MAX_CHARS} a lookup copies into a pod; set podinit.dev/entrypoint.<container>`,
+    );
+  }
   const text = (v: unknown): string | null => (typeof v === "string" ? v : null);
   return { entrypoint, cmd, os: text(root["os"]), architecture: text(root["architecture"]) };
 }

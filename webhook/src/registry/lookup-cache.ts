@@ -1,11 +1,25 @@
 // The lookup's memory: results by digest (bounded LRU), tag → digest for a TTL, and one flight per key.
 
-/** Least recently used entries go first once `capacity` is reached (Map keeps insertion order). */
+/** What an entry weighs (bytes, roughly), and how much all of them may weigh together. */
+export interface LruWeight<V> {
+  readonly of: (value: V) => number;
+  readonly max: number;
+}
+
+/**
+ * Least recently used entries go first once `capacity` is reached, or once the entries together
+ * weigh more than `weight.max` (Map keeps insertion order). An entry heavier than that on its own
+ * is not kept.
+ */
 export class BoundedLru<K, V> {
   readonly #entries = new Map<K, V>();
   /** The most recently used key: asked for again, as pods of one workload do, it stays put. */
   #newest: K | undefined;
-  constructor(readonly capacity: number) {}
+  #weight = 0;
+  constructor(
+    readonly capacity: number,
+    private readonly weight: LruWeight<V> | null = null,
+  ) {}
 
   get(key: K): V | undefined {
     const value = this.#entries.get(key);
@@ -17,13 +31,30 @@ export class BoundedLru<K, V> {
   }
 
   set(key: K, value: V): void {
-    this.#entries.delete(key);
+    this.#forget(key);
     this.#entries.set(key, value);
+    this.#weight += this.weight?.of(value) ?? 0;
     this.#newest = key;
-    if (this.#entries.size > this.capacity) {
+    while (
+      this.#entries.size > this.capacity ||
+      (this.weight !== null && this.#weight > this.weight.max)
+    ) {
       const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
+      if (oldest.done === true) break;
+      this.#forget(oldest.value);
     }
+  }
+
+  #forget(key: K): void {
+    const value = this.#entries.get(key);
+    if (value === undefined) return;
+    this.#entries.delete(key);
+    this.#weight -= this.weight?.of(value) ?? 0;
+  }
+
+  /** What the entries weigh together (0 without a weight). */
+  get weighs(): number {
+    return this.#weight;
   }
 
   get size(): number {

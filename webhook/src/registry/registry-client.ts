@@ -46,6 +46,8 @@ export interface RegistryClientOptions {
   /** Registry → mirror endpoints tried before it, in order. */
   readonly mirrors: ReadonlyMap<string, readonly string[]>;
   readonly digestCacheSize: number;
+  /** What the lookups kept by digest may weigh together (lookupBytes). */
+  readonly cacheBytes: number;
   readonly tagTtlMs: number;
   /** How long a shared lookup may run after the last review joined it (each review has this budget). */
   readonly lookupTimeoutMs: number;
@@ -107,10 +109,24 @@ export interface RegistryClient {
   ): Promise<ImageLookup | LookupFailure>;
 }
 
+/**
+ * What a kept lookup costs, roughly: its strings at two bytes a character, and a few hundred bytes
+ * of objects. The command is the part an image decides (up to COMMAND_MAX_CHARS).
+ */
+export function lookupBytes(lookup: ImageLookup): number {
+  let chars = lookup.digest.length;
+  for (const list of [lookup.entrypoint, lookup.cmd, lookup.warnings])
+    for (const text of list) chars += text.length;
+  return 2 * chars + 256;
+}
+
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const now = options.now ?? Date.now;
   const auth = new RegistryAuth(options.transport, now);
-  const byDigest = new BoundedLru<string, ImageLookup>(options.digestCacheSize);
+  const byDigest = new BoundedLru<string, ImageLookup>(options.digestCacheSize, {
+    of: lookupBytes,
+    max: options.cacheBytes,
+  });
   const tagDigests = new ExpiringLru<string, string>(options.digestCacheSize, now);
   const flights = new SingleFlight<string, ImageLookup | LookupFailure>(
     options.lookupTimeoutMs,

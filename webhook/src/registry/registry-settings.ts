@@ -1,6 +1,7 @@
 // Parses the registry flags (and their PODINIT_* variables) into validated lookup settings; pure.
 
 import { parseDuration } from "../../../init/src/duration.js";
+import { parseByteSize } from "../byte-size.js";
 import { isRegistryHostPort, registryNameOf } from "./image-reference.js";
 import { parsePlatform, type Platform } from "./platform.js";
 
@@ -18,6 +19,8 @@ export interface RegistrySettings {
   /** How long a tag's digest is trusted before a HEAD asks again. */
   readonly tagTtlMs: number;
   readonly digestCacheSize: number;
+  /** What the lookups kept by digest may weigh together, in bytes (roughly: strings count twice). */
+  readonly cacheBytes: number;
 }
 
 export interface RegistryFlag {
@@ -52,6 +55,11 @@ export const REGISTRY_FLAGS: readonly RegistryFlag[] = Object.freeze([
   },
   { flag: "registry-tag-ttl", help: "how long a tag → digest answer is reused", fallback: "60s" },
   { flag: "registry-cache-size", help: "image lookups kept by digest", fallback: "1024" },
+  {
+    flag: "registry-cache-bytes",
+    help: "most memory the image lookups kept by digest may take (Ki and Mi suffixes allowed)",
+    fallback: "16Mi",
+  },
 ]);
 
 export type RegistrySettingsResult =
@@ -102,6 +110,23 @@ function positiveDuration(flag: string, text: string, max: number, errors: strin
  * `texts` holds each flag's text as given (flag or PODINIT_* variable, already chosen by the
  * caller); missing ones take their defaults. Every problem is reported, each naming its flag.
  */
+/** How many lookups the digest cache keeps, and what they may weigh together. */
+function cacheBounds(
+  sizeText: string,
+  bytesText: string,
+  errors: string[],
+): Pick<RegistrySettings, "digestCacheSize" | "cacheBytes"> {
+  const size = Number(sizeText);
+  if (!/^[0-9]+$/.test(sizeText) || size < 1 || size > 1_000_000) {
+    errors.push(`--registry-cache-size: '${sizeText}' is not a whole number from 1 to 1000000`);
+  }
+  const bytes = parseByteSize(bytesText);
+  if (bytes === null || bytes < 64 * 1024 || bytes > 1024 ** 3) {
+    errors.push(`--registry-cache-bytes: '${bytesText}' is not a size from 64Ki to 1024Mi`);
+  }
+  return { digestCacheSize: size, cacheBytes: bytes ?? 0 };
+}
+
 export function parseRegistrySettings(
   texts: Readonly<Record<string, string | undefined>>,
 ): RegistrySettingsResult {
@@ -121,12 +146,6 @@ export function parseRegistrySettings(
   if (pull !== "true" && pull !== "false") {
     errors.push(`--pull-secrets: '${text("pull-secrets")}' is not true or false`);
   }
-  const size = Number(text("registry-cache-size"));
-  if (!/^[0-9]+$/.test(text("registry-cache-size")) || size < 1 || size > 1_000_000) {
-    errors.push(
-      `--registry-cache-size: '${text("registry-cache-size")}' is not a whole number from 1 to 1000000`,
-    );
-  }
   const settings: RegistrySettings = {
     insecureRegistries: insecureRegistries.map(h => h.toLowerCase()),
     caFile: text("registry-ca") === "" ? null : text("registry-ca"),
@@ -140,7 +159,7 @@ export function parseRegistrySettings(
     pullSecrets: pull === "true",
     mirrors: parseMirrors(text("registry-mirror"), errors),
     tagTtlMs: parseDuration(text("registry-tag-ttl")) ?? 0,
-    digestCacheSize: size,
+    ...cacheBounds(text("registry-cache-size"), text("registry-cache-bytes"), errors),
   };
   if (parseDuration(text("registry-tag-ttl")) === null) {
     errors.push(
