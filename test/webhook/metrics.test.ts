@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { Counter, Histogram } from "../../webhook/src/metrics.js";
+import {
+  Counter,
+  createWebhookMetrics,
+  Histogram,
+  REGISTRY_LABELS_MAX,
+} from "../../webhook/src/metrics.js";
 
 describe("Prometheus text format", () => {
   it("renders counters per label set, escaping quotes, backslashes and newlines", () => {
@@ -43,5 +48,29 @@ describe("Prometheus text format", () => {
       "t_seconds_sum 6.25",
       "t_seconds_count 4",
     ]);
+  });
+});
+
+describe("image lookups by registry", () => {
+  it("give the first registries a series each and count every later one as other, so pods cannot grow the series without bound", () => {
+    const metrics = createWebhookMetrics("test");
+    // One pod per registry, as a tenant naming 5,000 made-up registries would send.
+    for (let i = 0; i < 5000; i++)
+      metrics.imageLookups.inc({ outcome: "failed", registry: `r${i}.test` });
+    metrics.imageLookups.inc({ outcome: "resolved", registry: "r0.test" });
+    const lines = metrics
+      .render()
+      .split("\n")
+      .filter(line => line.startsWith("podinit_webhook_image_lookups_total{"));
+    const registries = new Set(lines.map(line => /registry="([^"]*)"/.exec(line)?.[1]));
+    expect(registries.size).toBe(REGISTRY_LABELS_MAX + 1);
+    expect(registries.has("other")).toBe(true);
+    expect(lines).toContain(
+      `podinit_webhook_image_lookups_total{outcome="failed",registry="other"} ${5000 - REGISTRY_LABELS_MAX}`,
+    );
+    // A registry that has its series keeps it for every outcome.
+    expect(lines).toContain(
+      'podinit_webhook_image_lookups_total{outcome="resolved",registry="r0.test"} 1',
+    );
   });
 });

@@ -37,8 +37,22 @@ function child(level: Map<string, unknown>, key: string): Map<string, unknown> {
   return next;
 }
 
+/**
+ * A label whose values come from what users write (the registry of a pod's image): the first `max`
+ * values seen keep their name, later ones are counted as "other", so no tenant can grow the
+ * number of series without bound.
+ */
+export interface CappedLabel {
+  readonly name: string;
+  readonly max: number;
+}
+
+export const OTHER_LABEL_VALUE = "other";
+
 export class Counter implements Metric {
   private readonly values = new Map<string, Entry>();
+  /** The capped label's values that have their own series. */
+  private readonly named = new Set<string>();
   /**
    * Label name, then value, then the next name…: counting a review walks maps keyed by strings
    * it already holds, instead of hashing a key string built anew for every increment.
@@ -49,9 +63,11 @@ export class Counter implements Metric {
     readonly name: string,
     private readonly help: string,
     private readonly type: "counter" | "gauge" = "counter",
+    private readonly capped: CappedLabel | null = null,
   ) {}
 
-  inc(labels: Labels = {}, by = 1): void {
+  inc(given: Labels = {}, by = 1): void {
+    const labels = this.capped === null ? given : this.withCap(given, this.capped);
     let level = this.index;
     for (const name in labels) level = child(child(level, name), labels[name] ?? "");
     const entry = level.get(ENTRY) as Entry | undefined;
@@ -62,6 +78,16 @@ export class Counter implements Metric {
     const created: Entry = { labels, value: by };
     level.set(ENTRY, created);
     this.values.set(keyOf(labels), created);
+  }
+
+  private withCap(labels: Labels, capped: CappedLabel): Labels {
+    const value = labels[capped.name];
+    if (value === undefined || this.named.has(value)) return labels;
+    if (this.named.size < capped.max) {
+      this.named.add(value);
+      return labels;
+    }
+    return { ...labels, [capped.name]: OTHER_LABEL_VALUE };
   }
 
   /** For a gauge: replaces the value for these labels. */
@@ -120,6 +146,9 @@ export class Histogram implements Metric {
   }
 }
 
+/** Registries with a series of their own in image_lookups_total: a cluster pulls from a few. */
+export const REGISTRY_LABELS_MAX = 64;
+
 /** The webhook's instruments; one instance per app, passed in rather than global. */
 export interface WebhookMetrics {
   readonly requests: Counter;
@@ -175,7 +204,9 @@ export function createWebhookMetrics(version: string): WebhookMetrics {
     tlsReloads: new Counter(`${p}tls_reloads_total`, "Certificate reloads, by result."),
     imageLookups: new Counter(
       `${p}image_lookups_total`,
-      "ENTRYPOINT/CMD lookups per container, by outcome (resolved, annotation, failed) and registry.",
+      `ENTRYPOINT/CMD lookups per container, by outcome (resolved, annotation, failed) and registry (the first ${REGISTRY_LABELS_MAX} seen; then "${OTHER_LABEL_VALUE}").`,
+      "counter",
+      { name: "registry", max: REGISTRY_LABELS_MAX },
     ),
     imageLookupFailures: new Counter(
       `${p}image_lookup_failures_total`,
