@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BoundedLru, SingleFlight } from "../../webhook/src/registry/lookup-cache.js";
+import { BoundedLru, ExpiringLru, SingleFlight } from "../../webhook/src/registry/lookup-cache.js";
 
 describe("BoundedLru", () => {
   it("evicts the least recently used key, however often the newest one is read", () => {
@@ -15,6 +15,33 @@ describe("BoundedLru", () => {
     lru.set("d", 4);
     expect(lru.get("a")).toBeUndefined();
     expect(lru.size).toBe(2);
+  });
+});
+
+describe("a weighed LRU (lookups by bytes, tokens by bytes)", () => {
+  it("evicts the least recently used entries until the rest weigh no more than the bound; one heavier than it is not kept and evicts nothing", () => {
+    const lru = new BoundedLru<string, string>(100, { of: value => value.length, max: 10 });
+    lru.set("a", "xxxx");
+    lru.set("b", "xxxx");
+    expect(lru.get("a")).toBe("xxxx");
+    lru.set("c", "xxxx");
+    expect([lru.get("a"), lru.get("b"), lru.get("c")]).toEqual(["xxxx", undefined, "xxxx"]);
+    expect(lru.weighs).toBe(8);
+    lru.set("a", "x");
+    expect(lru.weighs).toBe(5);
+    lru.set("huge", "x".repeat(11));
+    expect([lru.get("huge"), lru.get("a"), lru.get("c"), lru.weighs]).toEqual([
+      undefined,
+      "x",
+      "xxxx",
+      5,
+    ]);
+  });
+
+  it("bounds expiring entries (tokens) the same way", () => {
+    const tokens = new ExpiringLru<string, string>(100, () => 0, { of: t => t.length, max: 10 });
+    for (const scope of ["a", "b", "c"]) tokens.set(scope, "tttt", 60_000);
+    expect(["a", "b", "c"].map(scope => tokens.get(scope))).toEqual([undefined, "tttt", "tttt"]);
   });
 });
 

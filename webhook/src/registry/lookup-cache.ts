@@ -9,7 +9,7 @@ export interface LruWeight<V> {
 /**
  * Least recently used entries go first once `capacity` is reached, or once the entries together
  * weigh more than `weight.max` (Map keeps insertion order). An entry heavier than that on its own
- * is not kept.
+ * is not kept, and evicts nothing.
  */
 export class BoundedLru<K, V> {
   readonly #entries = new Map<K, V>();
@@ -32,8 +32,11 @@ export class BoundedLru<K, V> {
 
   set(key: K, value: V): void {
     this.#forget(key);
+    const weighs = this.weight?.of(value) ?? 0;
+    // Too heavy to keep at all: evicting everything else for it would keep nothing useful.
+    if (this.weight !== null && weighs > this.weight.max) return;
     this.#entries.set(key, value);
-    this.#weight += this.weight?.of(value) ?? 0;
+    this.#weight += weighs;
     this.#newest = key;
     while (
       this.#entries.size > this.capacity ||
@@ -68,8 +71,12 @@ export class ExpiringLru<K, V> {
   constructor(
     capacity: number,
     private readonly now: () => number,
+    weight: LruWeight<V> | null = null,
   ) {
-    this.#entries = new BoundedLru(capacity);
+    this.#entries = new BoundedLru(
+      capacity,
+      weight === null ? null : { of: entry => weight.of(entry.value), max: weight.max },
+    );
   }
 
   get(key: K): V | undefined {

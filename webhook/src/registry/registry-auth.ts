@@ -18,6 +18,11 @@ const TOKEN_EXPIRY_SHARE = 0.9;
 const TOKEN_MAX_BYTES = 64 * 1024;
 const TOKEN_CACHE_SIZE = 1024;
 const CHALLENGE_CACHE_SIZE = 256;
+/**
+ * What the cached tokens may take together: real ones are JWTs of a few KB, but a registry may
+ * answer with up to TOKEN_MAX_BYTES, and a thousand of those would take 128 MiB.
+ */
+const TOKEN_CACHE_BYTES = 4 * 1024 * 1024;
 
 export interface AuthScope {
   /** `host[:port]` of the registry endpoint the request goes to. */
@@ -71,7 +76,10 @@ export class RegistryAuth {
     private readonly transport: RegistryTransport,
     now: () => number,
   ) {
-    this.#tokens = new ExpiringLru(TOKEN_CACHE_SIZE, now);
+    this.#tokens = new ExpiringLru(TOKEN_CACHE_SIZE, now, {
+      of: token => 2 * token.length,
+      max: TOKEN_CACHE_BYTES,
+    });
   }
 
   /**
