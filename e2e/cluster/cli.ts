@@ -3,13 +3,13 @@
 import { HarnessError } from "../harness/harness-error.js";
 import { kubeconfigPath } from "./node-config.js";
 import { enterArgs } from "./node-namespace.js";
-import { RELEASES, releaseByKey } from "./components.js";
+import { newestRelease, RELEASES, releaseByKey } from "./components.js";
 import { startCluster, stopCluster } from "./cluster.js";
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, key] = argv;
   if (command === "up") {
-    const release = releaseByKey(key ?? RELEASES[RELEASES.length - 1]?.key ?? "");
+    const release = key === undefined || key === "" ? newestRelease() : releaseByKey(key);
     const cluster = await startCluster(release);
     const kubectl = `${cluster.binaries.kubernetes}/kubectl`;
     console.log(
@@ -27,7 +27,7 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const release of releases) await stopCluster(release);
     return 0;
   }
-  console.error("usage: cli.ts up [1.34|1.37] | down [1.34|1.37]");
+  console.error(`usage: cli.ts up|down [K8S], K8S one of ${RELEASES.map(r => r.key).join(", ")}`);
   return 2;
 }
 

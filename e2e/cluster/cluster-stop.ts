@@ -2,6 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 
 import { HarnessError } from "../harness/harness-error.js";
 import { pollUntil } from "../harness/poll.js";
@@ -27,14 +28,16 @@ function untimestamped(logs: string): string {
 }
 
 /**
- * Creates the pod, waits for Ready and for its first app container to log `ready`, deletes it
- * with `kubectl delete pod`, and reads how each container (sidecars included) stopped from
- * containerd's log. The outcome's exit code and logs are the first app container's.
+ * Creates the pod, waits for Ready and for its first app container to log `ready` (then
+ * `deleteAfterMs` more), deletes it with `kubectl delete pod`, and reads how each container
+ * (sidecars included) stopped from containerd's log. The outcome's exit code and logs are the
+ * first app container's.
  */
 export async function stopOnCluster(
   cluster: Cluster,
   manifest: PodManifest,
   ready: string,
+  deleteAfterMs = 0,
 ): Promise<ClusterStop> {
   const pod = await runPodReady(cluster, manifest);
   const { namespace, name } = pod.metadata;
@@ -47,6 +50,7 @@ export async function stopOnCluster(
     logs => logs.includes(ready),
     30_000,
   );
+  await sleep(deleteAfterMs);
   const deletion = await deletePod(cluster, namespace, name, containers);
   const log = readFileSync(join(layoutPaths(cluster.dir).logs, "containerd.log"), "utf8");
   const stops = containers.map(container => {

@@ -8,7 +8,7 @@ import { HarnessError } from "../harness/harness-error.js";
 import { runProcess } from "../harness/process-run.js";
 import type { ContainerdFlavour } from "./node-config.js";
 
-/** The oldest and the newest Kubernetes release podinit supports, each as a cluster. */
+/** A test cluster: a Kubernetes release on a container runtime. */
 export interface ClusterRelease {
   /** What `make cluster-up K8S=…` and the suites call it. */
   readonly key: string;
@@ -39,6 +39,21 @@ export const RELEASES: readonly ClusterRelease[] = [
     imageVolumes: false,
   },
 ];
+
+/**
+ * The oldest and the newest release podinit supports, each on its usual runtime (keys that are
+ * bare versions): what the default-mode suites, the demo and the benchmarks run on.
+ */
+export const SUPPORTED_RELEASES: readonly ClusterRelease[] = RELEASES.filter(release =>
+  /^[0-9.]+$/.test(release.key),
+);
+
+/** The newest supported release: the default of `make cluster-up` and `make demo`. */
+export function newestRelease(): ClusterRelease {
+  const newest = SUPPORTED_RELEASES[SUPPORTED_RELEASES.length - 1];
+  if (newest === undefined) throw new HarnessError("ERR_INPUT_MISSING", "no supported release");
+  return newest;
+}
 
 export const ETCD = "etcd-v3.6.17";
 export const HELM = "helm-v4.3.2";

@@ -14,7 +14,7 @@ import {
   runPodReady,
   withNamespace,
 } from "./cluster-pods.js";
-import { RELEASES, releaseByKey } from "./components.js";
+import { newestRelease, releaseByKey } from "./components.js";
 import { clusterImages, clusterWithPodinit } from "./podinit-release.js";
 
 const VARIANTS = [
@@ -63,7 +63,8 @@ async function runAndDelete(
 }
 
 async function main(): Promise<void> {
-  const release = releaseByKey(process.env["K8S"] || (RELEASES[RELEASES.length - 1]?.key ?? ""));
+  const key = process.env["K8S"];
+  const release = key === undefined || key === "" ? newestRelease() : releaseByKey(key);
   say(
     `podinit demo on Kubernetes ${release.kubernetes.replace("kubernetes-", "")}: building the images and the node (the first run builds Kubernetes: minutes)…`,
   );
