@@ -330,9 +330,14 @@ export async function createNamespace(
   cluster: Cluster,
   name: string,
   labels: Readonly<Record<string, string>> = {},
+  annotations: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   await kubectlOk(cluster, ["apply", "-f", "-"], {
-    input: JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels } }),
+    input: JSON.stringify({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name, labels, annotations },
+    }),
   });
   // Pods are refused until the namespace's default ServiceAccount exists.
   for (let i = 0; i < 200; i++) {

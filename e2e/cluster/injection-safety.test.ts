@@ -19,6 +19,7 @@ import {
   type LivePod,
 } from "./cluster-pods.js";
 import { busyboxPod, INJECT_LABEL } from "./cluster-scenario.js";
+import { modeSettlingOn } from "./auto-mode.js";
 import { ADDED_CONTAINER, installSecondWebhook, SECOND_WEBHOOK_LABEL } from "./second-webhook.js";
 
 const cluster = inject("cluster");
@@ -222,30 +223,51 @@ const CASES: readonly Case[] = [
   },
 ];
 
+/** Where the pod goes: without the label, with it, or with it and a namespace that asks for the installer. */
+type Placement = "off" | "on" | "asks-installer";
+
 let namespaces = 0;
-async function namespaceFor(c: Case, injected: boolean): Promise<string> {
-  const name = `safety-${++namespaces}-${injected ? "on" : "off"}`;
-  await createNamespace(cluster, name, injected ? INJECT_LABEL : {});
+async function namespaceFor(c: Case, placement: Placement): Promise<string> {
+  const name = `safety-${++namespaces}-${placement}`;
+  await createNamespace(
+    cluster,
+    name,
+    placement === "off" ? {} : INJECT_LABEL,
+    placement === "asks-installer" ? { "podinit.dev/mode": "initContainer" } : {},
+  );
+  // The webhook learns of the namespace's annotation from its watch: a dry run shows when (before
+  // the LimitRange or quota, which would refuse the bare dry-run pod).
+  if (placement === "asks-installer") await modeSettlingOn(cluster, "initContainer", 10_000, name);
   for (const object of c.namespaceObjects ?? []) {
     await kubectlOk(cluster, ["apply", "-n", name, "-f", "-"], { input: JSON.stringify(object) });
   }
   return name;
 }
 
+/** Every pod was wrapped, in `expected` mode. */
+function expectWrapped(pods: readonly LivePod[], expected: string): void {
+  expect(pods.length).toBeGreaterThan(0);
+  expect(pods.filter(pod => !isInjected(pod)).map(pod => pod.metadata.annotations)).toEqual([]);
+  for (const pod of pods)
+    expect(delivery(pod)).toEqual({ mode: expected, installer: expected === "initContainer" });
+}
+
 describe(`Kubernetes ${cluster.release.key}: a pod that works without podinit works with it`, () => {
   for (const c of CASES) {
     it(`without podinit: ${c.title}`, async () => {
-      const pods = await c.works(await namespaceFor(c, false));
+      const pods = await c.works(await namespaceFor(c, "off"));
       expect(pods.length).toBeGreaterThan(0);
       expect(pods.filter(isInjected)).toEqual([]);
     });
     it(`with podinit (${mode}): ${c.title}`, async () => {
-      const pods = await c.works(await namespaceFor(c, true));
-      expect(pods.length).toBeGreaterThan(0);
-      expect(pods.filter(pod => !isInjected(pod)).map(pod => pod.metadata.annotations)).toEqual([]);
-      for (const pod of pods)
-        expect(delivery(pod)).toEqual({ mode, installer: mode === "initContainer" });
+      expectWrapped(await c.works(await namespaceFor(c, "on")), mode);
     });
+    // Under imageVolume, a namespace's podinit.dev/mode still brings the installer back, with
+    // everything it must fit: LimitRanges, quota, QoS, PodSecurity.
+    if (mode === "imageVolume")
+      it(`with podinit (initContainer, the namespace's podinit.dev/mode): ${c.title}`, async () => {
+        expectWrapped(await c.works(await namespaceFor(c, "asks-installer")), "initContainer");
+      });
   }
 });
 

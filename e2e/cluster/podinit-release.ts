@@ -18,6 +18,7 @@ import {
   stopCluster,
   type Cluster,
 } from "./cluster.js";
+import { createNamespace } from "./cluster-pods.js";
 import type { ClusterRelease } from "./components.js";
 import { kubeconfigPath } from "./node-config.js";
 import { runInNode } from "./node-namespace.js";
@@ -66,6 +67,11 @@ export async function installPodinit(
   values: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   await importImages(cluster, [images.webhook, images.podinit]);
+  // The chart is meant to install where PodSecurity enforces `restricted`: its namespace does
+  // here, so a pod of the chart that does not pass (the webhook's, auto's node probes) is refused.
+  await createNamespace(cluster, RELEASE_NAMESPACE, {
+    "pod-security.kubernetes.io/enforce": "restricted",
+  });
   const webhook = splitReference(images.webhook);
   const podinit = splitReference(images.podinit);
   const settings: Record<string, string> = {
