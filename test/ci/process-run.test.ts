@@ -21,7 +21,8 @@ describe("runProcess timeout", () => {
     // bash waiting on background children that inherited its stdout: the cluster build's shape
     // (bash running `go build`, which runs the compiler).
     const script = `sleep 1000 & echo $! >> ${pids}; (sleep 1000 & echo $! >> ${pids}; wait) & wait`;
-    const run = runProcess("bash", ["-c", script], { timeoutMs: 500 });
+    // Time enough for bash to start both children on a loaded machine (the whole suite runs).
+    const run = runProcess("bash", ["-c", script], { timeoutMs: 2_000 });
 
     await expect(run).rejects.toMatchObject({ code: "ERR_TIMEOUT" });
     const children = readFileSync(pids, "utf8").trim().split("\n").map(Number);
