@@ -9,7 +9,7 @@ import {
 import { parseRegistrySettings } from "../webhook/src/registry/registry-settings.js";
 import { startCountingProxy } from "../test/registry/counting-proxy.js";
 import { startTestRegistries } from "../test/registry/test-registries.js";
-import type { BenchSection, Check } from "./report.js";
+import { printSection, type BenchSection, type Check } from "./report.js";
 import { median } from "./median.js";
 
 async function newResolver(): Promise<EntrypointResolver> {
@@ -96,11 +96,5 @@ export async function benchRegistry(quick: boolean): Promise<BenchSection> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const section = await benchRegistry(process.argv.includes("--quick"));
-  console.log(`## ${section.title}\n\n${section.markdown}\n`);
-  for (const check of section.checks)
-    console.log(
-      `${check.pass ? "pass" : "FAIL"}  ${check.name}: ${check.measured} (target ${check.target})`,
-    );
-  process.exitCode = section.checks.every(c => c.pass) ? 0 : 1;
+  printSection(await benchRegistry(process.argv.includes("--quick")));
 }

@@ -17,6 +17,18 @@ function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
+/** One check as `make bench` prints it: verdict, name, measured value, target. */
+export function checkLine(check: Check): string {
+  return `${check.pass ? "pass" : "FAIL"}  ${check.name}: ${check.measured} (target ${check.target})`;
+}
+
+/** A section run on its own (npx tsx bench/<section>.ts): printed, and failing the exit status when a target is missed. */
+export function printSection(section: BenchSection): void {
+  console.log(`## ${section.title}\n\n${section.markdown}\n`);
+  for (const check of section.checks) console.log(checkLine(check));
+  process.exitCode = section.checks.every(c => c.pass) ? 0 : 1;
+}
+
 function targetRow(check: Check): string {
   return `| ${check.name} | ${check.target} | ${check.measured} | ${check.pass ? "pass" : "**FAIL**"} |`;
 }

@@ -1,19 +1,21 @@
 // `make bench`: runs every benchmark section, writes docs/benchmarks.md, fails when a target is missed.
-// `--only webhook` (or init, registry, cluster, conformance; comma-separated) reruns those sections and replaces just
+// `--only webhook` (or init, drain, registry, cluster, conformance; comma-separated) reruns those sections and replaces just
 // their rows and sections in the existing docs/benchmarks.md. `--quick` shortens every run.
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { benchCluster } from "./cluster.js";
 import { benchConformance } from "./conformance.js";
+import { benchDrain } from "./drain.js";
 import { benchInit } from "./init.js";
 import { benchRegistry } from "./registry.js";
 import { benchWebhook } from "./webhook.js";
-import { mergeReport, renderReport, type BenchSection } from "./report.js";
+import { checkLine, mergeReport, renderReport, type BenchSection } from "./report.js";
 
 const SECTIONS: Readonly<Record<string, (quick: boolean) => Promise<BenchSection>>> = {
   init: benchInit,
   webhook: benchWebhook,
+  drain: benchDrain,
   registry: benchRegistry,
   cluster: benchCluster,
   conformance: benchConformance,
@@ -49,10 +51,6 @@ const report =
     : renderReport(sections, machine, command);
 writeFileSync(out, report);
 const failed = sections.flatMap(s => s.checks).filter(c => !c.pass);
-for (const check of sections.flatMap(s => s.checks)) {
-  console.log(
-    `${check.pass ? "pass" : "FAIL"}  ${check.name}: ${check.measured} (target ${check.target})`,
-  );
-}
+for (const check of sections.flatMap(s => s.checks)) console.log(checkLine(check));
 console.log(`wrote ${out}`);
 process.exit(failed.length === 0 ? 0 : 1);

@@ -2,9 +2,8 @@
 // Part of `make bench` (bench/run.ts); alone: npx tsx bench/webhook.ts [--quick]
 
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
-import { createServer } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,8 +19,9 @@ import {
   readProcess,
 } from "../test/helpers/process-table.js";
 import { pathToFileURL } from "node:url";
-import type { BenchSection, Check } from "./report.js";
+import { printSection, type BenchSection, type Check } from "./report.js";
 import { median } from "./median.js";
+import { freePort, webhookArgs } from "./webhook-server.js";
 import {
   CLUSTER_MICROS,
   pacedLatency,
@@ -76,19 +76,6 @@ function onCpus(cpus: string, command: string, args: string[]): [string, string[
 }
 const ROOT = new URL("..", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "podinit-bench-"));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address !== null
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 type BenchPod = { spec: { containers: { name: string; image: string; env: unknown[] }[] } };
 
@@ -154,27 +141,12 @@ async function waitHealthy(port: number): Promise<void> {
 
 async function startWebhook(cert: string, key: string): Promise<Server> {
   const port = await freePort();
-  const bundle = join(ROOT, "dist/webhook/main.js");
-  const entry = existsSync(bundle)
-    ? [bundle]
-    : ["--import", "tsx", join(ROOT, "webhook/src/main.ts")];
-  const args = [
-    ...entry,
-    "--port",
-    String(port),
-    "--host",
-    "127.0.0.1",
-    "--tls-cert",
-    cert,
-    "--tls-key",
-    key,
-    "--init-image",
-    "ghcr.io/podinit/podinit:0.1.0",
+  const args = webhookArgs(port, cert, key, [
     "--shutdown-delay",
     "0s",
     "--registry-insecure",
     "127.0.0.1",
-  ];
+  ]);
   // Logs stay on (one line per review, as in production) and go to /dev/null.
   const child = spawn(...onCpus(SERVER_CPUS, process.execPath, args), {
     stdio: ["ignore", "ignore", "inherit"],
@@ -719,11 +691,5 @@ export async function benchWebhook(quick: boolean): Promise<BenchSection> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const section = await benchWebhook(process.argv.includes("--quick"));
-  console.log(`## ${section.title}\n\n${section.markdown}\n`);
-  for (const check of section.checks) {
-    console.log(
-      `${check.pass ? "pass" : "FAIL"}  ${check.name}: ${check.measured} (target ${check.target})`,
-    );
-  }
+  printSection(await benchWebhook(process.argv.includes("--quick")));
 }

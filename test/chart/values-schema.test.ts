@@ -81,6 +81,16 @@ const BAD_VALUES: readonly [string, Values, RegExp][] = [
     /at '\/registry\/cacheSize': minimum: got 0, want 1/,
   ],
   [
+    "a server that accepts no connection",
+    { server: { maxConnections: 0 } },
+    /at '\/server\/maxConnections': minimum: got 0, want 1/,
+  ],
+  [
+    "a drain timeout the webhook cannot parse",
+    { server: { drainTimeout: "ten seconds" } },
+    /at '\/server\/drainTimeout': 'ten seconds' does not match pattern/,
+  ],
+  [
     "a privileged port",
     { server: { port: 443 } },
     /at '\/server\/port': minimum: got 443, want 1,024/,

@@ -8,6 +8,7 @@ import {
   NAMESPACE,
   RELEASE,
   renderChart,
+  renderFailure,
   type KubeObject,
   type Values,
 } from "./helm-chart.js";
@@ -21,6 +22,7 @@ const REGISTRY_VARIABLES = [
   "PODINIT_REGISTRY_MIRROR",
   "PODINIT_REGISTRY_TAG_TTL",
   "PODINIT_REGISTRY_CACHE_SIZE",
+  "PODINIT_REGISTRY_CACHE_BYTES",
   "PODINIT_REGISTRY_CA",
 ];
 
@@ -68,6 +70,11 @@ const CUSTOM: Values = {
     logLevel: "debug",
     bodyLimit: "1Mi",
     shutdownDelay: "5s",
+    drainTimeout: "20s",
+    headersTimeout: "5s",
+    requestTimeout: "15s",
+    keepAliveTimeout: "2m",
+    maxConnections: 64,
     tlsReloadInterval: "30s",
   },
   registry: {
@@ -81,6 +88,7 @@ const CUSTOM: Values = {
     },
     tagTtl: "30s",
     cacheSize: 64,
+    cacheBytes: "2Mi",
     caConfigMap: { name: "registry-ca", key: "bundle.pem" },
   },
 };
@@ -130,6 +138,13 @@ describe("values → webhook settings", () => {
       bodyLimitBytes: 1024 * 1024,
       logLevel: "debug",
       shutdownDelayMs: 5000,
+      drainTimeoutMs: 20_000,
+      connections: {
+        headersTimeoutMs: 5000,
+        requestTimeoutMs: 15_000,
+        keepAliveTimeoutMs: 120_000,
+        maxConnections: 64,
+      },
     });
     expect(config.mutation).toMatchObject({
       initImage: "registry.example/podinit/podinit:0.2.0",
@@ -171,6 +186,7 @@ describe("values → webhook settings", () => {
       ]),
       tagTtlMs: 30_000,
       digestCacheSize: 64,
+      cacheBytes: 2 * 1024 * 1024,
       caFile: "/etc/podinit/registry-ca/bundle.pem",
     });
     expect(Object.fromEntries(REGISTRY_VARIABLES.map(name => [name, env[name]]))).toEqual({
@@ -182,6 +198,7 @@ describe("values → webhook settings", () => {
         "ghcr.io=ghcr-cache.internal,index.docker.io=hub-cache.internal:5000;hub-cache-2.internal",
       PODINIT_REGISTRY_TAG_TTL: "30s",
       PODINIT_REGISTRY_CACHE_SIZE: "64",
+      PODINIT_REGISTRY_CACHE_BYTES: "2Mi",
       PODINIT_REGISTRY_CA: "/etc/podinit/registry-ca/bundle.pem",
     });
   });
@@ -206,6 +223,27 @@ describe("values → webhook settings", () => {
       mountPath: "/etc/podinit/registry-ca",
       readOnly: true,
     });
+  });
+
+  it("refuses a grace period the shutdown delay and the drain do not fit in, naming the three values", async () => {
+    const tooShort = await renderFailure({
+      server: { shutdownDelay: "5s", drainTimeout: "25s" },
+    });
+    expect(tooShort).toContain(
+      "terminationGracePeriodSeconds (30) must be at least 1s longer than server.shutdownDelay (5s) + server.drainTimeout (25s)",
+    );
+    // Each duration is read as the webhook reads it: 1m30s, 1500ms and a bare number of seconds.
+    const fits = {
+      server: { shutdownDelay: "1m30s", drainTimeout: "1500ms" },
+      terminationGracePeriodSeconds: 93,
+    };
+    const deployment = findObject<
+      KubeObject & { spec: { template: { spec: { terminationGracePeriodSeconds: number } } } }
+    >(await renderChart(fits), "Deployment");
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(93);
+    await expect(
+      renderFailure({ ...fits, server: { shutdownDelay: "90", drainTimeout: "2001ms" } }),
+    ).resolves.toContain("must be at least 1s longer");
   });
 
   it("a digest pins the init image", async () => {

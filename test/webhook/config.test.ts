@@ -112,6 +112,49 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("bounds every connection phase and the connections open by default, as the API server's calls need", () => {
+    const { config } = ok(REQUIRED);
+    // Above the API server's 10 s default and 30 s longest timeout, and its 90 s idle close.
+    expect(config.connections).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 100_000,
+      maxConnections: 128,
+    });
+    expect(config.drainTimeoutMs).toBe(10_000);
+    const { config: set } = ok([...REQUIRED, "--request-timeout=2s", "--drain-timeout=1500ms"], {
+      PODINIT_HEADERS_TIMEOUT: "500ms",
+      PODINIT_KEEP_ALIVE_TIMEOUT: "1m",
+      PODINIT_MAX_CONNECTIONS: "16",
+    });
+    expect(set.connections).toEqual({
+      headersTimeoutMs: 500,
+      requestTimeoutMs: 2000,
+      keepAliveTimeoutMs: 60_000,
+      maxConnections: 16,
+    });
+    expect(set.drainTimeoutMs).toBe(1500);
+  });
+
+  it("refuses a connection bound of zero or beyond reach, and headers slower than their request, naming each setting", () => {
+    expect(
+      problems([...REQUIRED, "--headers-timeout=0s", "--keep-alive-timeout=1h"], {
+        PODINIT_DRAIN_TIMEOUT: "soon",
+        PODINIT_MAX_CONNECTIONS: "0",
+      }),
+    ).toEqual([
+      "PODINIT_DRAIN_TIMEOUT: 'soon' is not a duration from 1ms to 10m, like 10s or 500ms",
+      "--headers-timeout: '0s' is not a duration from 1ms to 10m, like 10s or 500ms",
+      "--keep-alive-timeout: '1h' is not a duration from 1ms to 10m, like 10s or 500ms",
+      "PODINIT_MAX_CONNECTIONS: '0' is not a whole number from 1 to 65535",
+    ]);
+    expect(
+      problems([...REQUIRED, "--request-timeout=20s"], { PODINIT_HEADERS_TIMEOUT: "40s" }),
+    ).toEqual([
+      "PODINIT_HEADERS_TIMEOUT (40s) is longer than --request-timeout (20s): the headers are part of the request",
+    ]);
+  });
+
   it("rejects unknown flags and flags without a value", () => {
     expect(problems([...REQUIRED, "--prot", "1"])).toEqual([
       "unknown argument '--prot' (see --help)",

@@ -4,11 +4,13 @@ import { applyPatch, deepClone, type Operation } from "fast-json-patch";
 import { Agent } from "node:https";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { connect } from "node:tls";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPodFixture } from "../fixtures/load.js";
+import { waitFor } from "../helpers/tracked-processes.js";
 import { decodeAnswer, reviewOf } from "./helpers/app.js";
-import { call } from "./helpers/https-call.js";
+import { call, type Reply } from "./helpers/https-call.js";
+import { openSilentTcp, openTls, reviewUntilClosed } from "./helpers/kept-alive-clients.js";
 import { makeTestPki, type TestPki } from "./helpers/pki.js";
 import { startWebhook, type WebhookProcess } from "./helpers/webhook-process.js";
 
@@ -40,6 +42,13 @@ function start(extra: string[] = []): WebhookProcess {
 
 async function portOf(webhook: WebhookProcess): Promise<number> {
   return (await webhook.waitForLog("listening"))["port"] as number;
+}
+
+/** A review, and the head of its POST as sent by hand over a raw connection. */
+function rawReview(): { head: string; body: string } {
+  const body = JSON.stringify(reviewOf(loadPodFixture("nginx-deployment")));
+  const head = `POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+  return { head, body };
 }
 
 beforeAll(() => {
@@ -127,16 +136,10 @@ describe("webhook over HTTPS", () => {
   it("on SIGTERM turns not-ready, finishes the review in flight, then exits 0", async () => {
     const webhook = start(["--shutdown-delay", "1s"]);
     const port = await portOf(webhook);
-    const body = JSON.stringify(reviewOf(loadPodFixture("nginx-deployment")));
-    const socket = connect({ host: "127.0.0.1", port, ca: pki.caPem });
-    await new Promise<void>(resolve => socket.once("secureConnect", () => resolve()));
-    let response = "";
-    socket.on("data", (chunk: Buffer) => (response += chunk.toString()));
+    const { head, body } = rawReview();
+    const client = await openTls(port, pki.caPem);
     const half = Math.floor(body.length / 2);
-    socket.write(
-      `POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`,
-    );
-    socket.write(body.slice(0, half));
+    client.socket.write(head + body.slice(0, half));
 
     const logCount = webhook.logs.length;
     webhook.child.kill("SIGTERM");
@@ -145,12 +148,105 @@ describe("webhook over HTTPS", () => {
     expect(ready.status).toBe(503);
     // The server has stopped accepting; the half-sent review must still get its answer.
     await webhook.waitForLog("draining in-flight reviews", logCount);
-    socket.write(body.slice(half));
-    await new Promise<void>(resolve => socket.once("end", () => resolve()));
-    expect(response).toMatch(/^HTTP\/1.1 200 /);
-    expect(response).toContain('"patchType":"JSONPatch"');
+    client.socket.write(body.slice(half));
+    await client.closed;
+    expect(client.received()).toMatch(/^HTTP\/1.1 200 /);
+    expect(client.received()).toContain('"patchType":"JSONPatch"');
     expect(await webhook.exited).toBe(0);
     expect(webhook.logs.map(l => l["msg"])).toContain("stopped");
+  });
+
+  it("on SIGTERM under load answers every review, sends each kept-alive client away, and cuts stalled clients at the drain deadline", async () => {
+    // Only the drain deadline can end the stalled clients: their own bounds are far off.
+    const webhook = start([
+      "--shutdown-delay",
+      "2s",
+      "--drain-timeout",
+      "1s",
+      "--headers-timeout",
+      "10m",
+      "--request-timeout",
+      "10m",
+    ]);
+    const port = await portOf(webhook);
+    const { head, body } = rawReview();
+    const stalledBody = await openTls(port, pki.caPem);
+    stalledBody.socket.write(head + body.slice(0, 100));
+    const stalledHandshake = await openSilentTcp(port);
+    let answered = 0;
+    const lanes = Array.from({ length: 8 }, () =>
+      reviewUntilClosed(port, pki.caPem, body, () => answered++),
+    );
+    await waitFor(() => answered >= 80, "80 reviews answered under load");
+
+    const logCount = webhook.logs.length;
+    webhook.child.kill("SIGTERM");
+    const results = await Promise.all(lanes);
+    expect(results.map(lane => lane.failure)).toEqual(results.map(() => null));
+    expect(results.map(lane => lane.toldToClose)).toEqual(results.map(() => true));
+    expect(new Set(results.flatMap(lane => lane.statuses))).toEqual(new Set([200]));
+    expect(await webhook.exited).toBe(0);
+    await Promise.all([stalledBody.closed, stalledHandshake.closed]);
+    const cut = await webhook.waitForLog("drain deadline reached; connections cut", logCount);
+    expect(cut["connections"]).toBe(2);
+  });
+});
+
+describe("connection bounds", () => {
+  it("closes a connection whose headers, body or idle time outlasts its bound", async () => {
+    const webhook = start([
+      "--headers-timeout",
+      "300ms",
+      "--request-timeout",
+      "600ms",
+      "--keep-alive-timeout",
+      "300ms",
+    ]);
+    const port = await portOf(webhook);
+    const { head, body } = rawReview();
+    const [stalledHeaders, stalledBody, idle] = await Promise.all([
+      openTls(port, pki.caPem),
+      openTls(port, pki.caPem),
+      openTls(port, pki.caPem),
+    ]);
+    stalledHeaders.socket.write(head.slice(0, head.indexOf("content-type")));
+    stalledBody.socket.write(head + body.slice(0, 100));
+    idle.socket.write("GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n");
+    await Promise.all([stalledHeaders.closed, stalledBody.closed, idle.closed]);
+    expect(stalledHeaders.received()).toMatch(/^HTTP\/1.1 408 /);
+    expect(stalledBody.received()).toMatch(/^HTTP\/1.1 408 /);
+    // Answered once, then closed while it sat idle.
+    expect(idle.received().match(/^HTTP\/1.1 \d+/gm)).toEqual(["HTTP/1.1 200"]);
+
+    // A client that sends its review whole is served as before.
+    const reply = await call(port, new Agent({ ca: pki.caPem }), "POST", "/mutate", body);
+    expect(reply.status).toBe(200);
+    webhook.child.kill("SIGTERM");
+    expect(await webhook.exited).toBe(0);
+  });
+
+  it("holds at most --max-connections open, and serves again once one closes", async () => {
+    const webhook = start(["--max-connections", "2"]);
+    const port = await portOf(webhook);
+    const first = await openTls(port, pki.caPem);
+    const second = await openTls(port, pki.caPem);
+    await expect(openTls(port, pki.caPem)).rejects.toThrow(
+      /the server ended the connection during the TLS handshake/,
+    );
+
+    first.socket.end();
+    await first.closed;
+    // The server counts the connection out once it has seen it close, a moment later.
+    let served: Reply | undefined;
+    for (let attempt = 0; served === undefined && attempt < 100; attempt++) {
+      served = await call(port, new Agent({ ca: pki.caPem }), "GET", "/healthz").catch(() => {
+        return sleep(20).then(() => undefined);
+      });
+    }
+    expect(served?.status).toBe(200);
+    second.socket.end();
+    webhook.child.kill("SIGTERM");
+    expect(await webhook.exited).toBe(0);
   });
 });
 

@@ -1,6 +1,7 @@
 // The webhook's settings from flags and PODINIT_* variables, validated once and frozen.
 
 import { formatDuration, parseDuration } from "../../init/src/duration.js";
+import type { ConnectionLimits } from "./connection-limits.js";
 import { webhookError, type WebhookError } from "./errors.js";
 import { parseInstallerResources } from "./mutation/installer-fit.js";
 import {
@@ -35,6 +36,9 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** After SIGTERM, how long /readyz reports not-ready before the server stops accepting. */
   readonly shutdownDelayMs: number;
+  /** After the shutdown delay, how long in-flight reviews get before their connections are cut. */
+  readonly drainTimeoutMs: number;
+  readonly connections: ConnectionLimits;
   readonly mutation: MutationSettings;
   /** As configured; mutation.injectionMode is where `auto` starts (initContainer). */
   readonly injectionMode: ConfiguredMode;
@@ -74,6 +78,16 @@ function integer(min: number, max: number): SettingSpec["parse"] {
 function duration(text: string): { value: number } | string {
   const ms = parseDuration(text);
   return ms === null ? `'${text}' is not a duration like 30s, 500ms or 1m` : { value: ms };
+}
+
+/** The connection bounds: above zero (zero means "none" to Node), at most ten minutes. */
+const MAX_BOUND_MS = 600_000;
+
+function bound(text: string): { value: number } | string {
+  const ms = parseDuration(text);
+  return ms === null || ms <= 0 || ms > MAX_BOUND_MS
+    ? `'${text}' is not a duration from 1ms to 10m, like 10s or 500ms`
+    : { value: ms };
 }
 
 function nonEmpty(text: string): { value: string } | string {
@@ -240,6 +254,40 @@ const SPECS: readonly SettingSpec[] = [
     fallback: "3s",
     parse: duration,
   },
+  {
+    flag: "drain-timeout",
+    help: "after the shutdown delay, wait at most this long for in-flight reviews, then cut their connections",
+    fallback: "10s",
+    parse: bound,
+  },
+  // The API server waits at most 30 s for a webhook (timeoutSeconds, 10 s by default), so a
+  // request slower than that has been given up by its caller.
+  {
+    flag: "headers-timeout",
+    help: "longest a client may take to send a request's headers, from the connection's start or the request's first byte",
+    fallback: "10s",
+    parse: bound,
+  },
+  {
+    flag: "request-timeout",
+    help: "longest a client may take to send a whole request, body included",
+    fallback: "30s",
+    parse: bound,
+  },
+  // The API server (client-go) closes a connection idle for 90 s itself; waiting longer leaves that
+  // to it, so it never sends a review on a connection the webhook is closing.
+  {
+    flag: "keep-alive-timeout",
+    help: "close a kept-alive connection idle this long",
+    fallback: "100s",
+    parse: bound,
+  },
+  {
+    flag: "max-connections",
+    help: "connections open at once; one more is closed when accepted",
+    fallback: "128",
+    parse: integer(1, 65535),
+  },
   // Checked together by parseRegistrySettings once every text is known.
   ...REGISTRY_FLAGS.map(f => ({ ...f, parse: (text: string) => ({ value: text }) })),
 ];
@@ -332,6 +380,7 @@ export function loadConfig(
   if (!registry.ok) errors.push(...registry.errors.map(m => namingSource(m, sources)));
   const installer = installerResources(values, sources, errors);
   errors.push(...nodeProbesProblem(values, sources));
+  errors.push(...timeoutsProblem(values, sources));
   if (errors.length > 0 || !registry.ok || installer === null) return { ok: false, errors };
   return { ok: true, config: buildConfig(values, registry.settings, installer, version), notices };
 }
@@ -349,6 +398,23 @@ function nodeProbesProblem(
     webhookError(
       "ERR_CONFIG_INVALID",
       `${namespace} is required with ${mode}=auto: the namespace whose node probes prove image volumes (the chart sets it)`,
+    ),
+  ];
+}
+
+/** Headers are part of the request: Node refuses a headers timeout above the request timeout. */
+function timeoutsProblem(
+  values: ReadonlyMap<string, Value>,
+  sources: ReadonlyMap<string, string>,
+): WebhookError[] {
+  const headers = values.get("headers-timeout");
+  const request = values.get("request-timeout");
+  if (typeof headers !== "number" || typeof request !== "number" || headers <= request) return [];
+  const name = (flag: string): string => sources.get(flag) ?? `--${flag}`;
+  return [
+    webhookError(
+      "ERR_CONFIG_INVALID",
+      `${name("headers-timeout")} (${formatDuration(headers)}) is longer than ${name("request-timeout")} (${formatDuration(request)}): the headers are part of the request`,
     ),
   ];
 }
@@ -413,6 +479,13 @@ function buildConfig(
     bodyLimitBytes: get<number>("body-limit"),
     logLevel: get<LogLevel>("log-level"),
     shutdownDelayMs: get<number>("shutdown-delay"),
+    drainTimeoutMs: get<number>("drain-timeout"),
+    connections: Object.freeze({
+      headersTimeoutMs: get<number>("headers-timeout"),
+      requestTimeoutMs: get<number>("request-timeout"),
+      keepAliveTimeoutMs: get<number>("keep-alive-timeout"),
+      maxConnections: get<number>("max-connections"),
+    }),
     mutation,
     injectionMode: configured,
     nodeProbes: {

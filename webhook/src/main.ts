@@ -5,7 +5,10 @@ import type { Server as HttpsServer } from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino, type Logger } from "pino";
 import { buildApp } from "./app.js";
+import { formatDuration } from "../../init/src/duration.js";
 import { configHelp, describeConfig, loadConfig, type Config } from "./config.js";
+import { applyConnectionLimits } from "./connection-limits.js";
+import { drainable, type Drain } from "./drain.js";
 import { createWebhookMetrics, type WebhookMetrics } from "./metrics.js";
 import {
   createEntrypointResolver,
@@ -91,8 +94,10 @@ async function main(argv: readonly string[]): Promise<number> {
     resolveEntrypoints: (pod, namespace, only) => resolver.resolve(pod, namespace, only),
     limitsOf: namespace => limitRanges.limitsOf(namespace),
   });
-  await app.listen({ port: config.port, host: config.host });
   const server = app.server as HttpsServer;
+  applyConnectionLimits(server, config.connections);
+  const drain = drainable(server);
+  await app.listen({ port: config.port, host: config.host });
   const stopWatching = watchKeyPair(
     files,
     pair,
@@ -122,24 +127,46 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const signal = await Promise.race([once(process, "SIGTERM"), once(process, "SIGINT")]);
   logger.info({ signal: String(signal[0] ?? "") }, "shutting down");
-  // Not ready first, so Endpoints drop this pod before it stops accepting connections.
-  lifecycle.ready = false;
-
-  await sleep(config.shutdownDelayMs);
-  stopWatching();
-  await Promise.all([limitRanges.stop(), modes.stop()]);
-  logger.info("draining in-flight reviews");
-  // close() drops the connections that are idle now; one still answering a review becomes idle
-  // once it has, and a kept-alive client would then hold the server open, so keep sweeping.
-  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+  await stopServing(config, logger, lifecycle, drain, async () => {
+    stopWatching();
+    await Promise.all([limitRanges.stop(), modes.stop()]);
+  });
+  // The server is closed already; this runs Fastify's onClose hooks.
   await app.close();
-  clearInterval(sweeper);
   logger.info("stopped");
   destination.flushSync();
   return 0;
 }
 
 const WATCHES_WAIT_MS = 10_000;
+
+/**
+ * After SIGTERM: not ready first, so the Endpoints drop this pod before it stops accepting.
+ * Kept-alive connections outlive that (the API server keeps sending on them), so each answer
+ * from then on closes its connection, and the next review goes over a new one to a replica that
+ * is still ready. After the delay, the server stops accepting and drains.
+ */
+async function stopServing(
+  config: Config,
+  logger: Logger,
+  lifecycle: Lifecycle,
+  drain: Drain,
+  stopSources: () => Promise<void>,
+): Promise<void> {
+  lifecycle.ready = false;
+  drain.begin();
+  await sleep(config.shutdownDelayMs);
+  await stopSources();
+  logger.info({ connections: drain.open() }, "draining in-flight reviews");
+  // Past the deadline a client has stalled (the API server gives up on a webhook after 30 s at
+  // most); waiting on it would only let the kubelet's SIGKILL end this process instead.
+  const cut = await drain.finish(config.drainTimeoutMs);
+  if (cut > 0)
+    logger.warn(
+      { connections: cut, drainTimeout: formatDuration(config.drainTimeoutMs) },
+      "drain deadline reached; connections cut",
+    );
+}
 
 const OUTSIDE_CLUSTER =
   "outside a cluster (KUBERNETES_SERVICE_HOST is unset) nothing is watched: namespaces count as having no LimitRanges and no podinit.dev/mode, and auto means initContainer";

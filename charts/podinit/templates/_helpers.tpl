@@ -156,11 +156,17 @@ PODINIT_* variable. Lists left empty are not passed, so the webhook's built-in l
   "body-limit" $v.server.bodyLimit
   "log-level" $v.server.logLevel
   "shutdown-delay" $v.server.shutdownDelay
+  "drain-timeout" $v.server.drainTimeout
+  "headers-timeout" $v.server.headersTimeout
+  "request-timeout" $v.server.requestTimeout
+  "keep-alive-timeout" $v.server.keepAliveTimeout
+  "max-connections" ($v.server.maxConnections | toString)
   "pull-secrets" ($v.registry.pullSecrets | toString)
   "platform" $v.registry.platform
   "lookup-timeout" $v.registry.lookupTimeout
   "registry-tag-ttl" $v.registry.tagTtl
   "registry-cache-size" ($v.registry.cacheSize | toString)
+  "registry-cache-bytes" $v.registry.cacheBytes
 }}
 {{- with $v.initImage.pullPolicy }}{{ $_ := set $s "init-image-pull-policy" . }}{{ end }}
 {{- with $v.injection.injectorContainers }}{{ $_ := set $s "injector-containers" (join "," .) }}{{ end }}
@@ -173,4 +179,34 @@ PODINIT_* variable. Lists left empty are not passed, so the webhook's built-in l
 {{- end }}
 {{- if $v.registry.caConfigMap.name }}{{ $_ := set $s "registry-ca" (include "podinit.registryCaPath" .) }}{{ end }}
 {{- toJson $s }}
+{{- end }}
+
+{{/*
+A duration as the webhook reads it (30s, 1500ms, 1m30s; a bare number is seconds), in whole
+milliseconds.
+*/}}
+{{- define "podinit.durationMs" -}}
+{{- $text := toString . }}
+{{- if regexMatch "^[0-9]+$" $text }}
+{{- mul (atoi $text) 1000 }}
+{{- else }}
+{{- $unitMs := dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000 }}
+{{- $ms := 0.0 }}
+{{- range regexFindAll "[0-9]+(\\.[0-9]+)?(ms|h|m|s)" $text -1 }}
+{{- $ms = addf $ms (mulf (regexFind "^[0-9.]+" . | float64) (get $unitMs (regexFind "(ms|h|m|s)$" .))) }}
+{{- end }}
+{{- $ms | int64 }}
+{{- end }}
+{{- end }}
+
+{{/*
+The kubelet kills the webhook terminationGracePeriodSeconds after SIGTERM: it must have waited
+out the shutdown delay and drained by then, with a second to spare for the last log lines.
+*/}}
+{{- define "podinit.checkGracePeriod" -}}
+{{- $server := .Values.server }}
+{{- $drainMs := add (include "podinit.durationMs" $server.shutdownDelay) (include "podinit.durationMs" $server.drainTimeout) }}
+{{- if gt (add $drainMs 1000) (mul .Values.terminationGracePeriodSeconds 1000) }}
+{{- fail (printf "terminationGracePeriodSeconds (%v) must be at least 1s longer than server.shutdownDelay (%s) + server.drainTimeout (%s), or the kubelet kills the webhook before it has drained" .Values.terminationGracePeriodSeconds $server.shutdownDelay $server.drainTimeout) }}
+{{- end }}
 {{- end }}
