@@ -156,6 +156,16 @@ describe("webhook over HTTPS", () => {
     expect(webhook.logs.map(l => l["msg"])).toContain("stopped");
   });
 
+  it("a second SIGTERM during the drain does not cut it short: the process still exits 0", async () => {
+    const webhook = start(["--shutdown-delay", "1s"]);
+    await portOf(webhook);
+    webhook.child.kill("SIGTERM");
+    await webhook.waitForLog("shutting down");
+    webhook.child.kill("SIGTERM");
+    await webhook.waitForLog("already shutting down; the drain goes on");
+    expect(await webhook.exited).toBe(0);
+  });
+
   it("on SIGTERM under load answers every review, sends each kept-alive client away, and cuts stalled clients at the drain deadline", async () => {
     // Only the drain deadline can end the stalled clients: their own bounds are far off.
     const webhook = start([
@@ -245,6 +255,18 @@ describe("connection bounds", () => {
     }
     expect(served?.status).toBe(200);
     second.socket.end();
+    webhook.child.kill("SIGTERM");
+    expect(await webhook.exited).toBe(0);
+  });
+
+  it("closes a connection that never starts TLS once --headers-timeout has passed, so silent clients cannot hold every slot", async () => {
+    const webhook = start(["--max-connections", "2", "--headers-timeout", "300ms"]);
+    const port = await portOf(webhook);
+    // Both slots taken by clients that connect and say nothing, as a hostile pod could.
+    const silent = await Promise.all([openSilentTcp(port), openSilentTcp(port)]);
+    await Promise.all(silent.map(client => client.closed));
+    const reply = await call(port, new Agent({ ca: pki.caPem }), "GET", "/healthz");
+    expect(reply.status).toBe(200);
     webhook.child.kill("SIGTERM");
     expect(await webhook.exited).toBe(0);
   });

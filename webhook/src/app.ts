@@ -33,6 +33,11 @@ export interface AppOptions {
   readonly lifecycle: Lifecycle;
   /** PEM key pair; without it the app serves plain HTTP (for fastify.inject in tests). */
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /**
+   * How long a connection may take to finish its TLS handshake. Node's default, 120 s, would let
+   * a client that connects and stays silent hold one of --max-connections for two minutes.
+   */
+  readonly handshakeTimeoutMs?: number;
   readonly resolveEntrypoints?: EntrypointResolver;
   /** The namespaces' LimitRanges; by default every namespace has none. */
   readonly limitsOf?: LimitsOf;
@@ -66,7 +71,13 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
       ? Fastify(common)
       : Fastify({
           ...common,
-          https: { key: options.tls.key, cert: options.tls.cert },
+          https: {
+            key: options.tls.key,
+            cert: options.tls.cert,
+            ...(options.handshakeTimeoutMs === undefined
+              ? {}
+              : { handshakeTimeout: options.handshakeTimeoutMs }),
+          },
         });
 
   // Fastify reads text/plain bodies as strings, which would then fail as "not an AdmissionReview";

@@ -91,6 +91,8 @@ async function main(argv: readonly string[]): Promise<number> {
     metrics,
     lifecycle,
     tls: pair,
+    // A TLS handshake is the first phase of a connection: bounded like the headers that follow.
+    handshakeTimeoutMs: config.connections.headersTimeoutMs,
     resolveEntrypoints: (pod, namespace, only) => resolver.resolve(pod, namespace, only),
     limitsOf: namespace => limitRanges.limitsOf(namespace),
   });
@@ -127,6 +129,12 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const signal = await Promise.race([once(process, "SIGTERM"), once(process, "SIGINT")]);
   logger.info({ signal: String(signal[0] ?? "") }, "shutting down");
+  // once() has removed its handler: a second signal (a user's Ctrl-C, a runtime that repeats
+  // SIGTERM) would otherwise kill the process mid-drain, dropping the reviews in flight.
+  const alreadyDraining = (again: NodeJS.Signals): void =>
+    logger.info({ signal: again }, "already shutting down; the drain goes on");
+  process.on("SIGTERM", alreadyDraining);
+  process.on("SIGINT", alreadyDraining);
   await stopServing(config, logger, lifecycle, drain, async () => {
     stopWatching();
     await Promise.all([limitRanges.stop(), modes.stop()]);
