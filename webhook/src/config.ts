@@ -2,6 +2,7 @@
 
 import { formatDuration, parseDuration } from "../../init/src/duration.js";
 import type { ConnectionLimits } from "./connection-limits.js";
+import { parseByteSize, parsePositiveDuration } from "./setting-values.js";
 import { webhookError, type WebhookError } from "./errors.js";
 import { parseInstallerResources } from "./mutation/installer-fit.js";
 import {
@@ -63,7 +64,6 @@ interface SettingSpec {
 }
 
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|k|M|G)?$/;
-const BYTE_UNITS: Readonly<Record<string, number>> = { "": 1, Ki: 1024, Mi: 1024 ** 2 };
 
 function integer(min: number, max: number): SettingSpec["parse"] {
   return text => {
@@ -84,8 +84,8 @@ function duration(text: string): { value: number } | string {
 const MAX_BOUND_MS = 600_000;
 
 function bound(text: string): { value: number } | string {
-  const ms = parseDuration(text);
-  return ms === null || ms <= 0 || ms > MAX_BOUND_MS
+  const ms = parsePositiveDuration(text, MAX_BOUND_MS);
+  return ms === null
     ? `'${text}' is not a duration from 1ms to 10m, like 10s or 500ms`
     : { value: ms };
 }
@@ -235,9 +235,8 @@ const SPECS: readonly SettingSpec[] = [
     help: "largest review accepted, in bytes (Ki and Mi suffixes allowed)",
     fallback: "3Mi",
     parse: text => {
-      const match = /^([0-9]+)(Ki|Mi)?$/.exec(text.trim());
-      const bytes = match === null ? NaN : Number(match[1]) * (BYTE_UNITS[match[2] ?? ""] ?? NaN);
-      return bytes >= 1024 && bytes <= 64 * 1024 ** 2
+      const bytes = parseByteSize(text);
+      return bytes !== null && bytes >= 1024 && bytes <= 64 * 1024 ** 2
         ? { value: bytes }
         : `'${text}' is not a size from 1Ki to 64Mi`;
     },

@@ -160,7 +160,9 @@ export function entriesToCompare(index: ImageIndex, chosen: IndexEntry): IndexEn
     const architecture = entry.platform?.architecture ?? "";
     if (entry.platform?.os !== os || architecture === chosen.platform?.architecture) continue;
     if (!NODE_ARCHITECTURES.has(architecture)) continue;
-    byArchitecture.set(architecture, [...(byArchitecture.get(architecture) ?? []), entry]);
+    const entries = byArchitecture.get(architecture);
+    if (entries === undefined) byArchitecture.set(architecture, [entry]);
+    else entries.push(entry);
   }
   return [...byArchitecture].flatMap(([architecture, entries]) => {
     const pulled = nodePlatform(os, architecture);

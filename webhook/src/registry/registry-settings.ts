@@ -1,7 +1,7 @@
 // Parses the registry flags (and their PODINIT_* variables) into validated lookup settings; pure.
 
 import { parseDuration } from "../../../init/src/duration.js";
-import { parseByteSize } from "../byte-size.js";
+import { parseByteSize, parsePositiveDuration } from "../setting-values.js";
 import { isRegistryHostPort, registryNameOf } from "./image-reference.js";
 import { parsePlatform, type Platform } from "./platform.js";
 
@@ -96,8 +96,8 @@ function parseMirrors(text: string, errors: string[]): Map<string, readonly stri
 }
 
 function positiveDuration(flag: string, text: string, max: number, errors: string[]): number {
-  const ms = parseDuration(text);
-  if (ms === null || ms <= 0 || ms > max) {
+  const ms = parsePositiveDuration(text, max);
+  if (ms === null) {
     errors.push(
       `--${flag}: '${text}' is not a duration from 1ms to ${max / 1000}s (like 3s or 500ms)`,
     );
@@ -106,10 +106,6 @@ function positiveDuration(flag: string, text: string, max: number, errors: strin
   return ms;
 }
 
-/**
- * `texts` holds each flag's text as given (flag or PODINIT_* variable, already chosen by the
- * caller); missing ones take their defaults. Every problem is reported, each naming its flag.
- */
 /** How many lookups the digest cache keeps, and what they may weigh together. */
 function cacheBounds(
   sizeText: string,
@@ -127,6 +123,10 @@ function cacheBounds(
   return { digestCacheSize: size, cacheBytes: bytes ?? 0 };
 }
 
+/**
+ * `texts` holds each flag's text as given (flag or PODINIT_* variable, already chosen by the
+ * caller); missing ones take their defaults. Every problem is reported, each naming its flag.
+ */
 export function parseRegistrySettings(
   texts: Readonly<Record<string, string | undefined>>,
 ): RegistrySettingsResult {
