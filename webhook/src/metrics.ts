@@ -47,7 +47,7 @@ export interface CappedLabel {
   readonly max: number;
 }
 
-export const OTHER_LABEL_VALUE = "other";
+const OTHER_LABEL_VALUE = "other";
 
 export class Counter implements Metric {
   private readonly values = new Map<string, Entry>();

@@ -55,11 +55,6 @@ export class BoundedLru<K, V> {
     this.#weight -= this.weight?.of(value) ?? 0;
   }
 
-  /** What the entries weigh together (0 without a weight). */
-  get weighs(): number {
-    return this.#weight;
-  }
-
   get size(): number {
     return this.#entries.size;
   }

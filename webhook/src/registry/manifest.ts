@@ -37,7 +37,7 @@ export interface ImageManifest {
  * Indexes list a few platforms and their attestations (Docker's official images about twenty
  * entries, Windows images one per OS version): more than this is refused unread, not walked.
  */
-export const INDEX_ENTRIES_MAX = 128;
+const INDEX_ENTRIES_MAX = 128;
 
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 

@@ -113,7 +113,7 @@ export interface RegistryClient {
  * What a kept lookup costs, roughly: its strings at two bytes a character, and a few hundred bytes
  * of objects. The command is the part an image decides (up to COMMAND_MAX_CHARS).
  */
-export function lookupBytes(lookup: ImageLookup): number {
+function lookupBytes(lookup: ImageLookup): number {
   let chars = lookup.digest.length;
   for (const list of [lookup.entrypoint, lookup.cmd, lookup.warnings])
     for (const text of list) chars += text.length;
