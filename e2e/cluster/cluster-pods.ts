@@ -14,6 +14,7 @@ export interface LivePod {
   readonly metadata: {
     readonly name: string;
     readonly namespace: string;
+    readonly labels?: Readonly<Record<string, string>>;
     readonly annotations?: Readonly<Record<string, string>>;
   };
   readonly spec: {
@@ -70,9 +71,16 @@ export function nodeImagePod(
   return withNamespace(pod, namespace);
 }
 
-/** `kubectl create`; the API server's refusal (admission, quota, LimitRange) is thrown with its message. */
-export async function createPod(cluster: Cluster, pod: PodManifest): Promise<LivePod> {
-  const stdout = await kubectlOk(cluster, ["create", "-o", "json", "-f", "-"], {
+/**
+ * `kubectl create` (with `flags` such as `--as`); the API server's refusal (admission, quota,
+ * LimitRange) is thrown with its message.
+ */
+export async function createPod(
+  cluster: Cluster,
+  pod: PodManifest,
+  flags: readonly string[] = [],
+): Promise<LivePod> {
+  const stdout = await kubectlOk(cluster, ["create", "-o", "json", ...flags, "-f", "-"], {
     input: JSON.stringify({ apiVersion: "v1", kind: "Pod", ...pod }),
   });
   return JSON.parse(stdout) as LivePod;

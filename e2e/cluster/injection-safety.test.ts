@@ -3,11 +3,14 @@
 // Each case runs the same pod in a namespace without the label (it must work: the case is fair)
 // and in one with it, where every pod it created must also have been wrapped: a pod admitted
 // without podinit (failing open) works too, and would prove nothing.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 
 import type { PodManifest } from "../harness/pod-manifest.js";
 import { pollUntil } from "../harness/poll.js";
 import { kubectlOk } from "./cluster.js";
+import { kubeconfigPath } from "./node-config.js";
 import {
   applyPod,
   createNamespace,
@@ -78,8 +81,11 @@ function withResources(pod: PodManifest, value: object): PodManifest {
   };
 }
 
-async function runsToReady(pod: PodManifest): Promise<readonly LivePod[]> {
-  const created = await createPod(cluster, pod);
+async function runsToReady(
+  pod: PodManifest,
+  flags: readonly string[] = [],
+): Promise<readonly LivePod[]> {
+  const created = await createPod(cluster, pod, flags);
   try {
     await waitReady(cluster, created.metadata.namespace, created.metadata.name, 45);
   } finally {
@@ -113,6 +119,25 @@ async function appliesTwice(
   // Whatever the second apply sent, the pod kept the commands it was admitted with.
   expect(reapplied.spec.containers).toEqual(admitted.spec.containers);
   return [admitted];
+}
+
+/**
+ * A kubeconfig that impersonates the admin with one extra key: kubectl before 1.35 has no
+ * `--as-user-extra`, and a kubeconfig's `as-user-extra` works in every release.
+ */
+function impersonating(key: string, values: readonly string[]): string {
+  const config = JSON.parse(readFileSync(kubeconfigPath(cluster.dir, "admin"), "utf8")) as {
+    users: { user: Record<string, unknown> }[];
+  };
+  for (const { user } of config.users) {
+    user["as"] = "podinit-admin";
+    user["as-groups"] = ["system:masters"];
+    // Parsed, so that `__proto__` is an own key: in an object literal it would set the prototype.
+    user["as-user-extra"] = JSON.parse(`{${JSON.stringify(key)}:${JSON.stringify(values)}}`);
+  }
+  const path = join(cluster.dir, "config", "impersonating.kubeconfig");
+  writeFileSync(path, JSON.stringify(config));
+  return path;
 }
 
 const CASES: readonly Case[] = [
@@ -211,6 +236,27 @@ const CASES: readonly Case[] = [
         pods.push(await createPod(cluster, pod));
       }
       return pods;
+    },
+  },
+  {
+    // userInfo.extra keys are whatever an authenticator says (here impersonation): `__proto__`
+    // reaches the webhook. `constructor` is a valid label and annotation key (`__proto__` is not:
+    // the API server's validation refuses it, webhook or not).
+    title:
+      "a pod from a user whose extra info has a key named __proto__, with a label and an annotation named constructor, starts and keeps them",
+    works: async namespace => {
+      const pod = app("proto-keys", namespace);
+      const metadata = {
+        ...pod.metadata,
+        labels: { ...(pod.metadata["labels"] as object), constructor: "x" },
+        annotations: { constructor: "y" },
+      };
+      const [created] = await runsToReady({ ...pod, metadata }, [
+        `--kubeconfig=${impersonating("__proto__", ["x"])}`,
+      ]);
+      expect(created?.metadata.labels?.["constructor"]).toBe("x");
+      expect(created?.metadata.annotations?.["constructor"]).toBe("y");
+      return created === undefined ? [] : [created];
     },
   },
   {

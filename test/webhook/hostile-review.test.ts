@@ -1,3 +1,5 @@
+// Reviews a hostile tenant can send: prototype-named keys, annotations as large as the review, thousands of warnings; each is answered, and nothing leaks or grows without bound.
+
 import { afterEach, describe, expect, it } from "vitest";
 import type { Operation } from "fast-json-patch";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
@@ -61,7 +63,9 @@ describe("keys named __proto__ and constructor", () => {
     ["a pod label", "labels"],
     ["the pod's only annotation", "annotations"],
   ] as const)(
-    "%s named __proto__ is kept by the API server, and the pod is injected",
+    // The API server hands such a pod to its webhooks, then its own validation refuses the key:
+    // the webhook must answer (with failurePolicy Fail, an error would replace that message).
+    "%s named __proto__ gets an answer that injects the pod and leaves the key as it was",
     async (_label, map) => {
       const pod = podWith([app()]) as { metadata: Record<string, unknown> };
       pod.metadata[map] = withOwn({}, "__proto__", "x");
