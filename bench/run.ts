@@ -1,5 +1,5 @@
 // `make bench`: runs every benchmark section, writes docs/benchmarks.md, fails when a target is missed.
-// `--only webhook` (or init, drain, registry, cluster, conformance; comma-separated) reruns those sections and replaces just
+// `--only webhook` (or init, drain, memory, registry, cluster, conformance; comma-separated) reruns those sections and replaces just
 // their rows and sections in the existing docs/benchmarks.md. `--quick` shortens every run.
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -8,6 +8,7 @@ import { benchCluster } from "./cluster.js";
 import { benchConformance } from "./conformance.js";
 import { benchDrain } from "./drain.js";
 import { benchInit } from "./init.js";
+import { benchMemory } from "./memory.js";
 import { benchRegistry } from "./registry.js";
 import { benchWebhook } from "./webhook.js";
 import { checkLine, mergeReport, renderReport, type BenchSection } from "./report.js";
@@ -16,6 +17,7 @@ const SECTIONS: Readonly<Record<string, (quick: boolean) => Promise<BenchSection
   init: benchInit,
   webhook: benchWebhook,
   drain: benchDrain,
+  memory: benchMemory,
   registry: benchRegistry,
   cluster: benchCluster,
   conformance: benchConformance,

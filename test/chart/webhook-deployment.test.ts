@@ -12,6 +12,7 @@ interface Container {
   readinessProbe: { httpGet: { path: string; port: string; scheme: string } };
   livenessProbe: { httpGet: { path: string; port: string; scheme: string } };
   resources: { requests?: Record<string, string>; limits?: Record<string, string> };
+  env: { name: string; value: string }[];
   securityContext: Record<string, unknown>;
   volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
 }
@@ -84,10 +85,14 @@ describe("the webhook Deployment", () => {
     expect(JSON.stringify(pod)).not.toContain("runAsUser");
   });
 
-  it("requests CPU and memory and limits memory only", async () => {
+  it("requests CPU and memory and limits memory only, with V8's heap bounded well below the limit", async () => {
     const { container } = await deployment();
     expect(container.resources.requests).toEqual({ cpu: "50m", memory: "96Mi" });
-    expect(container.resources.limits).toEqual({ memory: "256Mi" });
+    expect(container.resources.limits).toEqual({ memory: "384Mi" });
+    expect(container.env).toContainEqual({
+      name: "NODE_OPTIONS",
+      value: "--max-old-space-size=128",
+    });
   });
 
   it("spreads replicas over nodes and zones, selecting its own pods", async () => {

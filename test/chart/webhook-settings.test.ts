@@ -26,9 +26,11 @@ const REGISTRY_VARIABLES = [
   "PODINIT_REGISTRY_CA",
 ];
 
-const KNOWN_VARIABLES = new Set(
-  [...configHelp().matchAll(/\((PODINIT_[A-Z0-9_]+)\)/g)].map(m => m[1]),
-);
+/** The webhook's settings, and Node's own options (the heap bound). */
+const KNOWN_VARIABLES = new Set([
+  ...[...configHelp().matchAll(/\((PODINIT_[A-Z0-9_]+)\)/g)].map(m => m[1]),
+  "NODE_OPTIONS",
+]);
 
 type Container = { env: { name: string; value: string }[]; args?: unknown; command?: unknown };
 
@@ -69,6 +71,7 @@ const CUSTOM: Values = {
     port: 9443,
     logLevel: "debug",
     bodyLimit: "1Mi",
+    bodyBudget: "8Mi",
     shutdownDelay: "5s",
     drainTimeout: "20s",
     headersTimeout: "5s",
@@ -89,6 +92,7 @@ const CUSTOM: Values = {
     tagTtl: "30s",
     cacheSize: 64,
     cacheBytes: "2Mi",
+    bodyBudget: "24Mi",
     caConfigMap: { name: "registry-ca", key: "bundle.pem" },
   },
 };
@@ -136,6 +140,7 @@ describe("values → webhook settings", () => {
       tlsKeyFile: "/tls/tls.key",
       tlsReloadIntervalMs: 30_000,
       bodyLimitBytes: 1024 * 1024,
+      bodyBudgetBytes: 8 * 1024 * 1024,
       logLevel: "debug",
       shutdownDelayMs: 5000,
       drainTimeoutMs: 20_000,
@@ -187,6 +192,7 @@ describe("values → webhook settings", () => {
       tagTtlMs: 30_000,
       digestCacheSize: 64,
       cacheBytes: 2 * 1024 * 1024,
+      bodyBudgetBytes: 24 * 1024 * 1024,
       caFile: "/etc/podinit/registry-ca/bundle.pem",
     });
     expect(Object.fromEntries(REGISTRY_VARIABLES.map(name => [name, env[name]]))).toEqual({

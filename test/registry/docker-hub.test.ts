@@ -5,14 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseDockerConfigJson } from "../../webhook/src/registry/docker-config.js";
-import {
-  createRegistryTransport,
-  type AddressResolver,
-} from "../../webhook/src/registry/registry-transport.js";
+import { type AddressResolver } from "../../webhook/src/registry/registry-transport.js";
 import { makeTestPki, type TestPki } from "../webhook/helpers/pki.js";
 import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
 import { loopbackResolver } from "./public-hosts.js";
-import { budget, reference, testClient } from "./lookup-fixtures.js";
+import { budget, reference, testClient, testTransport } from "./lookup-fixtures.js";
 import { buildImage, pushImage } from "./oci-images.js";
 import { startRegistry, type RunningRegistry } from "./registry-process.js";
 import { PASSWORD, USER, startTestRegistries, type TestRegistries } from "./test-registries.js";
@@ -103,7 +100,7 @@ beforeEach(() => {
 
 const hubClient = (options: { mirrors?: ReadonlyMap<string, readonly string[]> } = {}) =>
   testClient({
-    transport: createRegistryTransport({ resolve: hubResolver, ca }),
+    transport: testTransport({ resolve: hubResolver, ca }),
     mirrors: options.mirrors ?? new Map(),
   });
 
@@ -186,7 +183,7 @@ describe("Docker Hub", () => {
   });
 
   it("with the network cut, the failure names registry-1.docker.io and how to use a mirror", async () => {
-    const client = testClient({ transport: createRegistryTransport({ resolve: NO_NETWORK }) });
+    const client = testClient({ transport: testTransport({ resolve: NO_NETWORK }) });
     const result = await client.lookup(reference("nginx:1.27"), [], budget());
     expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_UNREACHABLE" });
     const message = (result as { message: string }).message;

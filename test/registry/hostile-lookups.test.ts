@@ -1,9 +1,13 @@
 // Hostile image strings and registries, through the resolver the admission route uses: each ends at once as a failure with its own code, and the pod's warning names the problem and nothing more.
 
+import { once } from "node:events";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
+import { isLookupFailure, type LookupFailure } from "../../webhook/src/registry/lookup-failure.js";
 import type { LookupEvent } from "../../webhook/src/registry/entrypoint-resolver.js";
 import { startCountingProxy } from "./counting-proxy.js";
-import { testPod, testResolver } from "./lookup-fixtures.js";
+import { testPod, testResolver, testTransport } from "./lookup-fixtures.js";
 import {
   buildImage,
   digestOf,
@@ -199,6 +203,68 @@ describe("large indexes", () => {
       "lists 1000 manifests, more than the 128 a lookup reads",
     );
     expect(env.proxy.seen).toHaveLength(1);
+  });
+});
+
+describe("oversized answers", () => {
+  it("a challenge of more than 4,096 characters is ERR_REGISTRY_RESPONSE at once, and none is remembered", async () => {
+    // Node reads up to 16 KB of headers: 256 remembered 12 KB realms held 95 MB, as V8 kept them.
+    env.proxy.setFault(r => r.method === "GET", {
+      kind: "status",
+      status: 401,
+      headers: { "www-authenticate": `Basic realm="${"r".repeat(12 * 1024)}"` },
+    });
+    const resolver = await testResolver();
+    const image = `${env.proxy.host}/apps/entry-only:1`;
+    for (let i = 0; i < 2; i++) {
+      const result = await resolver.resolvePod(testPod([{ name: "app", image }]), "apps");
+      const failure = result.failures.get("app");
+      expect(failure?.code).toBe("ERR_REGISTRY_RESPONSE");
+      expect(failure?.message).toContain(
+        `${env.proxy.host} sent a WWW-Authenticate challenge of 12302 characters; more than 4096 is refused`,
+      );
+    }
+    // Had the challenge been remembered, the second lookup would have sent no request unasked.
+    expect(env.proxy.count("GET", "/manifests/")).toBe(2);
+  });
+
+  it("the registry answers read at once stay within the budget: one past it is ERR_LOOKUPS_BUSY, and the bytes come back once the first is read", async () => {
+    const held: ServerResponse[] = [];
+    const server = createServer((request, response) => {
+      response.writeHead(200, { "content-type": "application/octet-stream" });
+      response.write(Buffer.alloc(6000));
+      if (request.url === "/slow") held.push(response);
+      else response.end();
+    }).listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const transport = testTransport({ bodyBudgetBytes: 10_000 });
+    const get = (path: string) =>
+      transport({
+        method: "GET",
+        url: new URL(base + path),
+        headers: {},
+        signal: AbortSignal.timeout(5000),
+        maxBytes: 8000,
+      });
+    try {
+      expect(await get("/fast")).toMatchObject({ status: 200, body: Buffer.alloc(6000) });
+      const slow = get("/slow");
+      // Alone each would fit: once the slow answer's 6,000 bytes are counted, the next is refused.
+      let next = await get("/fast");
+      for (let i = 0; i < 100 && !isLookupFailure(next); i++) next = await get("/fast");
+      const busy = next as LookupFailure;
+      expect(busy.code).toBe("ERR_LOOKUPS_BUSY");
+      expect(busy.message).toContain("would pass 10000 bytes with this one from 127.0.0.1:");
+      expect(busy.message).toMatch(/registry\.bodyBudget \(--registry-body-budget\)$/);
+      held[0]?.end();
+      expect(await slow).toMatchObject({ status: 200 });
+      expect(await get("/fast")).toMatchObject({ status: 200, body: Buffer.alloc(6000) });
+    } finally {
+      for (const response of held) response.destroy();
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 

@@ -23,6 +23,7 @@ import {
 import {
   createRegistryTransport,
   type RegistryTransport,
+  type TransportOptions,
 } from "../../webhook/src/registry/registry-transport.js";
 import { fakePullSecrets } from "./fake-pull-secrets.js";
 
@@ -36,11 +37,19 @@ export function credential(key: string, username: string, password: string): Reg
   return { key, username, password, source: "test/pull-secret" };
 }
 
+/** The real transport, with the webhook's default budget for registry answers read at once. */
+export function testTransport(options: Partial<TransportOptions> = {}): RegistryTransport {
+  return createRegistryTransport({
+    bodyBudgetBytes: resolverSettings().bodyBudgetBytes,
+    ...options,
+  });
+}
+
 export function testClient(
   overrides: Partial<RegistryClientOptions> & { transport?: RegistryTransport } = {},
 ): RegistryClient {
   return createRegistryClient({
-    transport: overrides.transport ?? createRegistryTransport(),
+    transport: overrides.transport ?? testTransport(),
     platform: { os: "linux", architecture: "amd64", variant: null },
     insecureRegistries: ["127.0.0.1", "localhost"],
     mirrors: new Map(),

@@ -8,8 +8,7 @@ import {
   parseDockerConfigJson,
   type RegistryCredential,
 } from "../../webhook/src/registry/docker-config.js";
-import { createRegistryTransport } from "../../webhook/src/registry/registry-transport.js";
-import { budget, reference, testClient } from "./lookup-fixtures.js";
+import { budget, reference, testClient, testTransport } from "./lookup-fixtures.js";
 import { buildImage, pushImage } from "./oci-images.js";
 import { startPublicHosts, type PublicHosts } from "./public-hosts.js";
 import {
@@ -190,7 +189,7 @@ beforeEach(() => {
 });
 
 const client = () =>
-  testClient({ transport: createRegistryTransport({ resolve: hosts.resolve, ca: hosts.ca }) });
+  testClient({ transport: testTransport({ resolve: hosts.resolve, ca: hosts.ca }) });
 
 /** Credentials as the kubelet would read them from a pull secret: through the same parser. */
 function pullSecret(

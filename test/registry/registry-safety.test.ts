@@ -2,14 +2,11 @@
 
 import type { LookupAddress } from "node:dns";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  createRegistryTransport,
-  type AddressResolver,
-} from "../../webhook/src/registry/registry-transport.js";
+import { type AddressResolver } from "../../webhook/src/registry/registry-transport.js";
 import { parseImageReference } from "../../webhook/src/registry/image-reference.js";
 import { isLookupFailure } from "../../webhook/src/registry/lookup-failure.js";
 import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
-import { budget, credential, reference, testClient } from "./lookup-fixtures.js";
+import { budget, credential, reference, testClient, testTransport } from "./lookup-fixtures.js";
 import { startRegistry, type RunningRegistry } from "./registry-process.js";
 import {
   IMAGES,
@@ -39,7 +36,7 @@ const testResolver: AddressResolver = (hostname, callback) => {
   };
   callback(null, table[hostname] ?? [{ address: "127.0.0.1", family: 4 }]);
 };
-const transport = createRegistryTransport({ resolve: testResolver });
+const transport = testTransport({ resolve: testResolver });
 const insecure = [
   "127.0.0.1",
   "localhost",

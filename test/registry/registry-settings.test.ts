@@ -21,6 +21,7 @@ describe("parseRegistrySettings", () => {
         tagTtlMs: 60_000,
         digestCacheSize: 1024,
         cacheBytes: 16 * 1024 * 1024,
+        bodyBudgetBytes: 16 * 1024 * 1024,
       },
     });
   });
@@ -36,6 +37,7 @@ describe("parseRegistrySettings", () => {
       "registry-tag-ttl": "0",
       "registry-cache-size": "10",
       "registry-cache-bytes": "512Ki",
+      "registry-body-budget": "64Mi",
     });
     expect(result).toEqual({
       ok: true,
@@ -52,6 +54,7 @@ describe("parseRegistrySettings", () => {
         tagTtlMs: 0,
         digestCacheSize: 10,
         cacheBytes: 512 * 1024,
+        bodyBudgetBytes: 64 * 1024 * 1024,
       },
     });
   });
@@ -76,6 +79,7 @@ describe("parseRegistrySettings", () => {
       "registry-tag-ttl": "soon",
       "registry-cache-size": "0",
       "registry-cache-bytes": "2Gi",
+      "registry-body-budget": "4Mi",
     });
     expect(result.ok).toBe(false);
     const errors = result.ok ? [] : result.errors;
@@ -88,10 +92,13 @@ describe("parseRegistrySettings", () => {
       "registry-tag-ttl",
       "registry-cache-size",
       "registry-cache-bytes",
+      "registry-body-budget",
     ]) {
       expect(errors.filter(e => e.startsWith(`--${flag}:`))).toHaveLength(1);
     }
-    expect(errors).toHaveLength(8);
+    expect(errors).toHaveLength(9);
+    // Below the largest config a lookup reads, no lookup of one could ever succeed.
+    expect(errors).toContain("--registry-body-budget: '4Mi' is not a size from 8Mi to 1024Mi");
   });
 
   it("refuses a mirror or an insecure registry that no URL can hold, as image references are", () => {

@@ -7,9 +7,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEntrypointResolver } from "../../webhook/src/registry/entrypoint-resolver.js";
 import { parseRegistrySettings } from "../../webhook/src/registry/registry-settings.js";
-import { createRegistryTransport } from "../../webhook/src/registry/registry-transport.js";
 import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
-import { budget, reference, testClient } from "./lookup-fixtures.js";
+import { budget, reference, testClient, testTransport } from "./lookup-fixtures.js";
 import { startRegistry, type RunningRegistry } from "./registry-process.js";
 import { startTestRegistries, type TestRegistries } from "./test-registries.js";
 
@@ -93,7 +92,7 @@ describe("TLS registries", () => {
   });
 
   it("never follow a blob redirect from HTTPS to plain HTTP", async () => {
-    const transport = createRegistryTransport({ ca: readFileSync(join(dir, "cert.pem"), "utf8") });
+    const transport = testTransport({ ca: readFileSync(join(dir, "cert.pem"), "utf8") });
     // The registry answers over TLS; only the blob GET is redirected, by a wrapper around the transport.
     const redirecting: typeof transport = async request => {
       if (request.url.pathname.includes("/blobs/")) {

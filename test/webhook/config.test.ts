@@ -151,7 +151,18 @@ describe("loadConfig", () => {
     expect(
       problems([...REQUIRED, "--request-timeout=20s"], { PODINIT_HEADERS_TIMEOUT: "40s" }),
     ).toEqual([
-      "PODINIT_HEADERS_TIMEOUT (40s) is longer than --request-timeout (20s): the headers are part of the request",
+      "PODINIT_HEADERS_TIMEOUT (40s) is above --request-timeout (20s): the headers are part of the request",
+    ]);
+  });
+
+  it("bounds the bytes of reviews held at once: 32Mi by default, never below the largest review", () => {
+    expect(ok(REQUIRED).config.bodyBudgetBytes).toBe(32 * 1024 * 1024);
+    expect(ok([...REQUIRED, "--body-budget=3Mi"]).config.bodyBudgetBytes).toBe(3 * 1024 * 1024);
+    expect(problems([...REQUIRED, "--body-budget=2Mi"])).toEqual([
+      "--body-limit (3145728 bytes) is above --body-budget (2097152 bytes): a review as large as the limit could never be received",
+    ]);
+    expect(problems(REQUIRED, { PODINIT_BODY_BUDGET: "lots" })).toEqual([
+      "PODINIT_BODY_BUDGET: 'lots' is not a size from 1Ki to 1024Mi",
     ]);
   });
 

@@ -51,6 +51,24 @@ function rawReview(): { head: string; body: string } {
   return { head, body };
 }
 
+/** The webhook's own count of the bytes it holds, from /metrics. */
+async function bytesHeld(port: number): Promise<number> {
+  const reply = await call(port, new Agent({ ca: pki.caPem }), "GET", "/metrics");
+  const value = /^podinit_webhook_review_bytes_held ([0-9]+)$/m.exec(reply.body)?.[1];
+  if (value === undefined) throw new Error(`no review_bytes_held in /metrics:\n${reply.body}`);
+  return Number(value);
+}
+
+/** Waits until the webhook holds `bytes`: it counts a body's chunks as they reach it. */
+async function heldBecomes(port: number, bytes: number): Promise<void> {
+  let last = -1;
+  for (let attempt = 0; attempt < 200 && last !== bytes; attempt++) {
+    last = await bytesHeld(port);
+    if (last !== bytes) await sleep(25);
+  }
+  expect(last).toBe(bytes);
+}
+
 beforeAll(() => {
   pki = makeTestPki();
   certFile = join(pki.dir, "tls.crt");
@@ -267,6 +285,43 @@ describe("connection bounds", () => {
     await Promise.all(silent.map(client => client.closed));
     const reply = await call(port, new Agent({ ca: pki.caPem }), "GET", "/healthz");
     expect(reply.status).toBe(200);
+    webhook.child.kill("SIGTERM");
+    expect(await webhook.exited).toBe(0);
+  });
+});
+
+describe("bytes of reviews held at once", () => {
+  it("stay within --body-budget: a body past it is answered 503 ERR_BUSY at once, and the bytes come back when a client leaves or is answered", async () => {
+    const webhook = start(["--body-limit", "16Ki", "--body-budget", "40Ki"]);
+    const port = await portOf(webhook);
+    const small = rawReview().body;
+    // Trailing blanks are valid JSON: a review of 15 KiB, as large as a pod with many containers.
+    const large = small.padEnd(15 * 1024, " ");
+    const head = `POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${large.length}\r\n\r\n`;
+    // Two clients that send all but the end of a large review, then stall: 28 KiB held.
+    const stalled = await Promise.all([openTls(port, pki.caPem), openTls(port, pki.caPem)]);
+    for (const client of stalled) client.socket.write(head + large.slice(0, 14 * 1024));
+    await heldBecomes(port, 28 * 1024);
+
+    const agent = new Agent({ ca: pki.caPem });
+    const refused = await call(port, agent, "POST", "/mutate", large);
+    expect(refused.status).toBe(503);
+    const problem = JSON.parse(refused.body) as { code: string; message: string };
+    expect(problem.code).toBe("ERR_BUSY");
+    expect(problem.message).toMatch(/past the budget of 40960 bytes \(--body-budget\)$/);
+    // A review that fits beside the stalled ones is served.
+    expect((await call(port, agent, "POST", "/mutate", small)).status).toBe(200);
+
+    stalled[0]?.socket.destroy();
+    await heldBecomes(port, 14 * 1024);
+    // Each answered review gives its bytes back, or the second of these would be refused.
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await call(port, agent, "POST", "/mutate", large)).status);
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    expect(await bytesHeld(port)).toBe(14 * 1024);
+    stalled[1]?.socket.destroy();
+    await heldBecomes(port, 0);
     webhook.child.kill("SIGTERM");
     expect(await webhook.exited).toBe(0);
   });

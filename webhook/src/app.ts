@@ -15,6 +15,7 @@ import {
   type LimitsOf,
 } from "./admission/admit-pod.js";
 import { requestError } from "./admission/request-errors.js";
+import { bodyBudget } from "./body-budget.js";
 import { allowResponseJson, REVIEW_CONTENT_TYPE } from "./admission/review.js";
 import { httpStatus, describeThrown, webhookError } from "./errors.js";
 import type { WebhookMetrics } from "./metrics.js";
@@ -28,6 +29,8 @@ export interface AppOptions {
   /** Per namespace, when modes are watched (webhook/src/kube/mode-watch.ts); else `settings`. */
   readonly settingsFor?: (namespace: string) => MutationSettings;
   readonly bodyLimitBytes: number;
+  /** The most bytes of reviews held at once, over every connection (--body-budget). */
+  readonly bodyBudgetBytes: number;
   readonly logger: FastifyBaseLogger;
   readonly metrics: WebhookMetrics;
   readonly lifecycle: Lifecycle;
@@ -85,6 +88,14 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
   app.removeContentTypeParser("text/plain");
 
   const { metrics } = options;
+  metrics.reviewBytesHeld.set({}, 0);
+  const budget = bodyBudget(options.bodyBudgetBytes, bytes =>
+    metrics.reviewBytesHeld.set({}, bytes),
+  );
+  app.addHook("preParsing", (_request, reply, payload, done) => {
+    done(null, budget.meter(payload, reply.raw));
+  });
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = requestError(error, options.bodyLimitBytes, request.body === undefined);
     const uid = problem.code === "ERR_INTERNAL" ? uidOf(request.body) : null;

@@ -34,6 +34,8 @@ export interface Config {
   /** How often the key pair is re-read even without a file event; 0 turns polling off. */
   readonly tlsReloadIntervalMs: number;
   readonly bodyLimitBytes: number;
+  /** The most bytes of reviews held at once, over every connection. */
+  readonly bodyBudgetBytes: number;
   readonly logLevel: LogLevel;
   /** After SIGTERM, how long /readyz reports not-ready before the server stops accepting. */
   readonly shutdownDelayMs: number;
@@ -241,6 +243,19 @@ const SPECS: readonly SettingSpec[] = [
         : `'${text}' is not a size from 1Ki to 64Mi`;
     },
   },
+  // max-connections × body-limit (384 MiB by default) is above the chart's memory limit, and
+  // stalled clients could hold that much: the budget bounds the sum instead.
+  {
+    flag: "body-budget",
+    help: "the most bytes of reviews held at once over every connection (at least --body-limit); a review past it gets 503 ERR_BUSY",
+    fallback: "32Mi",
+    parse: text => {
+      const bytes = parseByteSize(text);
+      return bytes !== null && bytes >= 1024 && bytes <= 1024 ** 3
+        ? { value: bytes }
+        : `'${text}' is not a size from 1Ki to 1024Mi`;
+    },
+  },
   {
     flag: "log-level",
     help: LOG_LEVELS.join(", "),
@@ -379,7 +394,7 @@ export function loadConfig(
   if (!registry.ok) errors.push(...registry.errors.map(m => namingSource(m, sources)));
   const installer = installerResources(values, sources, errors);
   errors.push(...nodeProbesProblem(values, sources));
-  errors.push(...timeoutsProblem(values, sources));
+  errors.push(...boundsProblem(values, sources));
   if (errors.length > 0 || !registry.ok || installer === null) return { ok: false, errors };
   return { ok: true, config: buildConfig(values, registry.settings, installer, version), notices };
 }
@@ -401,21 +416,44 @@ function nodeProbesProblem(
   ];
 }
 
-/** Headers are part of the request: Node refuses a headers timeout above the request timeout. */
-function timeoutsProblem(
+/** Settings that bound one another: each `within` may not exceed its `bound`. */
+const NESTED_BOUNDS: readonly {
+  readonly within: string;
+  readonly bound: string;
+  readonly text: (value: number) => string;
+  readonly why: string;
+}[] = [
+  // Node refuses a headers timeout above the request timeout.
+  {
+    within: "headers-timeout",
+    bound: "request-timeout",
+    text: formatDuration,
+    why: "the headers are part of the request",
+  },
+  {
+    within: "body-limit",
+    bound: "body-budget",
+    text: bytes => `${bytes} bytes`,
+    why: "a review as large as the limit could never be received",
+  },
+];
+
+function boundsProblem(
   values: ReadonlyMap<string, Value>,
   sources: ReadonlyMap<string, string>,
 ): WebhookError[] {
-  const headers = values.get("headers-timeout");
-  const request = values.get("request-timeout");
-  if (typeof headers !== "number" || typeof request !== "number" || headers <= request) return [];
   const name = (flag: string): string => sources.get(flag) ?? `--${flag}`;
-  return [
-    webhookError(
-      "ERR_CONFIG_INVALID",
-      `${name("headers-timeout")} (${formatDuration(headers)}) is longer than ${name("request-timeout")} (${formatDuration(request)}): the headers are part of the request`,
-    ),
-  ];
+  return NESTED_BOUNDS.flatMap(({ within, bound, text, why }) => {
+    const inner = values.get(within);
+    const outer = values.get(bound);
+    if (typeof inner !== "number" || typeof outer !== "number" || inner <= outer) return [];
+    return [
+      webhookError(
+        "ERR_CONFIG_INVALID",
+        `${name(within)} (${text(inner)}) is above ${name(bound)} (${text(outer)}): ${why}`,
+      ),
+    ];
+  });
 }
 
 /**
@@ -476,6 +514,7 @@ function buildConfig(
     tlsKeyFile: get<string>("tls-key"),
     tlsReloadIntervalMs: get<number>("tls-reload-interval"),
     bodyLimitBytes: get<number>("body-limit"),
+    bodyBudgetBytes: get<number>("body-budget"),
     logLevel: get<LogLevel>("log-level"),
     shutdownDelayMs: get<number>("shutdown-delay"),
     drainTimeoutMs: get<number>("drain-timeout"),

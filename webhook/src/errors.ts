@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   ERR_REVIEW_INVALID: 400,
   ERR_ROUTE_NOT_FOUND: 404,
   ERR_INTERNAL: 500,
+  ERR_BUSY: 503,
 } as const;
 
 export type WebhookErrorCode = keyof typeof ERROR_CODES;

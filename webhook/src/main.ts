@@ -87,6 +87,7 @@ async function main(argv: readonly string[]): Promise<number> {
     settings: config.mutation,
     settingsFor: namespace => modes.settingsFor(namespace),
     bodyLimitBytes: config.bodyLimitBytes,
+    bodyBudgetBytes: config.bodyBudgetBytes,
     logger,
     metrics,
     lifecycle,

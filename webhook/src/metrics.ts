@@ -153,6 +153,7 @@ export const REGISTRY_LABELS_MAX = 64;
 export interface WebhookMetrics {
   readonly requests: Counter;
   readonly reviews: Counter;
+  readonly reviewBytesHeld: Counter;
   readonly reviewSeconds: Histogram;
   readonly podsInjected: Counter;
   readonly podsSkipped: Counter;
@@ -178,6 +179,11 @@ export function createWebhookMetrics(version: string): WebhookMetrics {
       "HTTP requests answered, by route and status.",
     ),
     reviews: new Counter(`${p}reviews_total`, "Admission reviews answered, by decision."),
+    reviewBytesHeld: new Counter(
+      `${p}review_bytes_held`,
+      "Bytes of reviews being received or answered now, counted against --body-budget.",
+      "gauge",
+    ),
     reviewSeconds: new Histogram(
       `${p}review_duration_seconds`,
       "Time to answer one admission review, from parsed body to reply.",

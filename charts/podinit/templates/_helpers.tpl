@@ -154,6 +154,7 @@ PODINIT_* variable. Lists left empty are not passed, so the webhook's built-in l
   "installer-requests" (printf "cpu=%v,memory=%v" $v.installer.resources.requests.cpu $v.installer.resources.requests.memory)
   "installer-limits" (printf "cpu=%v,memory=%v" $v.installer.resources.limits.cpu $v.installer.resources.limits.memory)
   "body-limit" $v.server.bodyLimit
+  "body-budget" $v.server.bodyBudget
   "log-level" $v.server.logLevel
   "shutdown-delay" $v.server.shutdownDelay
   "drain-timeout" $v.server.drainTimeout
@@ -167,6 +168,7 @@ PODINIT_* variable. Lists left empty are not passed, so the webhook's built-in l
   "registry-tag-ttl" $v.registry.tagTtl
   "registry-cache-size" ($v.registry.cacheSize | toString)
   "registry-cache-bytes" $v.registry.cacheBytes
+  "registry-body-budget" $v.registry.bodyBudget
 }}
 {{- with $v.initImage.pullPolicy }}{{ $_ := set $s "init-image-pull-policy" . }}{{ end }}
 {{- with $v.injection.injectorContainers }}{{ $_ := set $s "injector-containers" (join "," .) }}{{ end }}

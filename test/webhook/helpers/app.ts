@@ -24,6 +24,7 @@ export async function testApp(overrides: Partial<AppOptions> = {}): Promise<Test
   const app = await buildApp({
     settings: TEST_SETTINGS,
     bodyLimitBytes: 1024 * 1024,
+    bodyBudgetBytes: 32 * 1024 * 1024,
     logger,
     metrics,
     lifecycle,

@@ -1,10 +1,12 @@
 // Starts the real webhook (webhook/src/main.ts) as a child process and follows its JSON logs.
 
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 
-const MAIN = new URL("../../../webhook/src/main.ts", import.meta.url).pathname;
+const ROOT = new URL("../../../", import.meta.url).pathname;
+const MAIN = `${ROOT}webhook/src/main.ts`;
+const BUNDLE = `${ROOT}dist/webhook/main.js`;
 
 export interface WebhookProcess {
   readonly child: ChildProcess;
@@ -15,8 +17,18 @@ export interface WebhookProcess {
   exited: Promise<number | null>;
 }
 
-export function startWebhook(args: string[], env: Record<string, string> = {}): WebhookProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+/**
+ * `built`: run the bundle the image runs (dist/webhook/main.js, brought up to date by its make
+ * rule first) rather than the sources through tsx, whose loader takes memory of its own.
+ */
+export function startWebhook(
+  args: string[],
+  env: Record<string, string> = {},
+  { built = false }: { built?: boolean } = {},
+): WebhookProcess {
+  if (built) execFileSync("make", ["--no-print-directory", "-s", "webhook"], { cwd: ROOT });
+  const entry = built ? [BUNDLE] : ["--import", "tsx", MAIN];
+  const child = spawn(process.execPath, [...entry, ...args], {
     env: { PATH: process.env["PATH"] ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

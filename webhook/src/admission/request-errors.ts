@@ -1,6 +1,7 @@
 // Turns Fastify's body and schema failures into webhook errors that name the problem.
 
 import type { FastifyError } from "fastify";
+import { BODY_BUDGET_SPENT } from "../body-budget.js";
 import { webhookError, type WebhookError } from "../errors.js";
 
 interface SchemaIssue {
@@ -59,6 +60,8 @@ export function requestError(
         "ERR_REVIEW_NOT_JSON",
         "the body must be JSON with Content-Type: application/json",
       );
+    case BODY_BUDGET_SPENT:
+      return webhookError("ERR_BUSY", error.message);
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return webhookError("ERR_REVIEW_NOT_JSON", EMPTY_BODY);
     case "FST_ERR_CTP_INVALID_JSON_BODY":

@@ -122,6 +122,7 @@ export async function createEntrypointResolver(
     deps.transport ??
     createRegistryTransport({
       ca,
+      bodyBudgetBytes: settings.bodyBudgetBytes,
       ...(deps.resolve === undefined ? {} : { resolve: deps.resolve }),
     });
   const client = createRegistryClient({

@@ -19,6 +19,11 @@ const TOKEN_MAX_BYTES = 64 * 1024;
 const TOKEN_CACHE_SIZE = 1024;
 const CHALLENGE_CACHE_SIZE = 256;
 /**
+ * Real challenges are a realm URL, a service and a scope: a few hundred characters. Up to Node's
+ * 16 KB of headers, 256 remembered challenges of that size would hold 4 MiB for nothing.
+ */
+const CHALLENGE_MAX_CHARS = 4096;
+/**
  * What the cached tokens may take together: real ones are JWTs of a few KB, but a registry may
  * answer with up to TOKEN_MAX_BYTES, and a thousand of those would take 128 MiB.
  */
@@ -102,7 +107,14 @@ export class RegistryAuth {
         known === undefined ? null : this.#cachedAuthorization(known, scope, credential);
       let response = await this.transport(withAuthorization(request, authorization));
       if (isLookupFailure(response) || response.status !== 401) return response;
-      const challenge = parseAuthChallenge(firstHeader(response.headers["www-authenticate"]));
+      const header = firstHeader(response.headers["www-authenticate"]);
+      if (header !== undefined && header.length > CHALLENGE_MAX_CHARS) {
+        return lookupFailure(
+          "ERR_REGISTRY_RESPONSE",
+          `${scope.endpoint} sent a WWW-Authenticate challenge of ${header.length} characters; more than ${CHALLENGE_MAX_CHARS} is refused (a real one names a realm, a service and a scope)`,
+        );
+      }
+      const challenge = parseAuthChallenge(header);
       if (challenge === null) return response;
       this.#challenges.set(scope.endpoint, challenge);
       const fresh = await this.#authorize(challenge, scope, credential, request.signal);

@@ -55,7 +55,7 @@ export interface RegistryClientOptions {
 }
 
 const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
-const CONFIG_MAX_BYTES = 8 * 1024 * 1024;
+export const CONFIG_MAX_BYTES = 8 * 1024 * 1024;
 /** Registries are named by pods, so the endpoints remembered for them are bounded. */
 const ENDPOINTS_MAX = 256;
 

@@ -4,6 +4,7 @@ import { parseDuration } from "../../../init/src/duration.js";
 import { parseByteSize, parsePositiveDuration } from "../setting-values.js";
 import { isRegistryHostPort, registryNameOf } from "./image-reference.js";
 import { parsePlatform, type Platform } from "./platform.js";
+import { CONFIG_MAX_BYTES } from "./registry-client.js";
 
 export interface RegistrySettings {
   /** `host` or `host:port` reached over plain HTTP. */
@@ -21,6 +22,8 @@ export interface RegistrySettings {
   readonly digestCacheSize: number;
   /** What the lookups kept by digest may weigh together, in bytes (roughly: strings count twice). */
   readonly cacheBytes: number;
+  /** The most bytes of registry answers read at once, over every lookup. */
+  readonly bodyBudgetBytes: number;
 }
 
 export interface RegistryFlag {
@@ -58,6 +61,11 @@ export const REGISTRY_FLAGS: readonly RegistryFlag[] = Object.freeze([
   {
     flag: "registry-cache-bytes",
     help: "most memory the image lookups kept by digest may take (Ki and Mi suffixes allowed)",
+    fallback: "16Mi",
+  },
+  {
+    flag: "registry-body-budget",
+    help: "most bytes of registry answers read at once over every lookup (at least 8Mi, the largest image config read)",
     fallback: "16Mi",
   },
 ]);
@@ -123,6 +131,16 @@ function cacheBounds(
   return { digestCacheSize: size, cacheBytes: bytes ?? 0 };
 }
 
+function bodyBudget(text: string, errors: string[]): number {
+  const bytes = parseByteSize(text);
+  // A budget below the largest config a lookup reads could never read one.
+  if (bytes === null || bytes < CONFIG_MAX_BYTES || bytes > 1024 ** 3) {
+    errors.push(`--registry-body-budget: '${text}' is not a size from 8Mi to 1024Mi`);
+    return 0;
+  }
+  return bytes;
+}
+
 /**
  * `texts` holds each flag's text as given (flag or PODINIT_* variable, already chosen by the
  * caller); missing ones take their defaults. Every problem is reported, each naming its flag.
@@ -160,6 +178,7 @@ export function parseRegistrySettings(
     mirrors: parseMirrors(text("registry-mirror"), errors),
     tagTtlMs: parseDuration(text("registry-tag-ttl")) ?? 0,
     ...cacheBounds(text("registry-cache-size"), text("registry-cache-bytes"), errors),
+    bodyBudgetBytes: bodyBudget(text("registry-body-budget"), errors),
   };
   if (parseDuration(text("registry-tag-ttl")) === null) {
     errors.push(

@@ -36,6 +36,12 @@ export interface TransportOptions {
   /** Extra trusted CAs (PEM) on top of Node's bundled ones. */
   readonly ca?: string | undefined;
   readonly resolve?: AddressResolver;
+  /**
+   * The most bytes of registry answers read at once, over every lookup (--registry-body-budget):
+   * forty lookups of 8 MiB configs would otherwise hold 320 MiB. An answer that would pass it
+   * fails with ERR_LOOKUPS_BUSY.
+   */
+  readonly bodyBudgetBytes: number;
 }
 
 const ALL: LookupAllOptions = { all: true };
@@ -145,9 +151,18 @@ function unreachableMessage(url: URL, reason: string): string {
   );
 }
 
+function overBudget(url: URL, budget: number): string {
+  return (
+    `the registry answers being read would pass ${budget} bytes with this one from ${url.host}; ` +
+    "a registry is sending very large bodies (the webhook's lookup log names it), or raise registry.bodyBudget (--registry-body-budget)"
+  );
+}
+
 /** Keep-alive agents shared by every lookup; a new TLS handshake per request would dominate cold lookups. */
-export function createRegistryTransport(options: TransportOptions = {}): RegistryTransport {
+export function createRegistryTransport(options: TransportOptions): RegistryTransport {
   const lookup = guardedLookup(options.resolve ?? systemResolver);
+  const budget = options.bodyBudgetBytes;
+  let held = 0;
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const httpsAgent = new https.Agent({
     keepAlive: true,
@@ -175,27 +190,43 @@ export function createRegistryTransport(options: TransportOptions = {}): Registr
         lookup,
         signal,
       });
-      req.on("error", error => resolve(failureFor(error, url, signal)));
+      // The bytes of this answer counted in `held`, given back once it is settled: its caller
+      // parses the body before any other answer's bytes can arrive.
+      let mine = 0;
+      const settle = (outcome: TransportResponse | LookupFailure): void => {
+        held -= mine;
+        mine = 0;
+        resolve(outcome);
+      };
+      req.on("error", error => settle(failureFor(error, url, signal)));
       req.on("response", response => {
         const chunks: Buffer[] = [];
         let size = 0;
         response.on("data", (chunk: Buffer) => {
           size += chunk.length;
-          if (size > request.maxBytes) {
+          const refused =
+            size > request.maxBytes
+              ? `${url.host} sent more than ${request.maxBytes} bytes for ${url.pathname}`
+              : held + chunk.length > budget
+                ? overBudget(url, budget)
+                : null;
+          if (refused !== null) {
             response.destroy();
-            resolve(
+            settle(
               lookupFailure(
-                "ERR_REGISTRY_RESPONSE",
-                `${url.host} sent more than ${request.maxBytes} bytes for ${url.pathname}`,
+                size > request.maxBytes ? "ERR_REGISTRY_RESPONSE" : "ERR_LOOKUPS_BUSY",
+                refused,
               ),
             );
             return;
           }
+          held += chunk.length;
+          mine += chunk.length;
           chunks.push(chunk);
         });
-        response.on("error", error => resolve(failureFor(error, url, signal)));
+        response.on("error", error => settle(failureFor(error, url, signal)));
         response.on("end", () =>
-          resolve({
+          settle({
             status: response.statusCode ?? 0,
             headers: response.headers,
             body: Buffer.concat(chunks),
