@@ -174,6 +174,31 @@ describe("webhook over HTTPS", () => {
     expect(webhook.logs.map(l => l["msg"])).toContain("stopped");
   });
 
+  it("a review in flight when SIGTERM comes is answered during the shutdown delay with Connection: close", async () => {
+    const webhook = start(["--shutdown-delay", "2s"]);
+    const port = await portOf(webhook);
+    const { head, body } = rawReview();
+    const client = await openTls(port, pki.caPem);
+    const half = Math.floor(body.length / 2);
+    client.socket.write(head + body.slice(0, half));
+    // The webhook holds the half-sent review before SIGTERM comes.
+    await heldBecomes(port, half);
+
+    const logCount = webhook.logs.length;
+    webhook.child.kill("SIGTERM");
+    await webhook.waitForLog("shutting down", logCount);
+    client.socket.write(body.slice(half));
+    // Answered before the delay ends, and told to reconnect elsewhere: the API server's next
+    // review on this connection would otherwise meet the server closing it.
+    await client.closed;
+    expect(webhook.logs.slice(logCount).map(l => l["msg"])).not.toContain(
+      "draining in-flight reviews",
+    );
+    expect(client.received()).toMatch(/^HTTP\/1.1 200 /);
+    expect(client.received()).toMatch(/\r\nconnection: close\r\n/i);
+    expect(await webhook.exited).toBe(0);
+  });
+
   it("a second SIGTERM during the drain does not cut it short: the process still exits 0", async () => {
     const webhook = start(["--shutdown-delay", "1s"]);
     await portOf(webhook);

@@ -1,5 +1,6 @@
 // Stops the HTTPS server without dropping a review: kept-alive clients are told to go, reviews in flight are answered, stalled clients are cut at a deadline.
 
+import type { ServerResponse } from "node:http";
 import type { Server as HttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -33,14 +34,26 @@ export function drainable(server: HttpsServer): Drain {
     socket.once("close", () => sockets.delete(socket));
   });
   let draining = false;
+  // Answers not yet sent: a review that came before begin() must say so too, or its client
+  // keeps the connection and sends its next review on it as the server closes.
+  const unanswered = new Set<ServerResponse>();
   // Ahead of Fastify's listener, so the header is there even when Fastify answers at once.
-  server.prependListener("request", (_request, response) => {
-    if (draining && !response.headersSent) response.setHeader("connection", "close");
+  server.prependListener("request", (_request, response: ServerResponse) => {
+    if (draining) {
+      response.setHeader("connection", "close");
+      return;
+    }
+    unanswered.add(response);
+    response.once("close", () => unanswered.delete(response));
   });
   return {
     open: () => sockets.size,
     begin() {
       draining = true;
+      for (const response of unanswered) {
+        if (!response.headersSent) response.setHeader("connection", "close");
+      }
+      unanswered.clear();
     },
     async finish(deadlineMs) {
       // close() also ends the connections idle now. Those busy with a review close once they
