@@ -187,6 +187,15 @@ describe("containers without command, through the started webhook", () => {
         expect.stringMatching(/container down: .*ERR_REGISTRY_UNREACHABLE/),
       ]),
     );
+    // The warning hides why the registry could not be reached; the operator's log says.
+    expect(warnings.find(w => w.includes("container down:"))).not.toMatch(/ECONNREFUSED/);
+    const logged = await webhook.waitForLog("image lookup failed");
+    expect(logged).toMatchObject({
+      component: "registry",
+      registry: downHost,
+      code: "ERR_REGISTRY_UNREACHABLE",
+    });
+    expect(logged["detail"]).toMatch(/ECONNREFUSED/);
     const metrics = await get("/metrics");
     expect(
       metricValue(

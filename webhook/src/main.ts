@@ -67,11 +67,15 @@ async function main(argv: readonly string[]): Promise<number> {
   const lifecycle: Lifecycle = { ready: false };
   const metrics = createWebhookMetrics(VERSION);
   const access = pullSecretAccess(config.registry.pullSecrets, process.env);
+  const registryLogger = logger.child({ component: "registry" });
   if (access.notice !== null) logger.warn({ notice: access.notice }, "configuration notice");
   // Created once: its caches and single-flight only help if every review shares them.
   const created = await createEntrypointResolver(config.registry, {
     ...(access.source === undefined ? {} : { pullSecrets: access.source }),
-    onLookup: event => countLookup(metrics, event),
+    onLookup: event => {
+      countLookup(metrics, event);
+      logLookupDetail(registryLogger, event);
+    },
   });
   if (!created.ok) {
     process.stderr.write(`podinit-webhook: ERR_CONFIG_INVALID: ${created.message}\n`);
@@ -260,6 +264,18 @@ function showMode(metrics: WebhookMetrics, mode: InjectionMode, configured: Conf
 function countLookup(metrics: WebhookMetrics, event: LookupEvent): void {
   metrics.imageLookups.inc({ outcome: event.outcome, registry: event.registry ?? "none" });
   if (event.code !== null) metrics.imageLookupFailures.inc({ code: event.code });
+}
+
+/**
+ * The pod's warning says only that a registry could not be reached, so that its author learns
+ * nothing of the ports of hosts the webhook reaches; the operator gets the network's reason here.
+ */
+function logLookupDetail(log: Logger, event: LookupEvent): void {
+  if (event.detail === null) return;
+  log.info(
+    { registry: event.registry, code: event.code, detail: event.detail },
+    "image lookup failed",
+  );
 }
 
 process.on("unhandledRejection", reason => {
