@@ -21,6 +21,8 @@ describe("isForbiddenAddress", () => {
   // Each refused address with an allowed neighbour: the refusal reaches exactly as far as it should.
   it.each([
     ["100.100.100.200", "100.100.100.201"],
+    ["fd00:ec2::253", "fd00:ec2:0:1::253"],
+    ["fd00:ec2::123", "fd00:ec3::123"],
     ["64:ff9b::a9fe:a9fe", "64:ff9b::a9fd:ffff"],
     ["[64:ff9b::169.254.169.254]", "[64:ff9b::8.8.8.8]"],
     ["64:ff9b::6464:64c8", "64:ff9b::6464:64c9"],
@@ -43,7 +45,6 @@ describe("isForbiddenAddress", () => {
     "169.253.255.255",
     "169.255.0.1",
     "::1",
-    "fd00:ec2::253",
     "2001:db8::1",
     "registry.test",
   ])("allows %s", address => {

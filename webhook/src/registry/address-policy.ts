@@ -8,8 +8,9 @@ FORBIDDEN.addSubnet("169.254.0.0", 16, "ipv4");
 // Alibaba Cloud's metadata service lives outside the link-local range.
 FORBIDDEN.addAddress("100.100.100.200", "ipv4");
 FORBIDDEN.addSubnet("fe80::", 10, "ipv6");
-// AWS's metadata service over IPv6.
-FORBIDDEN.addAddress("fd00:ec2::254", "ipv6");
+// AWS's link-local services over IPv6, the counterparts of 169.254.169.x: the metadata service
+// (::254), the DNS resolver (::253) and the time service (::123) share this /64.
+FORBIDDEN.addSubnet("fd00:ec2::", 64, "ipv6");
 
 /**
  * IPv6 prefixes that carry an IPv4 address, and where (RFC 6052 prefix lengths): an address in
