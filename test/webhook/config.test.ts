@@ -155,6 +155,13 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("notes a drain no longer than the lookups it may have to wait for", () => {
+    expect(ok([...REQUIRED, "--drain-timeout=3s"]).notices).toEqual([
+      "--drain-timeout (3s) is not above --lookup-timeout (3s): on shutdown, a review still waiting for its image lookups may have its connection cut",
+    ]);
+    expect(ok(REQUIRED).notices).toEqual([]);
+  });
+
   it("bounds the bytes of reviews held at once: 32Mi by default, never below the largest review", () => {
     expect(ok(REQUIRED).config.bodyBudgetBytes).toBe(32 * 1024 * 1024);
     expect(ok([...REQUIRED, "--body-budget=3Mi"]).config.bodyBudgetBytes).toBe(3 * 1024 * 1024);

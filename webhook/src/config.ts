@@ -396,6 +396,7 @@ export function loadConfig(
   errors.push(...nodeProbesProblem(values, sources));
   errors.push(...boundsProblem(values, sources));
   if (errors.length > 0 || !registry.ok || installer === null) return { ok: false, errors };
+  notices.push(...drainNotice(values, registry.settings, sources));
   return { ok: true, config: buildConfig(values, registry.settings, installer, version), notices };
 }
 
@@ -413,6 +414,23 @@ function nodeProbesProblem(
       "ERR_CONFIG_INVALID",
       `${namespace} is required with ${mode}=auto: the namespace whose node probes prove image volumes (the chart sets it)`,
     ),
+  ];
+}
+
+/**
+ * A review whose lookups still run when the shutdown delay ends needs up to --lookup-timeout more
+ * to be answered; a shorter drain cuts it. Only a notice: the review then fails as a timeout would.
+ */
+function drainNotice(
+  values: ReadonlyMap<string, Value>,
+  registry: RegistrySettings,
+  sources: ReadonlyMap<string, string>,
+): string[] {
+  const drain = values.get("drain-timeout");
+  if (typeof drain !== "number" || drain > registry.lookupTimeoutMs) return [];
+  const name = (flag: string): string => sources.get(flag) ?? `--${flag}`;
+  return [
+    `${name("drain-timeout")} (${formatDuration(drain)}) is not above ${name("lookup-timeout")} (${formatDuration(registry.lookupTimeoutMs)}): on shutdown, a review still waiting for its image lookups may have its connection cut`,
   ];
 }
 
