@@ -42,7 +42,7 @@ K8S ?= $(lastword $(CLUSTER_RELEASES))
 HELM := $(shell sed -n 's/^export const HELM = "\(.*\)";/\1/p' e2e/cluster/components.ts)
 GO_MIN := 1.21
 
-.PHONY: deps deps-system deps-node node-check go-check helm build init webhook typecheck lint test test-unit conformance e2e e2e-cluster cluster-up cluster-down e2e-kind chart-lint images bench demo clean distclean
+.PHONY: deps deps-system deps-node node-check go-check helm build init webhook typecheck lint test test-unit conformance e2e e2e-cluster cluster-up cluster-down chart-lint images bench demo clean distclean
 
 ## deps: install what this machine lacks (Debian packages as root, then npm ci)
 deps: deps-system deps-node
@@ -174,10 +174,6 @@ cluster-up: deps go-check build
 # Without K8S on the command line every test cluster of this checkout is stopped.
 cluster-down: deps-node
 	npx tsx e2e/cluster/cli.ts down $(if $(filter command line,$(origin K8S)),$(K8S))
-
-## e2e-kind: the chart on a kind cluster (skips with one line where Docker or kind is missing)
-e2e-kind: deps-node helm
-	npx tsx e2e/kind/run.ts
 
 ## chart-lint: helm lint plus the chart and image tests
 chart-lint: deps helm
