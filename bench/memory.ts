@@ -50,7 +50,9 @@ async function measure(load: Load, pki: TestPki, registry: HostileRegistry): Pro
     // A review with no answer at all (the process ended under it) is counted as status 0.
     const statuses = await load.run(port, pki.caPem).catch(() => new Map([[0, 1]]));
     const alive = webhook.child.exitCode === null;
-    return { load: load.name, peakMi: peakRssMi(webhook.child.pid ?? 0), statuses, alive };
+    // A process that ended has no /proc entry left to read: its row says so instead.
+    const peakMi = alive ? peakRssMi(webhook.child.pid ?? 0) : Number.NaN;
+    return { load: load.name, peakMi, statuses, alive };
   } finally {
     webhook.child.kill("SIGKILL");
     await webhook.exited;
@@ -116,7 +118,7 @@ function section(
 ): BenchSection {
   const bound = chart.limitMi * LIMIT_SHARE;
   const hostile = results.slice(2);
-  const worst = Math.max(...hostile.map(r => r.peakMi));
+  const worst = Math.max(...hostile.map(r => (r.alive ? r.peakMi : Number.POSITIVE_INFINITY)));
   const answered = (r: Measured): boolean =>
     [...r.statuses.keys()].every(status => status === 200 || status === 503);
   const lines = [

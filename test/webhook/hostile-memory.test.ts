@@ -54,6 +54,8 @@ describe("memory under one hostile tenant", () => {
     // While stalled bodies hold the budget, a review is answered or refused with 503 (the API
     // server then applies failurePolicy), never dropped; once they are gone, every one is served.
     expect([...during.keys()].filter(status => status !== 200 && status !== 503)).toEqual([]);
+    // The stalled bodies really took the budget: the largest reviews could not fit beside them.
+    expect(during.get(503)).toBeGreaterThan(0);
     expect(after).toEqual(new Map([[200, bodies.length * SCALE.rounds]]));
     expect(webhook.child.exitCode).toBeNull();
     // The hostile answers were really asked for: every registry, every huge config.

@@ -92,8 +92,11 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
   const budget = bodyBudget(options.bodyBudgetBytes, bytes =>
     metrics.reviewBytesHeld.set({}, bytes),
   );
-  app.addHook("preParsing", (_request, reply, payload, done) => {
-    done(null, budget.meter(payload, reply.raw));
+  app.addHook("preParsing", (request, reply, payload, done) => {
+    // The connection's close too: an answer queued behind a pipelined one never closes itself
+    // when the client leaves first.
+    const ends = request.raw.socket === null ? [reply.raw] : [reply.raw, request.raw.socket];
+    done(null, budget.meter(payload, ends));
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -1,6 +1,7 @@
 // Bounds the review bytes held at once across every connection, so that stalled or huge bodies cannot take the webhook past its memory limit.
 
-import { Transform, type Readable } from "node:stream";
+import type { EventEmitter } from "node:events";
+import { Readable } from "node:stream";
 
 /** What a body over the budget fails with; request-errors.ts turns it into ERR_BUSY. */
 export const BODY_BUDGET_SPENT = "PODINIT_BODY_BUDGET_SPENT";
@@ -9,54 +10,77 @@ export interface BodyBudget {
   /** Bytes of bodies held now, by requests whose answers have not been sent. */
   held(): number;
   /**
-   * The body as it arrives, counted against the budget until `answered` emits `close`: a review
-   * holds its bytes (then its parsed copy) until its answer is out. A chunk that would take the
-   * total past the budget fails the stream with an error whose code is BODY_BUDGET_SPENT.
+   * The body as it is read, counted against the budget until the first of `ends` emits `close`:
+   * a review holds its bytes (then its parsed copy) until its answer is out or its connection
+   * is gone (a pipelined answer still queued when the client leaves never closes itself). A
+   * chunk that would take the total past the budget fails the stream with an error whose code
+   * is BODY_BUDGET_SPENT.
    */
-  meter(
-    body: Readable,
-    answered: { once(event: "close", listener: () => void): unknown },
-  ): Readable;
+  meter(body: Readable, ends: readonly EventEmitter[]): Readable;
 }
 
 /**
  * `--max-connections` × `--body-limit` is what stalled clients could otherwise hold (384 MiB with
- * the defaults), above the chart's memory limit; the budget caps that sum instead.
+ * the defaults), the whole of the chart's memory limit; the budget caps that sum instead.
  */
 export function bodyBudget(
   limitBytes: number,
   onHeld: (bytes: number) => void = () => undefined,
 ): BodyBudget {
   let held = 0;
+  const spent = (): Error =>
+    Object.assign(
+      new Error(
+        `reviews being received or answered hold ${held} bytes and this one would take them past the budget of ${limitBytes} bytes (--body-budget)`,
+      ),
+      { code: BODY_BUDGET_SPENT, statusCode: 503 },
+    );
   return {
     held: () => held,
-    meter(body, answered) {
+    meter(body, ends) {
       let mine = 0;
       let open = true;
-      answered.once("close", () => {
+      const release = (): void => {
+        if (!open) return;
         open = false;
         held -= mine;
         mine = 0;
         onHeld(held);
-      });
-      const metered = new Transform({
-        transform(chunk: Buffer, _encoding, next) {
-          if (!open) return next(null, chunk);
-          if (held + chunk.length > limitBytes) {
-            const error = new Error(
-              `reviews being received or answered hold ${held} bytes and this one would take them past the budget of ${limitBytes} bytes (--body-budget)`,
-            );
-            return next(Object.assign(error, { code: BODY_BUDGET_SPENT, statusCode: 503 }));
+        for (const end of ends) end.off("close", release);
+      };
+      for (const end of ends) end.once("close", release);
+      let reading = false;
+      const metered: Readable = new Readable({
+        // The body is read only once the route's parser reads this stream. A request whose body
+        // nothing parses (a GET, a 415) is never touched, so Node discards its body as it should
+        // after the answer, and keeps the connection usable.
+        read() {
+          if (reading) {
+            body.resume();
+            return;
           }
-          held += chunk.length;
-          mine += chunk.length;
-          onHeld(held);
-          next(null, chunk);
+          reading = true;
+          body.on("data", (chunk: Buffer) => {
+            if (metered.destroyed) return;
+            if (open && held + chunk.length > limitBytes) {
+              metered.destroy(spent());
+              return;
+            }
+            if (open) {
+              held += chunk.length;
+              mine += chunk.length;
+              onHeld(held);
+            }
+            if (!metered.push(chunk)) body.pause();
+          });
+          body.once("end", () => metered.push(null));
+          body.once("error", (error: Error) => metered.destroy(error));
         },
       });
-      // Fastify reads the body from the stream returned; it must also see the sender's failures.
-      body.once("error", error => metered.destroy(error));
-      return body.pipe(metered);
+      // Whoever reads the stream listens for its errors; until then, or after it has stopped, an
+      // error (the client gone, the budget spent) must not be an uncaught exception.
+      metered.on("error", () => undefined);
+      return metered;
     },
   };
 }

@@ -243,7 +243,7 @@ const SPECS: readonly SettingSpec[] = [
         : `'${text}' is not a size from 1Ki to 64Mi`;
     },
   },
-  // max-connections × body-limit (384 MiB by default) is above the chart's memory limit, and
+  // max-connections × body-limit (384 MiB by default) is the chart's whole memory limit, and
   // stalled clients could hold that much: the budget bounds the sum instead.
   {
     flag: "body-budget",

@@ -1,6 +1,6 @@
 // Stops the HTTPS server without dropping a review: kept-alive clients are told to go, reviews in flight are answered, stalled clients are cut at a deadline.
 
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Server as HttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -34,24 +34,34 @@ export function drainable(server: HttpsServer): Drain {
     socket.once("close", () => sockets.delete(socket));
   });
   let draining = false;
-  // Answers not yet sent: a review that came before begin() must say so too, or its client
-  // keeps the connection and sends its next review on it as the server closes.
-  const unanswered = new Set<ServerResponse>();
+  // Answers not yet sent, by connection: a review that came before begin() must say so too, or
+  // its client keeps the connection and sends its next review on it as the server closes. Kept
+  // by connection because an answer queued behind a pipelined one never closes itself when the
+  // client leaves first; the connection's close drops them all.
+  const unanswered = new Map<Socket, Set<ServerResponse>>();
+  const track = (socket: Socket): Set<ServerResponse> => {
+    const responses = new Set<ServerResponse>();
+    unanswered.set(socket, responses);
+    socket.once("close", () => unanswered.delete(socket));
+    return responses;
+  };
   // Ahead of Fastify's listener, so the header is there even when Fastify answers at once.
-  server.prependListener("request", (_request, response: ServerResponse) => {
+  server.prependListener("request", (request: IncomingMessage, response: ServerResponse) => {
     if (draining) {
       response.setHeader("connection", "close");
       return;
     }
-    unanswered.add(response);
-    response.once("close", () => unanswered.delete(response));
+    const responses = unanswered.get(request.socket) ?? track(request.socket);
+    responses.add(response);
+    response.once("close", () => responses.delete(response));
   });
   return {
     open: () => sockets.size,
     begin() {
       draining = true;
-      for (const response of unanswered) {
-        if (!response.headersSent) response.setHeader("connection", "close");
+      for (const responses of unanswered.values()) {
+        for (const response of responses)
+          if (!response.headersSent) response.setHeader("connection", "close");
       }
       unanswered.clear();
     },

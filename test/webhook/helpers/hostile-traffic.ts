@@ -244,9 +244,13 @@ export async function stallClients(
       socket.on("error", () => undefined);
       socket.on("data", () => undefined);
       await once(socket, "secureConnect");
-      // A client refused on the spot (the connection cap, the body budget) stops writing.
       socket.write(head);
-      socket.write(body);
+      // Handed to the kernel before the caller goes on, so the webhook has the bodies to read
+      // by the time the reviews come. A client refused on the spot (the budget) ends here too.
+      await new Promise<void>(resolve => {
+        socket.write(body, () => resolve());
+        socket.once("close", () => resolve());
+      });
       return socket;
     }),
   );

@@ -18,6 +18,7 @@ const TOKEN_EXPIRY_SHARE = 0.9;
 const TOKEN_MAX_BYTES = 64 * 1024;
 const TOKEN_CACHE_SIZE = 1024;
 const CHALLENGE_CACHE_SIZE = 256;
+const NO_BODY = Buffer.alloc(0);
 /**
  * Real challenges are a realm URL, a service and a scope: a few hundred characters. Up to Node's
  * 16 KB of headers, 256 remembered challenges of that size would hold 4 MiB for nothing.
@@ -107,6 +108,10 @@ export class RegistryAuth {
         known === undefined ? null : this.#cachedAuthorization(known, scope, credential);
       let response = await this.transport(withAuthorization(request, authorization));
       if (isLookupFailure(response) || response.status !== 401) return response;
+      // Only its status and headers are read from here on: the body (up to the request's
+      // maxBytes) would otherwise stay alive across the token request, outside the budget of
+      // registry answers read at once.
+      response = { status: response.status, headers: response.headers, body: NO_BODY };
       const header = firstHeader(response.headers["www-authenticate"]);
       if (header !== undefined && header.length > CHALLENGE_MAX_CHARS) {
         return lookupFailure(
@@ -126,7 +131,7 @@ export class RegistryAuth {
       authorization = fresh;
       response = await this.transport(withAuthorization(request, authorization));
       if (isLookupFailure(response) || response.status !== 401) return response;
-      last = response;
+      last = { status: response.status, headers: response.headers, body: NO_BODY };
     }
     return last;
   }

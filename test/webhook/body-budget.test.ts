@@ -1,0 +1,130 @@
+// The budget of review bytes held at once, over real connections: bodies nothing parses are left alone, and every way a request ends gives its bytes back.
+
+import { once } from "node:events";
+import { connect, type AddressInfo, type Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import type { EntrypointResolver } from "../../webhook/src/admission/admit-pod.js";
+import { reviewOf, testApp, type TestApp } from "./helpers/app.js";
+
+let current: TestApp | undefined;
+
+afterEach(async () => {
+  await current?.app.close();
+  current = undefined;
+});
+
+/** A webhook on plain HTTP with a budget of 64 KiB, whose lookups take `lookupMs`. */
+async function listening(lookupMs = 0): Promise<{ port: number; held: () => Promise<number> }> {
+  const slowLookups: EntrypointResolver = async () => {
+    await sleep(lookupMs);
+    return { resolved: new Map(), failures: new Map(), warnings: [] };
+  };
+  current = await testApp({
+    bodyLimitBytes: 32 * 1024,
+    bodyBudgetBytes: 64 * 1024,
+    resolveEntrypoints: slowLookups,
+  });
+  const { app } = current;
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const held = async (): Promise<number> => {
+    const reply = await app.inject({ method: "GET", url: "/metrics" });
+    return Number(/^podinit_webhook_review_bytes_held ([0-9]+)$/m.exec(reply.body)?.[1]);
+  };
+  return { port: (app.server.address() as AddressInfo).port, held };
+}
+
+interface Client {
+  readonly socket: Socket;
+  /** The status of each answer received so far, in order. */
+  statuses(): string[];
+}
+
+async function client(port: number): Promise<Client> {
+  const socket = connect(port, "127.0.0.1");
+  socket.on("error", () => undefined);
+  let text = "";
+  socket.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  await once(socket, "connect");
+  return {
+    socket,
+    statuses: () => [...text.matchAll(/^HTTP\/1\.1 ([0-9]{3})/gm)].map(m => m[1] ?? ""),
+  };
+}
+
+function request(method: string, path: string, body: string, type = "application/json"): string {
+  return `${method} ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200 && !(await condition()); i++) await sleep(10);
+}
+
+const review = JSON.stringify(
+  reviewOf({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "app", namespace: "apps" },
+    spec: { containers: [{ name: "app", image: "registry.test/app:1" }] },
+  }),
+);
+
+describe("the review-bytes budget over real connections", () => {
+  it("a GET or a non-JSON POST with a body, while a stalled client fills the budget, is answered and counts nothing", async () => {
+    const { port, held } = await listening();
+    const stalled = await client(port);
+    stalled.socket.write(request("POST", "/mutate", " ".repeat(60_000)).slice(0, -1000));
+    await until(async () => (await held()) > 50_000);
+    const stalledBytes = await held();
+
+    // Nothing parses these bodies: they are never read into the budget, never a reason to fail.
+    const getting = await client(port);
+    getting.socket.write(request("GET", "/healthz", " ".repeat(20_000)));
+    const posting = await client(port);
+    posting.socket.write(request("POST", "/mutate", " ".repeat(20_000), "text/plain"));
+    await until(() => getting.statuses().length + posting.statuses().length === 2);
+    expect([getting.statuses(), posting.statuses()]).toEqual([["200"], ["400"]]);
+    expect(await held()).toBe(stalledBytes);
+
+    for (const c of [stalled, getting, posting]) c.socket.destroy();
+    await until(async () => (await held()) === 0);
+    expect(await held()).toBe(0);
+  });
+
+  it("reviews pipelined by a client that leaves before their answers give their bytes back", async () => {
+    const { port, held } = await listening(300);
+    for (let round = 0; round < 3; round++) {
+      const pipelining = await client(port);
+      // The second answer waits behind the first, whose lookups are slow, when the client leaves.
+      pipelining.socket.write(
+        request("POST", "/mutate", review) +
+          request("POST", "/mutate", review.padEnd(20 * 1024, " ")),
+      );
+      await until(async () => (await held()) >= 20 * 1024);
+      pipelining.socket.destroy();
+      await sleep(400);
+      await until(async () => (await held()) === 0);
+      expect(await held()).toBe(0);
+    }
+  });
+
+  it("a body cut short behind a pipelined review ends its request, not the process", async () => {
+    const { port, held } = await listening(300);
+    const leaving = await client(port);
+    leaving.socket.write(
+      request("POST", "/mutate", review) +
+        `GET /healthz HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n0123456789`,
+    );
+    await sleep(50);
+    leaving.socket.destroy();
+    await sleep(400);
+    // Still serving, and holding nothing.
+    const next = await client(port);
+    next.socket.write(request("POST", "/mutate", review));
+    await until(() => next.statuses().length === 1);
+    expect(next.statuses()).toEqual(["200"]);
+    next.socket.destroy();
+    await until(async () => (await held()) === 0);
+    expect(await held()).toBe(0);
+  });
+});
