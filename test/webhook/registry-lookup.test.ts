@@ -3,6 +3,7 @@
 import { applyPatch, deepClone, type Operation } from "fast-json-patch";
 import { Agent } from "node:https";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pullSecretAccess } from "../../webhook/src/registry/pull-secret-access.js";
 import { startCountingProxy, type CountingProxy } from "../registry/counting-proxy.js";
@@ -215,6 +216,17 @@ describe("containers without command, through the started webhook", () => {
         `podinit_webhook_containers_skipped_total{reason="image-lookup-failed"}`,
       ),
     ).toBeGreaterThanOrEqual(2);
+    // Once a minute per registry and reason, however many containers name it.
+    await admit(
+      pod([
+        { name: "down-1", image: `${downHost}/apps/one:1` },
+        { name: "down-2", image: `${downHost}/apps/two:1` },
+      ]),
+    );
+    await sleep(400); // the log is written in batches, at least every 250 ms
+    expect(
+      webhook.logs.filter(l => l["msg"] === "image lookup failed" && l["registry"] === downHost),
+    ).toHaveLength(1);
   });
 
   it("admits the pod unwrapped within the lookup budget when the registry hangs", async () => {

@@ -23,6 +23,7 @@ import {
 import { fixedModes, watchModes, type ModeEvent, type ModeSource } from "./kube/mode-watch.js";
 import type { WatchEvent } from "./kube/watched-objects.js";
 import type { ConfiguredMode, InjectionMode } from "./mutation/settings.js";
+import { ExpiringLru } from "./registry/lookup-cache.js";
 import { pullSecretAccess } from "./registry/pull-secret-access.js";
 import type { Lifecycle } from "./routes/health.js";
 import { isKeyPair, readKeyPair, watchKeyPair } from "./tls.js";
@@ -68,13 +69,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const metrics = createWebhookMetrics(VERSION);
   const access = pullSecretAccess(config.registry.pullSecrets, process.env);
   const registryLogger = logger.child({ component: "registry" });
+  const recentlyLogged = new ExpiringLru<string, true>(LOGGED_FAILURES_KEPT, Date.now);
   if (access.notice !== null) logger.warn({ notice: access.notice }, "configuration notice");
   // Created once: its caches and single-flight only help if every review shares them.
   const created = await createEntrypointResolver(config.registry, {
     ...(access.source === undefined ? {} : { pullSecrets: access.source }),
     onLookup: event => {
       countLookup(metrics, event);
-      logLookupDetail(registryLogger, event);
+      logLookupDetail(registryLogger, recentlyLogged, event);
     },
   });
   if (!created.ok) {
@@ -266,12 +268,24 @@ function countLookup(metrics: WebhookMetrics, event: LookupEvent): void {
   if (event.code !== null) metrics.imageLookupFailures.inc({ code: event.code });
 }
 
+/** A failure logged once is not logged again for this long (a pod may name it in 5,000 containers). */
+const LOGGED_FAILURE_QUIET_MS = 60_000;
+const LOGGED_FAILURES_KEPT = 1024;
+
 /**
  * The pod's warning says only that a registry could not be reached, so that its author learns
- * nothing of the ports of hosts the webhook reaches; the operator gets the network's reason here.
+ * nothing of the ports of hosts the webhook reaches; the operator gets the network's reason here,
+ * once a minute for each registry, code and reason.
  */
-function logLookupDetail(log: Logger, event: LookupEvent): void {
+function logLookupDetail(
+  log: Logger,
+  recentlyLogged: ExpiringLru<string, true>,
+  event: LookupEvent,
+): void {
   if (event.detail === null) return;
+  const key = `${event.registry ?? ""} ${event.code ?? ""} ${event.detail}`;
+  if (recentlyLogged.get(key) !== undefined) return;
+  recentlyLogged.set(key, true, LOGGED_FAILURE_QUIET_MS);
   log.info(
     { registry: event.registry, code: event.code, detail: event.detail },
     "image lookup failed",
