@@ -155,6 +155,13 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("listens on an IP address, never a name that may stand for several", () => {
+    expect(ok([...REQUIRED, "--host", "::"]).config.host).toBe("::");
+    expect(problems([...REQUIRED, "--host", "localhost"])).toEqual([
+      "--host: 'localhost' is not an IP address (0.0.0.0, ::, 127.0.0.1, …); a name such as localhost may stand for several",
+    ]);
+  });
+
   it("notes a drain no longer than the lookups it may have to wait for", () => {
     expect(ok([...REQUIRED, "--drain-timeout=3s"]).notices).toEqual([
       "--drain-timeout (3s) is not above --lookup-timeout (3s): on shutdown, a review still waiting for its image lookups may have its connection cut",

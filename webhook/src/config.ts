@@ -1,5 +1,6 @@
 // The webhook's settings from flags and PODINIT_* variables, validated once and frozen.
 
+import { isIP } from "node:net";
 import { formatDuration, parseDuration } from "../../init/src/duration.js";
 import type { ConnectionLimits } from "./connection-limits.js";
 import { parseByteSize, parsePositiveDuration } from "./setting-values.js";
@@ -92,6 +93,16 @@ function bound(text: string): { value: number } | string {
     : { value: ms };
 }
 
+/**
+ * An address, not a name: Fastify listens on every address a name resolves to with a server of its
+ * own, and the connection bounds and the drain would hold on the first one only.
+ */
+function ipAddress(text: string): { value: string } | string {
+  return isIP(text.trim()) === 0
+    ? `'${text}' is not an IP address (0.0.0.0, ::, 127.0.0.1, …); a name such as localhost may stand for several`
+    : { value: text.trim() };
+}
+
 function nonEmpty(text: string): { value: string } | string {
   return text.trim() === "" || /\s/.test(text.trim())
     ? `'${text}' must be one word, not empty`
@@ -132,7 +143,7 @@ const SPECS: readonly SettingSpec[] = [
     fallback: "8443",
     parse: integer(0, 65535),
   },
-  { flag: "host", help: "address to listen on", fallback: "0.0.0.0", parse: nonEmpty },
+  { flag: "host", help: "IP address to listen on", fallback: "0.0.0.0", parse: ipAddress },
   { flag: "tls-cert", help: "PEM certificate chain file", fallback: undefined, parse: nonEmpty },
   { flag: "tls-key", help: "PEM private key file", fallback: undefined, parse: nonEmpty },
   {
