@@ -41,6 +41,8 @@ export interface AppOptions {
    * a client that connects and stays silent hold one of --max-connections for two minutes.
    */
   readonly handshakeTimeoutMs?: number;
+  /** How often the server looks for requests past their time bounds (connection-limits.ts). */
+  readonly connectionsCheckingIntervalMs?: number;
   readonly resolveEntrypoints?: EntrypointResolver;
   /** The namespaces' LimitRanges; by default every namespace has none. */
   readonly limitsOf?: LimitsOf;
@@ -80,6 +82,9 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
             ...(options.handshakeTimeoutMs === undefined
               ? {}
               : { handshakeTimeout: options.handshakeTimeoutMs }),
+            ...(options.connectionsCheckingIntervalMs === undefined
+              ? {}
+              : { connectionsCheckingInterval: options.connectionsCheckingIntervalMs }),
           },
         });
 

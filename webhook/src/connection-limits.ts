@@ -31,11 +31,9 @@ export function applyConnectionLimits(server: HttpsServer, limits: ConnectionLim
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxConnections = limits.maxConnections;
-  // The createServer option of that name; Node reads the property when the server starts listening.
-  Object.assign(server, {
-    connectionsCheckingInterval: Math.min(
-      MAX_CHECK_INTERVAL_MS,
-      Math.ceil(limits.headersTimeoutMs / 4),
-    ),
-  });
+}
+
+/** How often Node looks for requests past their bounds: the server option connectionsCheckingInterval. */
+export function connectionsCheckingIntervalMs(limits: ConnectionLimits): number {
+  return Math.min(MAX_CHECK_INTERVAL_MS, Math.ceil(limits.headersTimeoutMs / 4));
 }

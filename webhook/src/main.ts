@@ -7,7 +7,7 @@ import { pino, type Logger } from "pino";
 import { buildApp } from "./app.js";
 import { formatDuration } from "../../init/src/duration.js";
 import { configHelp, describeConfig, loadConfig, type Config } from "./config.js";
-import { applyConnectionLimits } from "./connection-limits.js";
+import { applyConnectionLimits, connectionsCheckingIntervalMs } from "./connection-limits.js";
 import { drainable, type Drain } from "./drain.js";
 import { createWebhookMetrics, type WebhookMetrics } from "./metrics.js";
 import {
@@ -100,6 +100,7 @@ async function main(argv: readonly string[]): Promise<number> {
     tls: pair,
     // A TLS handshake is the first phase of a connection: bounded like the headers that follow.
     handshakeTimeoutMs: config.connections.headersTimeoutMs,
+    connectionsCheckingIntervalMs: connectionsCheckingIntervalMs(config.connections),
     resolveEntrypoints: (pod, namespace, only) => resolver.resolve(pod, namespace, only),
     limitsOf: namespace => limitRanges.limitsOf(namespace),
   });
