@@ -68,6 +68,16 @@ describe("createEntrypointResolver", () => {
     expect(expandAll(both?.args, ENV)).toEqual(["serve", "$1"]);
   });
 
+  it("reads a registry host in any case as the one the settings name: LOCALHOST is the insecure localhost", async () => {
+    const port = registries.open.host.split(":")[1] ?? "";
+    const containers = [{ name: "app", image: `LocalHost:${port}/apps/entry-only:1` }];
+    const resolution = await (
+      await resolver({ "registry-insecure": "localhost" })
+    ).resolvePod(pod(containers), "apps");
+    expect(resolution.failures).toEqual(new Map());
+    expect(resolution.resolved.get("app")?.entrypoint).toEqual(["/docker-entrypoint.sh"]);
+  });
+
   it("lets podinit.dev/entrypoint.<container> win without asking the registry", async () => {
     const proxy = await startCountingProxy(registries.open.host);
     try {

@@ -17,8 +17,9 @@ describe("parseImageReference", () => {
     ["127.0.0.1:5000/app", "127.0.0.1:5000", "app", "latest", null],
     ["[::1]:5000/app:1", "[::1]:5000", "app", "1", null],
     ["registry.test/a/b/c:tag", "registry.test", "a/b/c", "tag", null],
-    ["Registry.Test/app", "Registry.Test", "app", "latest", null],
-    ["UPPER/app", "UPPER", "app", "latest", null],
+    // Host names are case-blind: one registry however a pod spells it.
+    ["Registry.Test/app", "registry.test", "app", "latest", null],
+    ["UPPER/app", "upper", "app", "latest", null],
     [`nginx@${D}`, "docker.io", "library/nginx", null, D],
     [`nginx:1.27@${D}`, "docker.io", "library/nginx", "1.27", D],
     [`registry.test:443/app:1@${D}`, "registry.test:443", "app", "1", D],

@@ -27,7 +27,7 @@ const OFFICIAL_REPOSITORY_PREFIX = "library/";
 export const DEFAULT_TAG = "latest";
 
 export interface ImageReference {
-  /** Host and optional port, as written (lower-cased defaults): `docker.io`, `127.0.0.1:5000`. */
+  /** Host (lower case) and optional port: `docker.io`, `127.0.0.1:5000`. */
   readonly registry: string;
   /** Path inside the registry: `library/nginx`. */
   readonly repository: string;
@@ -135,7 +135,10 @@ function parseUncached(text: string): ImageReference | LookupFailure {
   let repository = name;
   if (slash !== -1 && isRegistryHost(first)) {
     if (!isRegistryHostPort(first)) return invalid(text, `'${first}' is not a registry host`);
-    registry = first === LEGACY_DEFAULT_REGISTRY ? DEFAULT_REGISTRY : first;
+    // Host names are case-blind: `Registry.Example` is the registry `registry.example`, for
+    // --registry-insecure, mirrors, pull secrets and remembered challenges alike.
+    const host = first.toLowerCase();
+    registry = host === LEGACY_DEFAULT_REGISTRY ? DEFAULT_REGISTRY : host;
     repository = name.slice(slash + 1);
   }
   if (repository !== repository.toLowerCase()) {
