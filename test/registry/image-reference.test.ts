@@ -61,4 +61,14 @@ describe("parseImageReference", () => {
   ])("rejects %j with ERR_REFERENCE_INVALID", text => {
     expect(parseImageReference(text)).toMatchObject({ ok: false, code: "ERR_REFERENCE_INVALID" });
   });
+
+  it("refuses an image string longer than any reference at once, quoting 64 characters of it", () => {
+    // The API server takes any string as an image; the pod's warning must stay small.
+    const text = `registry.test/app:${"x".repeat(200_000)}`;
+    expect(parseImageReference(text)).toEqual({
+      ok: false,
+      code: "ERR_REFERENCE_INVALID",
+      message: `image '${text.slice(0, 64)}…' is not a valid reference: it is 200018 characters, more than any valid one (1024)`,
+    });
+  });
 });

@@ -21,6 +21,7 @@ const SCALE: HostileScale = {
   hugeConfigs: 12,
   rounds: 2,
   stalledClients: 40,
+  longImagePods: 12,
 };
 
 let pki: TestPki;
@@ -43,7 +44,7 @@ describe("memory under one hostile tenant", () => {
     const chart = chartMemory();
     webhook = startChartedWebhook(pki.dir, registry);
     const port = (await webhook.waitForLog("listening"))["port"] as number;
-    const { registryLed, podLed } = hostileReviews(registry);
+    const { registryLed, podLed } = hostileReviews(registry, SCALE);
     const bodies = [...registryLed, ...podLed];
 
     const stalled = await stallClients(port, pki.caPem, SCALE.stalledClients);

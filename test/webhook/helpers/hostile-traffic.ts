@@ -22,6 +22,8 @@ export interface HostileScale {
   readonly rounds: number;
   /** Clients that send all but the end of a 3 MiB review, then stall. */
   readonly stalledClients: number;
+  /** Pods of 25 containers whose images are strings of 100 KB, each one different. */
+  readonly longImagePods: number;
 }
 
 export const BENCH_SCALE: HostileScale = {
@@ -29,6 +31,7 @@ export const BENCH_SCALE: HostileScale = {
   hugeConfigs: 40,
   rounds: 3,
   stalledClients: 100,
+  longImagePods: 40,
 };
 
 const REALM_CHARS = 12 * 1024;
@@ -176,14 +179,15 @@ export interface HostileReviews {
   readonly registryLed: readonly string[];
   /**
    * A pod of 5,000 containers whose exclude-containers lists 250,000 names, a pod of about
-   * 2.8 MB of annotations, and a review from a user whose extra has a `__proto__` key.
+   * 2.8 MB of annotations, a review from a user whose extra has a `__proto__` key, and pods
+   * whose images are long strings, no two alike.
    */
   readonly podLed: readonly string[];
 }
 
 const review = (object: unknown): string => JSON.stringify(reviewOf(object));
 
-export function hostileReviews(registry: HostileRegistry): HostileReviews {
+export function hostileReviews(registry: HostileRegistry, scale: HostileScale): HostileReviews {
   const registryLed = [
     ...chunks(registry.challengingImages, CONTAINERS_PER_POD).map((images, i) =>
       pod(`registries-${i}`, lookedUp(images)),
@@ -223,7 +227,20 @@ export function hostileReviews(registry: HostileRegistry): HostileReviews {
       }),
     ),
   ];
-  return { registryLed, podLed };
+  const longImages = Array.from({ length: scale.longImagePods }, (_, p) =>
+    review(
+      pod(
+        `long-images-${p}`,
+        lookedUp(
+          Array.from(
+            { length: 25 },
+            (_, c) => `registry.test/app:${p}-${c}-${"x".repeat(100_000)}`,
+          ),
+        ),
+      ),
+    ),
+  );
+  return { registryLed, podLed: [...podLed, ...longImages] };
 }
 
 /**

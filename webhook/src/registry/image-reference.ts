@@ -109,6 +109,8 @@ function referenceProblem(text: string): string | null {
 
 /** Pods of a workload name the same images review after review; the parse is pure. */
 const PARSED_MAX = 1024;
+/** Longer than any valid reference: a 255-character name, a 128-character tag and a digest. */
+const REFERENCE_TEXT_MAX = 1024;
 const parsed = new Map<string, ImageReference | LookupFailure>();
 
 /**
@@ -116,6 +118,14 @@ const parsed = new Map<string, ImageReference | LookupFailure>();
  * tag; `name:tag@sha256:…` keeps both (the digest wins when pulling).
  */
 export function parseImageReference(text: string): ImageReference | LookupFailure {
+  // Refused unparsed and never kept: the API server lets an image be any string, and a thousand
+  // cached 200 KB ones (each quoted in its own message) held 200 MB.
+  if (text.length > REFERENCE_TEXT_MAX) {
+    return lookupFailure(
+      "ERR_REFERENCE_INVALID",
+      `image '${text.slice(0, 64)}…' is not a valid reference: it is ${text.length} characters, more than any valid one (${REFERENCE_TEXT_MAX})`,
+    );
+  }
   let result = parsed.get(text);
   if (result === undefined) {
     result = Object.freeze(parseUncached(text));
