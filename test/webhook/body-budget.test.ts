@@ -14,14 +14,14 @@ afterEach(async () => {
   current = undefined;
 });
 
-/** A webhook on plain HTTP with a budget of 64 KiB, whose lookups take `lookupMs`. */
+/** A webhook on plain HTTP taking reviews of 60 KiB, 64 KiB at once, whose lookups take `lookupMs`. */
 async function listening(lookupMs = 0): Promise<{ port: number; held: () => Promise<number> }> {
   const slowLookups: EntrypointResolver = async () => {
     await sleep(lookupMs);
     return { resolved: new Map(), failures: new Map(), warnings: [] };
   };
   current = await testApp({
-    bodyLimitBytes: 32 * 1024,
+    bodyLimitBytes: 60 * 1024,
     bodyBudgetBytes: 64 * 1024,
     resolveEntrypoints: slowLookups,
   });
@@ -48,7 +48,7 @@ async function client(port: number): Promise<Client> {
   await once(socket, "connect");
   return {
     socket,
-    statuses: () => [...text.matchAll(/^HTTP\/1\.1 ([0-9]{3})/gm)].map(m => m[1] ?? ""),
+    statuses: () => [...text.matchAll(/HTTP\/1\.1 ([0-9]{3}) /g)].map(m => m[1] ?? ""),
   };
 }
 
@@ -56,8 +56,13 @@ function request(method: string, path: string, body: string, type = "application
   return `${method} ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
+/** Waits for `condition`, failing the test if it never holds. */
 async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200 && !(await condition()); i++) await sleep(10);
+  for (let i = 0; i < 300; i++) {
+    if (await condition()) return;
+    await sleep(10);
+  }
+  throw new Error(`never came true: ${condition.toString()}`);
 }
 
 const review = JSON.stringify(
@@ -73,9 +78,8 @@ describe("the review-bytes budget over real connections", () => {
   it("a GET or a non-JSON POST with a body, while a stalled client fills the budget, is answered and counts nothing", async () => {
     const { port, held } = await listening();
     const stalled = await client(port);
-    stalled.socket.write(request("POST", "/mutate", " ".repeat(60_000)).slice(0, -1000));
-    await until(async () => (await held()) > 50_000);
-    const stalledBytes = await held();
+    stalled.socket.write(request("POST", "/mutate", " ".repeat(50_000)).slice(0, -1000));
+    await until(async () => (await held()) === 49_000);
 
     // Nothing parses these bodies: they are never read into the budget, never a reason to fail.
     const getting = await client(port);
@@ -84,11 +88,32 @@ describe("the review-bytes budget over real connections", () => {
     posting.socket.write(request("POST", "/mutate", " ".repeat(20_000), "text/plain"));
     await until(() => getting.statuses().length + posting.statuses().length === 2);
     expect([getting.statuses(), posting.statuses()]).toEqual([["200"], ["400"]]);
-    expect(await held()).toBe(stalledBytes);
+    expect(await held()).toBe(49_000);
 
     for (const c of [stalled, getting, posting]) c.socket.destroy();
     await until(async () => (await held()) === 0);
     expect(await held()).toBe(0);
+  });
+
+  it("a review refused for the budget is read to its end and dropped: its client gets the 503, and its connection serves the next review", async () => {
+    const { port, held } = await listening();
+    const stalled = await client(port);
+    stalled.socket.write(request("POST", "/mutate", " ".repeat(50_000)).slice(0, -1000));
+    await until(async () => (await held()) === 49_000);
+
+    const refused = await client(port);
+    refused.socket.write(request("POST", "/mutate", review.padEnd(30_000, " ")));
+    refused.socket.write(request("GET", "/healthz", ""));
+    await until(() => refused.statuses().length === 2);
+    expect(refused.statuses()).toEqual(["503", "200"]);
+    expect(await held()).toBe(49_000);
+
+    stalled.socket.destroy();
+    await until(async () => (await held()) === 0);
+    refused.socket.write(request("POST", "/mutate", review));
+    await until(() => refused.statuses().length === 3);
+    expect(refused.statuses()).toEqual(["503", "200", "200"]);
+    refused.socket.destroy();
   });
 
   it("reviews pipelined by a client that leaves before their answers give their bytes back", async () => {

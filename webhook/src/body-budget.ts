@@ -61,6 +61,9 @@ export function bodyBudget(
           }
           reading = true;
           body.on("data", (chunk: Buffer) => {
+            // Refused: the rest is read and dropped, never held, so that the client gets its 503
+            // on a connection that stays usable. Closing it with the body unread would reset it,
+            // and a client still sending would never read the answer.
             if (metered.destroyed) return;
             if (open && held + chunk.length > limitBytes) {
               metered.destroy(spent());
@@ -73,7 +76,9 @@ export function bodyBudget(
             }
             if (!metered.push(chunk)) body.pause();
           });
-          body.once("end", () => metered.push(null));
+          body.once("end", () => {
+            if (!metered.destroyed) metered.push(null);
+          });
           body.once("error", (error: Error) => metered.destroy(error));
         },
       });
