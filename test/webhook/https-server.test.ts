@@ -352,6 +352,36 @@ describe("bytes of reviews held at once", () => {
   });
 });
 
+describe("bytes held at once, during the drain", () => {
+  it("a review refused for the budget after SIGTERM still tells its client to close the connection", async () => {
+    const webhook = start([
+      "--body-limit",
+      "16Ki",
+      "--body-budget",
+      "40Ki",
+      "--shutdown-delay",
+      "3s",
+    ]);
+    const port = await portOf(webhook);
+    const large = rawReview().body.padEnd(15 * 1024, " ");
+    const head = `POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${large.length}\r\n\r\n`;
+    const stalled = await Promise.all([openTls(port, pki.caPem), openTls(port, pki.caPem)]);
+    for (const client of stalled) client.socket.write(head + large.slice(0, 14 * 1024));
+    await heldBecomes(port, 28 * 1024);
+    const logCount = webhook.logs.length;
+    webhook.child.kill("SIGTERM");
+    await webhook.waitForLog("shutting down", logCount);
+
+    const refused = await openTls(port, pki.caPem);
+    refused.socket.write(head + large);
+    await refused.closed;
+    expect(refused.received()).toMatch(/^HTTP\/1.1 503 /);
+    expect(refused.received()).toMatch(/\r\nconnection: close\r\n/i);
+    for (const client of stalled) client.socket.destroy();
+    expect(await webhook.exited).toBe(0);
+  });
+});
+
 describe("start-up validation", () => {
   it("exits 2 naming every bad setting", async () => {
     const webhook = startWebhook(

@@ -132,7 +132,10 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
     // Fastify closes the connection after any body error, as the client may still be sending.
     // A body refused for the budget is read to its end and dropped (body-budget.ts), so the
     // connection stays usable, and closing it unread would reset the client before it reads this.
-    if (problem.code === "ERR_BUSY") reply.removeHeader("connection");
+    // During the drain the answer was already told to close (drain.ts sets it on the raw
+    // response), and must stay so.
+    if (problem.code === "ERR_BUSY" && reply.raw.getHeader("connection") === undefined)
+      reply.removeHeader("connection");
     if (problem.code === "ERR_INTERNAL")
       request.log.error({ failure: describeThrown(error) }, "request failed");
     else request.log.info({ code: problem.code, reason: problem.message }, "review rejected");
