@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   descendants,
@@ -13,20 +13,46 @@ const workspace = useBinaryWorkspace("reaping");
 
 /**
  * A main process that never reaps anything: it makes `count` orphans (each subshell exits at once,
- * so its `cat` is re-parented to the init), and when the test creates the `go` file it releases them
- * all at once through a FIFO, then execs a `sleep` that never calls wait().
+ * so its `cat` is re-parented to the init). When the test creates `go` it opens the FIFO for
+ * writing, which lets every cat open it; when the test creates `release` it closes it, so every
+ * cat reads end-of-file and exits at once; then it execs a `sleep` that never calls wait().
  */
-function orphanStorm(count: number): { script: string; go: string } {
+function orphanStorm(count: number): { script: string; go: string; release: string; fifo: string } {
   const fifo = workspace.file("fifo");
   const go = workspace.file("go");
+  const release = workspace.file("release");
   const script = [
     `mkfifo ${fifo}`,
     `i=0; while [ $i -lt ${count} ]; do (cat ${fifo} > /dev/null &); i=$((i+1)); done`,
     `while [ ! -f ${go} ]; do sleep 0.05; done`,
-    `exec 3> ${fifo}; exec 3>&-`,
+    `exec 3> ${fifo}`,
+    `while [ ! -f ${release} ]; do sleep 0.05; done`,
+    "exec 3>&-",
     "exec sleep 1000",
   ].join("; ");
-  return { script, go };
+  return { script, go, release, fifo };
+}
+
+/**
+ * Cats below `init` that have the FIFO open. A cat still starting when the writer closed the FIFO
+ * would open it afterwards and wait for a writer for ever: the storm is released only once every
+ * cat holds it (a slow, loaded machine made that race fail the test).
+ */
+function catsHolding(init: number, fifo: string): number {
+  return descendants(init).filter(p => {
+    if (p.comm !== "cat") return false;
+    try {
+      return readdirSync(`/proc/${p.pid}/fd`).some(fd => {
+        try {
+          return readlinkSync(`/proc/${p.pid}/fd/${fd}`) === fifo;
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return false;
+    }
+  }).length;
 }
 
 function adoptedCats(init: number): number {
@@ -38,7 +64,7 @@ function catsBelow(init: number): number {
 }
 
 async function expectStormReaped(count: number, namespace: boolean): Promise<void> {
-  const { script, go } = orphanStorm(count);
+  const { script, go, release, fifo } = orphanStorm(count);
   const run = await workspace.start(["--", "sh", "-c", script], { namespace });
   await waitFor(
     () => adoptedCats(run.pid) === count,
@@ -46,6 +72,8 @@ async function expectStormReaped(count: number, namespace: boolean): Promise<voi
     60_000,
   );
   writeFileSync(go, "");
+  await waitFor(() => catsHolding(run.pid, fifo) === count, `${count} orphans reading`, 60_000);
+  writeFileSync(release, "");
   await waitFor(() => catsBelow(run.pid) === 0, "every orphan to exit and be reaped", 20_000);
   expect(zombiesBelow(run.pid)).toEqual([]);
   run.signal("SIGTERM");
@@ -72,7 +100,7 @@ describe("podinit binary: zombie reaping", () => {
   );
 
   it("control: under a PID 1 that never reaps, the same orphans stay zombies", async () => {
-    const { script, go } = orphanStorm(20);
+    const { script, go, release } = orphanStorm(20);
     const unshare = startTracked([
       "unshare",
       "--pid",
@@ -89,6 +117,7 @@ describe("podinit binary: zombie reaping", () => {
     );
     await waitFor(() => adoptedCats(init) === 20, "20 orphans adopted by the shell", 30_000);
     writeFileSync(go, "");
+    writeFileSync(release, "");
     await waitFor(() => zombiesBelow(init).length >= 10, "zombies under a PID 1 that never reaps");
   }, 60_000);
 });
