@@ -221,6 +221,24 @@ describe("redirects", () => {
     );
   });
 
+  it("a refusal from the storage a blob was sent on to names that host, never the registry's pull secret", async () => {
+    redirectBlobsTo(
+      `http://storage.test:${blobStore.host.split(":")[1]}/v2/apps/entry-only/blobs/${IMAGES.entryOnly.config.digest}`,
+    );
+    blobStore.setFault(() => true, { kind: "status", status: 403 });
+    const result = await client().lookup(
+      reference(`${basicProxy.host}/apps/entry-only:1`),
+      [credential(basicProxy.host, USER, PASSWORD)],
+      budget(),
+    );
+    expect(result).toMatchObject({ ok: false, code: "ERR_REGISTRY_UNAUTHORIZED" });
+    const { message } = result as { message: string };
+    expect(message).toContain(
+      `${basicProxy.host} sent the request for /v2/apps/entry-only/blobs/${IMAGES.entryOnly.config.digest} on to storage.test:${blobStore.host.split(":")[1]}, which answered 403`,
+    );
+    expect(message).not.toContain("imagePullSecret for");
+  });
+
   const redirectManifestsTo = (location: string, status = 307): void =>
     basicProxy.setFault(
       r =>

@@ -38,7 +38,25 @@ export async function sendFollowingRedirects(
         ? await auth.sendUnauthenticated({ ...request, url })
         : await auth.send({ ...request, url }, hop);
   }
-  return response;
+  if (isLookupFailure(response) || url.host === request.url.host || response.status < 400)
+    return response;
+  return hopRefusal(response.status, scope.endpoint, url.host, request.url.pathname);
+}
+
+/**
+ * A refusal from a host the registry sent the request on to: the registry's pull secret never
+ * went there, so it is not what to give, and the message names the host that refused.
+ */
+function hopRefusal(status: number, origin: string, hop: string, path: string): LookupFailure {
+  const what = `${origin} sent the request for ${path} on to ${hop}, which answered ${status}`;
+  if (status === 401 || status === 403)
+    return lookupFailure(
+      "ERR_REGISTRY_UNAUTHORIZED",
+      `${what}; the pod's pull secrets are never sent there, so check with ${origin}'s operator or set podinit.dev/entrypoint.<container>`,
+    );
+  if (status === 404)
+    return lookupFailure("ERR_IMAGE_NOT_FOUND", `${what}; check the image name and tag`);
+  return lookupFailure("ERR_REGISTRY_RESPONSE", what);
 }
 
 /**
