@@ -116,6 +116,29 @@ describe("the review-bytes budget over real connections", () => {
     refused.socket.destroy();
   });
 
+  it("a client that goes on sending a refused chunked body past the whole budget is cut off", async () => {
+    const { port, held } = await listening();
+    const stalled = await client(port);
+    stalled.socket.write(request("POST", "/mutate", " ".repeat(50_000)).slice(0, -1000));
+    await until(async () => (await held()) === 49_000);
+
+    const endless = await client(port);
+    endless.socket.write(
+      "POST /mutate HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+    );
+    const chunk = `${(20_000).toString(16)}\r\n${" ".repeat(20_000)}\r\n`;
+    let closed = false;
+    endless.socket.once("close", () => (closed = true));
+    for (let sent = 0; sent < 10 && !closed; sent++) {
+      endless.socket.write(chunk);
+      await sleep(20);
+    }
+    await until(() => closed);
+    expect(endless.statuses()).toEqual(["503"]);
+    expect(await held()).toBe(49_000);
+    stalled.socket.destroy();
+  });
+
   it("reviews pipelined by a client that leaves before their answers give their bytes back", async () => {
     const { port, held } = await listening(300);
     for (let round = 0; round < 3; round++) {

@@ -50,6 +50,7 @@ export function bodyBudget(
       };
       for (const end of ends) end.once("close", release);
       let reading = false;
+      let dropped = 0;
       const metered: Readable = new Readable({
         // The body is read only once the route's parser reads this stream. A request whose body
         // nothing parses (a GET, a 415) is never touched, so Node discards its body as it should
@@ -64,7 +65,13 @@ export function bodyBudget(
             // Refused: the rest is read and dropped, never held, so that the client gets its 503
             // on a connection that stays usable. Closing it with the body unread would reset it,
             // and a client still sending would never read the answer.
-            if (metered.destroyed) return;
+            if (metered.destroyed) {
+              // No review is larger than the whole budget: a client still sending past that
+              // (a chunked body has no length to refuse up front) is cut off.
+              dropped += chunk.length;
+              if (dropped > limitBytes) body.destroy();
+              return;
+            }
             if (open && held + chunk.length > limitBytes) {
               metered.destroy(spent());
               return;
