@@ -65,6 +65,14 @@ async function until(condition: () => boolean | Promise<boolean>): Promise<void>
   throw new Error(`never came true: ${condition.toString()}`);
 }
 
+/** A client that sends all but the last 1,000 bytes of a 50,000-byte body: 49,000 of the 64 KiB held. */
+async function stallMostOfTheBudget(port: number, held: () => Promise<number>): Promise<Client> {
+  const stalled = await client(port);
+  stalled.socket.write(request("POST", "/mutate", " ".repeat(50_000)).slice(0, -1000));
+  await until(async () => (await held()) === 49_000);
+  return stalled;
+}
+
 const review = JSON.stringify(
   reviewOf({
     apiVersion: "v1",
@@ -77,9 +85,7 @@ const review = JSON.stringify(
 describe("the review-bytes budget over real connections", () => {
   it("a GET or a non-JSON POST with a body, while a stalled client fills the budget, is answered and counts nothing", async () => {
     const { port, held } = await listening();
-    const stalled = await client(port);
-    stalled.socket.write(request("POST", "/mutate", " ".repeat(50_000)).slice(0, -1000));
-    await until(async () => (await held()) === 49_000);
+    const stalled = await stallMostOfTheBudget(port, held);
 
     // Nothing parses these bodies: they are never read into the budget, never a reason to fail.
     const getting = await client(port);
@@ -97,9 +103,7 @@ describe("the review-bytes budget over real connections", () => {
 
   it("a review refused for the budget is read to its end and dropped: its client gets the 503, and its connection serves the next review", async () => {
     const { port, held } = await listening();
-    const stalled = await client(port);
-    stalled.socket.write(request("POST", "/mutate", " ".repeat(50_000)).slice(0, -1000));
-    await until(async () => (await held()) === 49_000);
+    const stalled = await stallMostOfTheBudget(port, held);
 
     const refused = await client(port);
     refused.socket.write(request("POST", "/mutate", review.padEnd(30_000, " ")));
@@ -118,9 +122,7 @@ describe("the review-bytes budget over real connections", () => {
 
   it("a client that goes on sending a refused chunked body past the whole budget is cut off", async () => {
     const { port, held } = await listening();
-    const stalled = await client(port);
-    stalled.socket.write(request("POST", "/mutate", " ".repeat(50_000)).slice(0, -1000));
-    await until(async () => (await held()) === 49_000);
+    const stalled = await stallMostOfTheBudget(port, held);
 
     const endless = await client(port);
     endless.socket.write(

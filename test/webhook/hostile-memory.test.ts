@@ -1,8 +1,6 @@
 // The started webhook's memory while one tenant's hostile registry, pods and stalled clients are all served at once, against the bounds the chart gives it.
 
-import { Agent } from "node:https";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   hostileReviews,
@@ -13,7 +11,7 @@ import {
   type HostileRegistry,
   type HostileScale,
 } from "./helpers/hostile-traffic.js";
-import { call } from "./helpers/https-call.js";
+import { heldBecomes } from "./helpers/held-bytes.js";
 import { makeTestPki, type TestPki } from "./helpers/pki.js";
 import { chartMemory, peakRssMi } from "./helpers/process-memory.js";
 import type { WebhookProcess } from "./helpers/webhook-process.js";
@@ -30,19 +28,6 @@ const SCALE: HostileScale = {
 
 /** What each stalled client sends of its body (stallClients: all but the last KiB of 3 MiB). */
 const STALLED_BYTES = 3 * 1024 * 1024 - 1024;
-
-/** Waits until the webhook's gauge of review bytes held says `bytes`. */
-async function heldBecomes(port: number, bytes: number): Promise<void> {
-  const agent = new Agent({ ca: pki.caPem });
-  let last = -1;
-  for (let attempt = 0; attempt < 300 && last !== bytes; attempt++) {
-    const reply = await call(port, agent, "GET", "/metrics");
-    last = Number(/^podinit_webhook_review_bytes_held ([0-9]+)$/m.exec(reply.body)?.[1]);
-    if (last !== bytes) await sleep(50);
-  }
-  agent.destroy();
-  expect(last).toBe(bytes);
-}
 
 let pki: TestPki;
 let registry: HostileRegistry;
@@ -68,7 +53,7 @@ describe("memory under one hostile tenant", () => {
     const bodies = [...registryLed, ...podLed];
 
     const stalled = await stallClients(port, pki.caPem, SCALE.stalledClients);
-    await heldBecomes(port, SCALE.stalledClients * STALLED_BYTES);
+    await heldBecomes(port, pki.caPem, SCALE.stalledClients * STALLED_BYTES);
     const during = await sendReviews(port, pki.caPem, bodies, SCALE.rounds);
     stalled.release();
     const after = await sendReviews(port, pki.caPem, bodies, SCALE.rounds);

@@ -11,6 +11,7 @@ import { waitFor } from "../helpers/tracked-processes.js";
 import { decodeAnswer, reviewOf } from "./helpers/app.js";
 import { call, type Reply } from "./helpers/https-call.js";
 import { openSilentTcp, openTls, reviewUntilClosed } from "./helpers/kept-alive-clients.js";
+import { bytesHeld, heldBecomes } from "./helpers/held-bytes.js";
 import { makeTestPki, type TestPki } from "./helpers/pki.js";
 import { startWebhook, type WebhookProcess } from "./helpers/webhook-process.js";
 
@@ -49,24 +50,6 @@ function rawReview(): { head: string; body: string } {
   const body = JSON.stringify(reviewOf(loadPodFixture("nginx-deployment")));
   const head = `POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
   return { head, body };
-}
-
-/** The webhook's own count of the bytes it holds, from /metrics. */
-async function bytesHeld(port: number): Promise<number> {
-  const reply = await call(port, new Agent({ ca: pki.caPem }), "GET", "/metrics");
-  const value = /^podinit_webhook_review_bytes_held ([0-9]+)$/m.exec(reply.body)?.[1];
-  if (value === undefined) throw new Error(`no review_bytes_held in /metrics:\n${reply.body}`);
-  return Number(value);
-}
-
-/** Waits until the webhook holds `bytes`: it counts a body's chunks as they reach it. */
-async function heldBecomes(port: number, bytes: number): Promise<void> {
-  let last = -1;
-  for (let attempt = 0; attempt < 200 && last !== bytes; attempt++) {
-    last = await bytesHeld(port);
-    if (last !== bytes) await sleep(25);
-  }
-  expect(last).toBe(bytes);
 }
 
 beforeAll(() => {
@@ -182,7 +165,7 @@ describe("webhook over HTTPS", () => {
     const half = Math.floor(body.length / 2);
     client.socket.write(head + body.slice(0, half));
     // The webhook holds the half-sent review before SIGTERM comes.
-    await heldBecomes(port, half);
+    await heldBecomes(port, pki.caPem, half);
 
     const logCount = webhook.logs.length;
     webhook.child.kill("SIGTERM");
@@ -326,7 +309,7 @@ describe("bytes of reviews held at once", () => {
     // Two clients that send all but the end of a large review, then stall: 28 KiB held.
     const stalled = await Promise.all([openTls(port, pki.caPem), openTls(port, pki.caPem)]);
     for (const client of stalled) client.socket.write(head + large.slice(0, 14 * 1024));
-    await heldBecomes(port, 28 * 1024);
+    await heldBecomes(port, pki.caPem, 28 * 1024);
 
     const agent = new Agent({ ca: pki.caPem });
     const refused = await call(port, agent, "POST", "/mutate", large);
@@ -338,15 +321,15 @@ describe("bytes of reviews held at once", () => {
     expect((await call(port, agent, "POST", "/mutate", small)).status).toBe(200);
 
     stalled[0]?.socket.destroy();
-    await heldBecomes(port, 14 * 1024);
+    await heldBecomes(port, pki.caPem, 14 * 1024);
     // Each answered review gives its bytes back, or the second of these would be refused.
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++)
       statuses.push((await call(port, agent, "POST", "/mutate", large)).status);
     expect(statuses).toEqual([200, 200, 200, 200]);
-    expect(await bytesHeld(port)).toBe(14 * 1024);
+    expect(await bytesHeld(port, pki.caPem)).toBe(14 * 1024);
     stalled[1]?.socket.destroy();
-    await heldBecomes(port, 0);
+    await heldBecomes(port, pki.caPem, 0);
     webhook.child.kill("SIGTERM");
     expect(await webhook.exited).toBe(0);
   });
@@ -367,7 +350,7 @@ describe("bytes held at once, during the drain", () => {
     const head = `POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${large.length}\r\n\r\n`;
     const stalled = await Promise.all([openTls(port, pki.caPem), openTls(port, pki.caPem)]);
     for (const client of stalled) client.socket.write(head + large.slice(0, 14 * 1024));
-    await heldBecomes(port, 28 * 1024);
+    await heldBecomes(port, pki.caPem, 28 * 1024);
     const logCount = webhook.logs.length;
     webhook.child.kill("SIGTERM");
     await webhook.waitForLog("shutting down", logCount);
