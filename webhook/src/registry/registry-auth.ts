@@ -19,6 +19,11 @@ const TOKEN_MAX_BYTES = 64 * 1024;
 const TOKEN_CACHE_SIZE = 1024;
 const CHALLENGE_CACHE_SIZE = 256;
 const NO_BODY = Buffer.alloc(0);
+
+/** A refusal kept for its status and headers only: its body stays out of memory. */
+function withoutBody(response: TransportResponse): TransportResponse {
+  return { status: response.status, headers: response.headers, body: NO_BODY };
+}
 /**
  * Real challenges are a realm URL, a service and a scope: a few hundred characters. Up to Node's
  * 16 KB of headers, 256 remembered challenges of that size would hold 4 MiB for nothing.
@@ -111,7 +116,7 @@ export class RegistryAuth {
       // Only its status and headers are read from here on: the body (up to the request's
       // maxBytes) would otherwise stay alive across the token request, outside the budget of
       // registry answers read at once.
-      response = { status: response.status, headers: response.headers, body: NO_BODY };
+      response = withoutBody(response);
       const header = firstHeader(response.headers["www-authenticate"]);
       if (header !== undefined && header.length > CHALLENGE_MAX_CHARS) {
         return lookupFailure(
@@ -131,7 +136,7 @@ export class RegistryAuth {
       authorization = fresh;
       response = await this.transport(withAuthorization(request, authorization));
       if (isLookupFailure(response) || response.status !== 401) return response;
-      last = { status: response.status, headers: response.headers, body: NO_BODY };
+      last = withoutBody(response);
     }
     return last;
   }
