@@ -15,7 +15,8 @@ import {
   type PullCredentials,
   type PullSecretSource,
 } from "./pull-secrets.js";
-import { createRegistryClient, type ImageLookup, type RegistryClient } from "./registry-client.js";
+import type { ImageLookup } from "./image-at-digest.js";
+import { createRegistryClient, type RegistryClient } from "./registry-client.js";
 import type { RegistrySettings } from "./registry-settings.js";
 import {
   createRegistryTransport,

@@ -1,5 +1,6 @@
 // Parses an image reference and normalises it exactly as the container runtimes do (distribution/reference).
 
+import { BoundedLru } from "./lookup-cache.js";
 import { lookupFailure, type LookupFailure } from "./lookup-failure.js";
 
 /** The registry a reference names when its first component is not a host: a spec constant. */
@@ -111,7 +112,7 @@ function referenceProblem(text: string): string | null {
 const PARSED_MAX = 1024;
 /** Longer than any valid reference: a 255-character name, a 128-character tag and a digest. */
 const REFERENCE_TEXT_MAX = 1024;
-const parsed = new Map<string, ImageReference | LookupFailure>();
+const parsed = new BoundedLru<string, ImageReference | LookupFailure>(PARSED_MAX);
 
 /**
  * `nginx` → docker.io/library/nginx:latest; `host:5000/a/b@sha256:…` keeps the digest and adds no
@@ -129,7 +130,6 @@ export function parseImageReference(text: string): ImageReference | LookupFailur
   let result = parsed.get(text);
   if (result === undefined) {
     result = Object.freeze(parseUncached(text));
-    if (parsed.size >= PARSED_MAX) parsed.clear();
     parsed.set(text, result);
   }
   return result;
