@@ -9,11 +9,8 @@ import { Pod as PodModel } from "kubernetes-models/v1/Pod";
 import { describe, expect, it } from "vitest";
 import { installerUid, patched } from "./helpers/pods.js";
 import type { ImageEntrypoint } from "../../webhook/src/mutation/entrypoint.js";
-import {
-  containersNeedingLookup,
-  mutatePrepared,
-  preparePod,
-} from "../../webhook/src/mutation/mutate-pod.js";
+import { mutatePrepared } from "../../webhook/src/mutation/mutate-pod.js";
+import { containersNeedingLookup, preparePod } from "../../webhook/src/mutation/prepared-pod.js";
 import { podQosClass } from "../../webhook/src/mutation/pod-qos.js";
 import type { Pod } from "../../webhook/src/mutation/pod-types.js";
 import { readPod } from "../../webhook/src/mutation/read-pod.js";

@@ -3,13 +3,9 @@
 import type { Operation } from "fast-json-patch";
 import { describeThrown } from "../errors.js";
 import { NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "../mutation/entrypoint.js";
-import {
-  containersNeedingLookup,
-  mutatePrepared,
-  preparePod,
-  type MutationResult,
-  type PreparedPod,
-} from "../mutation/mutate-pod.js";
+import { mutatePrepared } from "../mutation/mutate-pod.js";
+import type { MutationResult } from "../mutation/mutation-result.js";
+import { containersNeedingLookup, preparePod, type PreparedPod } from "../mutation/prepared-pod.js";
 import { NO_LIMIT_RANGES, type NamespaceLimits } from "../mutation/limit-ranges.js";
 import type { Pod } from "../mutation/pod-types.js";
 import { restoreWrappedCommands } from "../mutation/pod-update.js";
