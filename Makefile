@@ -19,7 +19,9 @@ QJS_DEFINES := -D_GNU_SOURCE -DCONFIG_VERSION=\"2025-04-26\"
 
 PODINIT_VERSION := $(shell node -p "require('./package.json').version" 2>/dev/null || echo 0.0.0)
 INIT_SOURCES := $(wildcard init/src/*.ts)
-INIT_NATIVE := init/native/main.c init/native/podinit_native.c init/native/arena_alloc.c
+INIT_NATIVE := init/native/main.c init/native/arena_alloc.c init/native/native_module.c \
+	init/native/native_signals.c init/native/native_process.c init/native/native_files.c
+INIT_NATIVE_HEADERS := init/native/arena_alloc.h init/native/native_module.h
 INIT_CFLAGS := -Os -fwrapv -fno-strict-aliasing -ffunction-sections -fdata-sections -Wall -Wno-array-bounds -Wno-format-truncation -Werror=implicit-function-declaration
 
 # Debian packages the build, the tests, the benchmarks and the demo use. iptables: netavark's
@@ -118,7 +120,7 @@ $(CACHE)/init/podinit.js: $(INIT_SOURCES) package.json | deps-node
 $(CACHE)/init/podinit_bytecode.c: $(CACHE)/init/podinit.js $(QJS_HOST)/qjsc Makefile
 	$(QJS_HOST)/qjsc -c -s -m -N podinit_bytecode -M podinit_native,podinit_native -o $@ $<
 
-$(DIST)/podinit: $(CACHE)/init/podinit_bytecode.c $(INIT_NATIVE) init/native/arena_alloc.h $(QJS_MUSL)/libquickjs.a
+$(DIST)/podinit: $(CACHE)/init/podinit_bytecode.c $(INIT_NATIVE) $(INIT_NATIVE_HEADERS) $(QJS_MUSL)/libquickjs.a
 	@mkdir -p $(DIST)
 	musl-gcc -static $(INIT_CFLAGS) $(QJS_DEFINES) -I$(QJS_SRC) -Wl,--gc-sections -s -o $@.tmp \
 	  $(CACHE)/init/podinit_bytecode.c $(INIT_NATIVE) $(QJS_MUSL)/libquickjs.a -lm

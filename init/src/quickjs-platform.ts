@@ -3,25 +3,37 @@ import * as native from "podinit_native";
 import { dispositionIn } from "./signal-disposition.js";
 import type { Platform, ProcessEntry, Reaped, SpawnResult, TerminalMode } from "./sys.js";
 
-/** spawn's encoding of a failed pipe or fork: -(SPAWN_FORK_FAILED + errno), see podinit_native.c. */
-const SPAWN_FORK_FAILED = 4096;
 const TERMINAL_CODES = { none: 0, session: 1, "foreground-group": 2 } as const;
+
+function failed<T>(result: T | native.Failure): result is native.Failure {
+  return typeof result === "object" && result !== null && "errno" in result;
+}
+
+/** The Platform speaks "0 or an errno" for calls with nothing else to return. */
+function errnoOf(result: 0 | native.Failure): number {
+  return failed(result) ? result.errno : 0;
+}
 
 function spawn(command: readonly string[], terminal: TerminalMode): SpawnResult {
   const result = native.spawn(command, TERMINAL_CODES[terminal]);
-  if (result >= 0) return { pid: result };
-  if (result <= -SPAWN_FORK_FAILED) return { failed: "fork", errno: -result - SPAWN_FORK_FAILED };
-  return { failed: "exec", errno: -result };
+  return failed(result) ? { failed: result.stage, errno: result.errno } : { pid: result };
+}
+
+function waitSignal(timeoutMs: number): number {
+  const signal = native.waitSignal(timeoutMs);
+  if (!failed(signal)) return signal;
+  // Only a broken call (EINVAL, EFAULT) gets here: podinit cannot go on without its signals.
+  throw new Error(`sigtimedwait failed: ${native.strerror(signal.errno)}`);
 }
 
 function readProcessTable(): ProcessEntry[] | null {
   const names = native.readdir("/proc");
-  if (names === null) return null;
+  if (failed(names)) return null;
   const table: ProcessEntry[] = [];
   for (const name of names) {
     if (!/^[0-9]+$/.test(name)) continue;
     const stat = native.readFile(`/proc/${name}/stat`);
-    if (stat === null) continue; // exited while we looked
+    if (failed(stat)) continue; // exited while we looked
     // The command name may hold spaces and parentheses: the fields start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     table.push({
@@ -50,25 +62,25 @@ export function createQuickJsPlatform(): Platform {
         watchedStop: stopSignal === 0 ? null : stopSignal,
       };
     },
-    kill: (pid, signal) => native.kill(pid, signal),
+    kill: (pid, signal) => errnoOf(native.kill(pid, signal)),
     signalDisposition: (pid, signal) => {
       const status = native.readFile(`/proc/${pid}/status`);
-      return status === null ? null : dispositionIn(status, signal);
+      return failed(status) ? null : dispositionIn(status, signal);
     },
-    handForeground: pgid => native.handForeground(pgid),
-    waitSignal: timeoutMs => native.waitSignal(timeoutMs),
+    handForeground: pgid => errnoOf(native.handForeground(pgid)),
+    waitSignal,
     now: () => native.monotonicMs(),
     processes: readProcessTable,
     getpid: () => native.getpid(),
     describeErrno: errno => ({ name: native.errnoName(errno), text: native.strerror(errno) }),
-    blockSignals: () => native.blockSignals(),
-    setSubreaper: () => native.setSubreaper(),
+    blockSignals: () => errnoOf(native.blockSignals()),
+    setSubreaper: () => errnoOf(native.setSubreaper()),
     isatty: fd => native.isatty(fd),
     isSessionLeader: () => native.isSessionLeader(),
-    detachTerminal: () => native.detachTerminal(),
-    copySelf: path => native.copySelf(path),
-    rename: (from, to) => native.rename(from, to),
-    remove: path => native.unlink(path),
+    detachTerminal: () => errnoOf(native.detachTerminal()),
+    copySelf: path => errnoOf(native.copySelf(path)),
+    rename: (from, to) => errnoOf(native.rename(from, to)),
+    remove: path => errnoOf(native.unlink(path)),
     writeStderr: text => void native.write(2, text),
     writeStdout: text => void native.write(1, text),
   };
