@@ -2,7 +2,7 @@
 import * as native from "podinit_native";
 import { runPodinit } from "./podinit.js";
 import { createQuickJsPlatform } from "./quickjs-platform.js";
-import { INTERNAL_ERROR_EXIT } from "./supervisor.js";
+import { INTERNAL_ERROR_EXIT } from "./exit-status.js";
 
 declare const PODINIT_VERSION: string;
 
