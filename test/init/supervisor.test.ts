@@ -357,6 +357,17 @@ describe("supervise: stopping the whole container", () => {
     expect(lines.filter(l => l.startsWith("warn:") && l.includes("killing again"))).toHaveLength(1);
   });
 
+  it("sends no stop signal after SIGKILL when the main process dies of it and others remain", () => {
+    const main = { ...IGNORES_TERM, children: [{ unkillable: true, ...IGNORES_TERM }] };
+    const { code, sys, finishedAt } = run(
+      { main, incoming: [{ at: 0, signal: TERM }] },
+      { gracePeriodMs: 1000, forward: "child" },
+    );
+    expect(sys.sent.filter(s => s.at >= 1000)).toEqual([{ at: 1000, pid: -1, signal: KILL }]);
+    expect(code).toBe(137);
+    expect(finishedAt).toBe(1000 + KILL_SETTLE_MS);
+  });
+
   it("gives up on processes that survive SIGKILL instead of hanging", () => {
     const main = {
       ...EXITS_ON_TERM,
