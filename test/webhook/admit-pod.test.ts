@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  admitPod,
-  type EntrypointLookup,
-  type EntrypointResolver,
-} from "../../webhook/src/admission/admit-pod.js";
+import { admitPod, type EntrypointLookup } from "../../webhook/src/admission/admit-pod.js";
 import { loadPodFixture } from "../fixtures/load.js";
 import { reviewOf } from "./helpers/app.js";
 import { TEST_SETTINGS } from "./helpers/settings.js";
@@ -30,23 +26,5 @@ describe("admitPod", () => {
     expect(later).toBeInstanceOf(Promise);
     expect(await later).toEqual(now);
     expect(now).toMatchObject({ decision: "injected" });
-  });
-
-  it.each<[string, EntrypointResolver]>([
-    [
-      "throws",
-      () => {
-        throw new Error("boom");
-      },
-    ],
-    ["rejects", () => Promise.reject(new Error("boom"))],
-  ])("fails open when the resolver %s", async (_how, resolver) => {
-    const outcome = await admitPod(request(), TEST_SETTINGS, resolver);
-    expect(outcome).toMatchObject({
-      decision: "failed-open",
-      reason: "internal-error",
-      patch: [],
-      failure: "Error: boom",
-    });
   });
 });

@@ -199,21 +199,35 @@ describe("bad input", () => {
     });
   });
 
-  it("fails open when the mutation throws: allowed, no patch, an error log and a metric", async () => {
-    const t = await start({ resolveEntrypoints: () => Promise.reject(new Error("boom inside")) });
-    // A container without command, so the (broken) lookup is asked.
-    const res = await post(t, reviewOf(loadPodFixture("nginx-chart-no-command")));
-    expect(res.statusCode).toBe(200);
-    const { answer, patch } = decodeAnswer(res.body);
-    expect(answer.response.allowed).toBe(true);
-    expect(patch).toBeNull();
-    expect(answer.response.warnings?.[0]).toMatch(/admitted it without podinit/);
-    expect(t.metrics.failOpen.get()).toBe(1);
-    expect(t.logs.find(l => l["msg"] === "review failed open")).toMatchObject({
-      level: 50,
-      failure: "Error: boom inside",
-    });
-  });
+  it.each<[string, () => never | Promise<never>]>([
+    [
+      "throws",
+      () => {
+        throw new Error("boom inside");
+      },
+    ],
+    ["rejects", () => Promise.reject(new Error("boom inside"))],
+  ])(
+    "fails open when the lookup %s: allowed, no patch, an error log naming the pod and a metric",
+    async (_how, resolveEntrypoints) => {
+      const t = await start({ resolveEntrypoints });
+      // A container without command, so the (broken) lookup is asked.
+      const res = await post(t, reviewOf(loadPodFixture("nginx-chart-no-command")));
+      expect(res.statusCode).toBe(200);
+      const { answer, patch } = decodeAnswer(res.body);
+      expect(answer.response.allowed).toBe(true);
+      expect(patch).toBeNull();
+      expect(answer.response.warnings?.[0]).toMatch(/admitted it without podinit/);
+      expect(t.metrics.failOpen.get()).toBe(1);
+      expect(t.logs.find(l => l["msg"] === "review failed open")).toMatchObject({
+        level: 50,
+        uid: "705ab4f5-6393-11e8-b7cc-42010a800002",
+        namespace: "apps",
+        code: "ERR_INTERNAL",
+        err: { message: "boom inside" },
+      });
+    },
+  );
 
   it("fails open on a pod it cannot read", async () => {
     const t = await start();

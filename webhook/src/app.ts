@@ -16,8 +16,8 @@ import {
 } from "./admission/admit-pod.js";
 import { requestError } from "./admission/request-errors.js";
 import { bodyBudget } from "./body-budget.js";
-import { allowResponseJson, REVIEW_CONTENT_TYPE } from "./admission/review.js";
-import { httpStatus, describeThrown, webhookError } from "./errors.js";
+import { failOpen, PodUnreadable } from "./admission/fail-open.js";
+import { httpStatus, webhookError } from "./errors.js";
 import type { WebhookMetrics } from "./metrics.js";
 import type { MutationSettings } from "./mutation/settings.js";
 import { healthRoutes, type Lifecycle } from "./routes/health.js";
@@ -104,31 +104,20 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
     done(null, budget.meter(payload, ends));
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const problem = requestError(error, options.bodyLimitBytes, request.body === undefined);
-    const uid = problem.code === "ERR_INTERNAL" ? uidOf(request.body) : null;
+  app.setErrorHandler((error: FastifyError | PodUnreadable, request, reply) => {
+    const problem =
+      error instanceof PodUnreadable
+        ? webhookError(error.code, error.message)
+        : requestError(error, options.bodyLimitBytes, request.body === undefined);
+    const failing = problem.code === "ERR_INTERNAL" || problem.code === "ERR_POD_MALFORMED";
+    const uid = failing && request.url === "/mutate" ? uidOf(request.body) : null;
+    // A pod we cannot read, or a bug of ours, must never block a pod from being created.
+    if (uid !== null) return failOpen(error, uid, request, reply, metrics);
     metrics.errors.inc({ code: problem.code });
-    const failOpen = uid !== null && request.url === "/mutate";
-    const status = failOpen ? 200 : httpStatus(problem);
-    metrics.requests.inc({ route: request.routeOptions.url ?? "unknown", status: String(status) });
-    if (failOpen) {
-      // Fail open: a bug of ours must never block a pod from being created.
-      metrics.failOpen.inc();
-      metrics.reviews.inc({ decision: "failed-open" });
-      request.log.error({ uid, failure: describeThrown(error) }, "review failed open");
-      return reply
-        .code(200)
-        .header("content-type", REVIEW_CONTENT_TYPE)
-        .send(
-          allowResponseJson(
-            uid,
-            [],
-            [
-              "the webhook failed on this pod and admitted it without podinit; see the webhook's logs",
-            ],
-          ),
-        );
-    }
+    metrics.requests.inc({
+      route: request.routeOptions.url ?? "unknown",
+      status: String(httpStatus(problem)),
+    });
     // Fastify closes the connection after any body error, as the client may still be sending.
     // A body refused for the budget is read to its end and dropped (body-budget.ts), so the
     // connection stays usable, and closing it unread would reset the client before it reads this.
@@ -136,8 +125,7 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
     // response), and must stay so.
     if (problem.code === "ERR_BUSY" && reply.raw.getHeader("connection") === undefined)
       reply.removeHeader("connection");
-    if (problem.code === "ERR_INTERNAL")
-      request.log.error({ failure: describeThrown(error) }, "request failed");
+    if (failing) request.log.error({ err: error }, "request failed");
     else request.log.info({ code: problem.code, reason: problem.message }, "review rejected");
     return reply.code(httpStatus(problem)).send(problem);
   });

@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   ERR_REVIEW_INVALID: 400,
   ERR_ROUTE_NOT_FOUND: 404,
   ERR_INTERNAL: 500,
+  /** A review whose pod is not shaped like one; answered 200, allowed without podinit (fail-open.ts). */
+  ERR_POD_MALFORMED: 500,
   ERR_BUSY: 503,
 } as const;
 
@@ -25,10 +27,4 @@ export function webhookError(code: WebhookErrorCode, message: string): WebhookEr
 /** The HTTP status for errors answered over HTTP (the start-up ones map to an exit code). */
 export function httpStatus(error: WebhookError): number {
   return ERROR_CODES[error.code];
-}
-
-/** A short text for anything thrown, without stack or payload (which may hold secrets). */
-export function describeThrown(thrown: unknown): string {
-  if (thrown instanceof Error) return `${thrown.name}: ${thrown.message}`;
-  return `non-error thrown: ${typeof thrown}`;
 }

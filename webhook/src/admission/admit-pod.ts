@@ -1,7 +1,6 @@
 // Decides one admission request: which pods to mutate, and failing open when we break.
 
 import type { Operation } from "fast-json-patch";
-import { describeThrown } from "../errors.js";
 import { NO_RESOLVED_ENTRYPOINTS, type ResolvedEntrypoints } from "../mutation/entrypoint.js";
 import { mutatePrepared } from "../mutation/mutate-pod.js";
 import type { MutationResult } from "../mutation/mutation-result.js";
@@ -13,6 +12,8 @@ import { readPod } from "../mutation/read-pod.js";
 import type { MutationSettings } from "../mutation/settings.js";
 import type { AdmissionRequest } from "./types.js";
 import { limitWarnings } from "./warning-limit.js";
+import { PodUnreadable } from "./fail-open.js";
+import { andThen, type ValueOrPromise } from "../value-or-promise.js";
 
 /** What the registry lookup learnt about a review's containers without a command. */
 export interface EntrypointLookup {
@@ -33,7 +34,7 @@ export type EntrypointResolver = (
   pod: Pod,
   namespace: string,
   only: ReadonlySet<string>,
-) => EntrypointLookup | Promise<EntrypointLookup>;
+) => ValueOrPromise<EntrypointLookup>;
 
 const NO_LOOKUP: EntrypointLookup = Object.freeze({
   resolved: NO_RESOLVED_ENTRYPOINTS,
@@ -49,8 +50,7 @@ export type LimitsOf = (namespace: string) => NamespaceLimits;
 /** Every namespace without LimitRanges: tests, and a webhook outside a cluster. */
 export const noLimitRanges: LimitsOf = () => NO_LIMIT_RANGES;
 
-export type Decision =
-  "injected" | "reinvoked" | "restored" | "skipped" | "ignored" | "failed-open";
+export type Decision = "injected" | "reinvoked" | "restored" | "skipped" | "ignored";
 
 export interface AdmissionOutcome {
   readonly decision: Decision;
@@ -58,19 +58,14 @@ export interface AdmissionOutcome {
   readonly patch: readonly Operation[];
   readonly warnings: readonly string[];
   readonly mutation: MutationResult | null;
-  /** What went wrong inside the webhook when it failed open. */
-  readonly failure: string | null;
 }
-
-const FAIL_OPEN_WARNING =
-  "the webhook failed on this pod and admitted it without podinit; see the webhook's logs";
 
 function outcome(
   decision: Decision,
   reason: string | null,
   fields: Partial<AdmissionOutcome> = {},
 ): AdmissionOutcome {
-  return { decision, reason, patch: [], warnings: [], mutation: null, failure: null, ...fields };
+  return { decision, reason, patch: [], warnings: [], mutation: null, ...fields };
 }
 
 /** CREATE or UPDATE of the pod itself, or null: anything else is answered "allowed" untouched. */
@@ -83,36 +78,27 @@ function podOperation(request: AdmissionRequest): "CREATE" | "UPDATE" | null {
 }
 
 /**
- * Never throws and never denies: any failure inside becomes an unchanged, allowed pod. The
- * outcome comes at once unless an image lookup has to wait for the network.
+ * Never denies. The outcome comes at once unless an image lookup has to wait for the network. A
+ * pod it cannot read, or a bug, is thrown (or rejected) to the app's error handler, which fails
+ * open (fail-open.ts).
  */
 export function admitPod(
   request: AdmissionRequest,
   settings: MutationSettings,
   resolveEntrypoints: EntrypointResolver,
   limitsOf: LimitsOf = noLimitRanges,
-): AdmissionOutcome | Promise<AdmissionOutcome> {
+): ValueOrPromise<AdmissionOutcome> {
   const operation = podOperation(request);
   if (operation === null) return outcome("ignored", "not-a-pod");
   if (operation === "UPDATE") return admitUpdate(request, settings);
   const pod = readPod(request.object);
-  if (pod === null) {
-    return outcome("failed-open", "malformed-pod", {
-      warnings: ["the pod in the review could not be read; admitted without podinit"],
-      failure: "request.object is not shaped like a Pod",
-    });
-  }
+  if (pod === null) throw new PodUnreadable();
   const namespace = request.namespace ?? pod.metadata?.namespace ?? "";
-  try {
-    const prepared = preparePod(pod, namespace, settings, limitsOf(namespace));
-    const only = containersNeedingLookup(prepared, settings);
-    // Most pods set every command: they cost no lookup here.
-    const lookup = only.size === 0 ? NO_LOOKUP : resolveEntrypoints(pod, namespace, only);
-    if (isPromise(lookup)) return lookup.then(found => mutate(prepared, settings, found), failOpen);
-    return mutate(prepared, settings, lookup);
-  } catch (thrown) {
-    return failOpen(thrown);
-  }
+  const prepared = preparePod(pod, namespace, settings, limitsOf(namespace));
+  const only = containersNeedingLookup(prepared, settings);
+  // Most pods set every command: they cost no lookup here.
+  const lookup = only.size === 0 ? NO_LOOKUP : resolveEntrypoints(pod, namespace, only);
+  return andThen(lookup, found => mutate(prepared, settings, found));
 }
 
 /**
@@ -123,17 +109,9 @@ function admitUpdate(request: AdmissionRequest, settings: MutationSettings): Adm
   const pod = readPod(request.object);
   const oldPod = readPod(request.oldObject);
   if (pod === null || oldPod === null) return outcome("ignored", "update-untouched");
-  try {
-    const result = restoreWrappedCommands(pod, oldPod, settings);
-    if (result.restored.length === 0) return outcome("ignored", "update-untouched");
-    return outcome("restored", null, { patch: result.patch });
-  } catch (thrown) {
-    return failOpen(thrown);
-  }
-}
-
-export function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return value instanceof Promise;
+  const result = restoreWrappedCommands(pod, oldPod, settings);
+  if (result.restored.length === 0) return outcome("ignored", "update-untouched");
+  return outcome("restored", null, { patch: result.patch });
 }
 
 function mutate(
@@ -141,27 +119,12 @@ function mutate(
   settings: MutationSettings,
   lookup: EntrypointLookup,
 ): AdmissionOutcome {
-  try {
-    const failed = lookup.failures.size === 0 ? undefined : new Set<string>(lookup.failures.keys());
-    const mutation = mutatePrepared(prepared, settings, lookup.resolved, failed);
-    const warnings = limitWarnings(
-      lookup.warnings.length === 0
-        ? mutation.warnings
-        : [...new Set([...lookup.warnings, ...mutation.warnings])],
-    );
-    return outcome(mutation.decision, mutation.reason, {
-      patch: mutation.patch,
-      warnings,
-      mutation,
-    });
-  } catch (thrown) {
-    return failOpen(thrown);
-  }
-}
-
-function failOpen(thrown: unknown): AdmissionOutcome {
-  return outcome("failed-open", "internal-error", {
-    warnings: [FAIL_OPEN_WARNING],
-    failure: describeThrown(thrown),
-  });
+  const failed = lookup.failures.size === 0 ? undefined : new Set<string>(lookup.failures.keys());
+  const mutation = mutatePrepared(prepared, settings, lookup.resolved, failed);
+  const warnings = limitWarnings(
+    lookup.warnings.length === 0
+      ? mutation.warnings
+      : [...new Set([...lookup.warnings, ...mutation.warnings])],
+  );
+  return outcome(mutation.decision, mutation.reason, { patch: mutation.patch, warnings, mutation });
 }

@@ -3,7 +3,6 @@
 import type { FastifyBaseLogger, FastifyPluginAsync } from "fastify";
 import {
   admitPod,
-  isPromise,
   type AdmissionOutcome,
   type EntrypointResolver,
   type LimitsOf,
@@ -13,6 +12,7 @@ import { reviewRequestSchema } from "../admission/review-schema.js";
 import type { AdmissionRequest, AdmissionReviewRequest } from "../admission/types.js";
 import type { WebhookMetrics } from "../metrics.js";
 import type { MutationSettings } from "../mutation/settings.js";
+import { andThen } from "../value-or-promise.js";
 
 export interface MutateRouteOptions {
   /** The settings for a pod created in this namespace (its mode may differ from the cluster's). */
@@ -36,6 +36,8 @@ export const mutateRoute: FastifyPluginAsync<MutateRouteOptions> = (app, options
     (request, reply) => {
       const started = process.hrtime.bigint();
       const review = (request.body as AdmissionReviewRequest).request;
+      // Bound once: the review's line, and the error handler's should it fail open, name the pod.
+      request.log = request.log.child(reviewBindings(review));
       const answer = (result: AdmissionOutcome): string => {
         countOutcome(metrics, result);
         metrics.requests.inc(OK_REVIEW);
@@ -46,7 +48,7 @@ export const mutateRoute: FastifyPluginAsync<MutateRouteOptions> = (app, options
       };
       const settings = settingsFor(review.namespace ?? "");
       const result = admitPod(review, settings, resolveEntrypoints, limitsOf);
-      return isPromise(result) ? result.then(answer) : answer(result);
+      return andThen(result, answer);
     },
   );
   return Promise.resolve();
@@ -59,39 +61,39 @@ function countOutcome(metrics: WebhookMetrics, result: AdmissionOutcome): void {
   if (result.decision === "skipped" && result.reason !== null) {
     metrics.podsSkipped.inc({ reason: result.reason });
   }
-  if (result.decision === "failed-open") {
-    metrics.failOpen.inc();
-    metrics.errors.inc({
-      code: result.reason === "malformed-pod" ? "ERR_POD_MALFORMED" : "ERR_INTERNAL",
-    });
-  }
   for (const reason of Object.values(result.mutation?.skippedContainers ?? {})) {
     metrics.containersSkipped.inc({ reason });
   }
 }
 
-/** Identifiers and the decision only: pod specs may carry secrets in env values. */
+/** Identifiers only: pod specs may carry secrets in env values. */
+function reviewBindings(review: AdmissionRequest): Record<string, string | undefined> {
+  const metadata = (
+    review.object as { metadata?: { name?: unknown; generateName?: unknown } } | null
+  )?.metadata;
+  const name = metadata?.name ?? metadata?.generateName;
+  return {
+    uid: review.uid,
+    namespace: review.namespace,
+    pod: typeof name === "string" ? name : undefined,
+  };
+}
+
+/** The decision and counts only, beside the review's bindings. */
 function logOutcome(
   log: FastifyBaseLogger,
   review: AdmissionRequest,
   result: AdmissionOutcome,
 ): void {
-  const metadata = (
-    review.object as { metadata?: { name?: unknown; generateName?: unknown } } | null
-  )?.metadata;
-  const name = metadata?.name ?? metadata?.generateName;
-  const line = {
-    uid: review.uid,
-    namespace: review.namespace,
-    pod: typeof name === "string" ? name : undefined,
-    operation: review.operation,
-    decision: result.decision,
-    reason: result.reason ?? undefined,
-    wrapped: result.mutation?.wrapped.length === 0 ? undefined : result.mutation?.wrapped,
-    warnings: result.warnings.length === 0 ? undefined : result.warnings.length,
-    dryRun: review.dryRun === true ? true : undefined,
-  };
-  if (result.decision === "failed-open")
-    log.error({ ...line, failure: result.failure }, "review failed open");
-  else log.info(line, "review");
+  log.info(
+    {
+      operation: review.operation,
+      decision: result.decision,
+      reason: result.reason ?? undefined,
+      wrapped: result.mutation?.wrapped.length === 0 ? undefined : result.mutation?.wrapped,
+      warnings: result.warnings.length === 0 ? undefined : result.warnings.length,
+      dryRun: review.dryRun === true ? true : undefined,
+    },
+    "review",
+  );
 }
