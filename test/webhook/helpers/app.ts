@@ -1,7 +1,7 @@
 // Builds the real app with a log sink, and AdmissionReviews around pods.
 
-import { pino } from "pino";
 import { buildApp, type AppOptions, type WebhookApp } from "../../../webhook/src/app.js";
+import { createLogger } from "../../../webhook/src/logger.js";
 import { createWebhookMetrics, type WebhookMetrics } from "../../../webhook/src/metrics.js";
 import type { Lifecycle } from "../../../webhook/src/routes/health.js";
 import { TEST_SETTINGS } from "./settings.js";
@@ -15,10 +15,9 @@ export interface TestApp {
 
 export async function testApp(overrides: Partial<AppOptions> = {}): Promise<TestApp> {
   const logs: Record<string, unknown>[] = [];
-  const logger = pino(
-    { level: "info" },
-    { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) },
-  );
+  const logger = createLogger("info", {
+    write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>),
+  });
   const metrics = createWebhookMetrics("0.1.0-test");
   const lifecycle: Lifecycle = { ready: true };
   const app = await buildApp({

@@ -1,0 +1,47 @@
+// The webhook's logger: a credential that slips into a log line shows as [redacted], whatever field holds it.
+
+import { describe, expect, it } from "vitest";
+import { createLogger } from "../../webhook/src/logger.js";
+
+function linesOf(write: (log: ReturnType<typeof createLogger>) => void): string[] {
+  const lines: string[] = [];
+  write(createLogger("info", { write: (line: string) => void lines.push(line) }));
+  return lines;
+}
+
+describe("createLogger", () => {
+  it("redacts pull-secret, token and header secrets at any depth a line's fields reach, and keeps the rest", () => {
+    const [line] = linesOf(log =>
+      log.warn(
+        {
+          token: "tok-top",
+          credential: { username: "robot", password: "pw-one-level", auth: "cm9ib3Q6cHc=" },
+          request: { headers: { authorization: "Bearer two-levels" } },
+          answer: { access_token: "oauth-secret", identitytoken: "id-secret" },
+        },
+        "lookup",
+      ),
+    );
+    for (const secret of [
+      "tok-top",
+      "pw-one-level",
+      "cm9ib3Q6cHc=",
+      "two-levels",
+      "oauth-secret",
+      "id-secret",
+    ])
+      expect(line).not.toContain(secret);
+    expect(JSON.parse(line ?? "{}")).toMatchObject({
+      msg: "lookup",
+      credential: { username: "robot", password: "[redacted]" },
+      request: { headers: { authorization: "[redacted]" } },
+    });
+  });
+
+  it("logs an error under err with its message and stack", () => {
+    const [line] = linesOf(log => log.error({ err: new Error("boom") }, "failed"));
+    const parsed = JSON.parse(line ?? "{}") as { err?: { message?: string; stack?: string } };
+    expect(parsed.err?.message).toBe("boom");
+    expect(parsed.err?.stack).toContain("logger.test.ts");
+  });
+});
