@@ -1,6 +1,7 @@
 // Lists the processes inside a container from the host's /proc, so it works in images without ps or even a shell.
 
 import { readdir, readFile, readlink } from "node:fs/promises";
+import { parseProcStat } from "../../init/src/proc-stat.js";
 
 export interface ContainerProcess {
   /** The pid as the container sees it. */
@@ -21,14 +22,11 @@ async function readOrNull(read: () => Promise<string>): Promise<string | null> {
 }
 
 function parseProcess(hostPid: number, stat: string, status: string): ContainerProcess | null {
-  // comm may hold spaces and parentheses; it ends at the last ')'.
-  const open = stat.indexOf("(");
-  const close = stat.lastIndexOf(")");
-  const state = stat.slice(close + 2, close + 3);
+  const parsed = parseProcStat(stat);
   const nsPids = /^NSpid:\s*(.+)$/m.exec(status)?.[1]?.trim().split(/\s+/);
   const pid = Number(nsPids?.[nsPids.length - 1]);
-  if (open < 0 || close < 0 || state === "" || !Number.isInteger(pid)) return null;
-  return { pid, hostPid, state, command: stat.slice(open + 1, close) };
+  if (parsed === null || !Number.isInteger(pid)) return null;
+  return { pid, hostPid, state: parsed.state, command: parsed.comm };
 }
 
 /** Every process in the PID namespace of the container whose PID 1 has host pid `initHostPid`. */
@@ -56,5 +54,5 @@ export function countZombies(processes: readonly Pick<ContainerProcess, "state">
 export async function hasExited(hostPid: number): Promise<boolean> {
   const stat = await readOrNull(() => readFile(`/proc/${hostPid}/stat`, "utf8"));
   if (stat === null) return true;
-  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  return parseProcStat(stat)?.state === "Z";
 }

@@ -1,5 +1,6 @@
 // The real Platform inside the podinit binary, over podinit's C module.
 import * as native from "podinit_native";
+import { parseProcStat } from "./proc-stat.js";
 import { dispositionIn } from "./signal-disposition.js";
 import type { Platform, ProcessEntry, Reaped, SpawnResult, TerminalMode } from "./sys.js";
 
@@ -34,14 +35,9 @@ function readProcessTable(): ProcessEntry[] | null {
     if (!/^[0-9]+$/.test(name)) continue;
     const stat = native.readFile(`/proc/${name}/stat`);
     if (failed(stat)) continue; // exited while we looked
-    // The command name may hold spaces and parentheses: the fields start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    table.push({
-      pid: Number(name),
-      state: fields[0] ?? "?",
-      ppid: Number(fields[1]),
-      pgid: Number(fields[2]),
-    });
+    const parsed = parseProcStat(stat);
+    if (parsed !== null)
+      table.push({ pid: Number(name), state: parsed.state, ppid: parsed.ppid, pgid: parsed.pgid });
   }
   return table;
 }

@@ -1,6 +1,7 @@
 // The host's process table from /proc, for tests and the benchmarks (no test-runner hooks here).
 
 import { readdirSync, readFileSync } from "node:fs";
+import { parseProcStat } from "../../init/src/proc-stat.js";
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ): 100 on Linux. */
 export const CLOCK_TICKS_PER_SECOND = 100;
@@ -29,19 +30,11 @@ export function readProcess(pid: number): HostProcess | null {
   } catch {
     return null;
   }
-  const open = stat.indexOf("(");
-  const close = stat.lastIndexOf(")");
-  const fields = stat.slice(close + 2).split(" ");
-  return {
-    pid,
-    comm: stat.slice(open + 1, close),
-    state: fields[0] ?? "?",
-    ppid: Number(fields[1]),
-    pgid: Number(fields[2]),
-    kernelThread: (Number(fields[6]) & PF_KTHREAD) !== 0,
-    cpuTicks: Number(fields[11]) + Number(fields[12]),
-    startTicks: Number(fields[19]),
-  };
+  const parsed = parseProcStat(stat);
+  if (parsed === null) return null;
+  const { comm, state, ppid, pgid, cpuTicks, startTicks } = parsed;
+  const kernelThread = (parsed.flags & PF_KTHREAD) !== 0;
+  return { pid, comm, state, ppid, pgid, kernelThread, cpuTicks, startTicks };
 }
 
 /** The host's process table, read from /proc. */

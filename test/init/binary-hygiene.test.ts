@@ -12,6 +12,7 @@ import {
   startPodinit,
   waitFor,
 } from "../helpers/podinit-process.js";
+import { parseProcStat } from "../../init/src/proc-stat.js";
 
 const dir = makeTempDir("hygiene");
 beforeAll(requirePodinit);
@@ -100,14 +101,15 @@ describe("podinit binary: the child starts as if podinit were not there", () => 
 describe("podinit binary: terminals", () => {
   /** The job-control fields of a `STAT <label> <contents of /proc/PID/stat>` line. */
   function statOf(output: string, label: string) {
-    const stat = new RegExp(`STAT ${label} (.*)`).exec(output)?.[1] ?? "";
-    const pid = Number(stat.slice(0, stat.indexOf(" ")));
-    // After the command name: state, ppid, pgrp, session, tty_nr, tpgid.
-    const [, , pgrp, session, ttyNr, tpgid] = stat
-      .slice(stat.lastIndexOf(")") + 2)
-      .split(" ")
-      .map(Number);
-    return { pid, pgrp, session, ttyNr, tpgid };
+    const stat = parseProcStat(new RegExp(`STAT ${label} (.*)`).exec(output)?.[1] ?? "");
+    if (stat === null) throw new Error(`no /proc stat line for ${label} in: ${output}`);
+    return {
+      pid: stat.pid,
+      pgrp: stat.pgid,
+      session: stat.session,
+      ttyNr: stat.ttyNr,
+      tpgid: stat.tpgid,
+    };
   }
 
   const REPORT_CHILD = `sh -c 'echo STAT child $(cat /proc/$$/stat)'`;
