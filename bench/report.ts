@@ -13,6 +13,38 @@ export interface BenchSection {
   readonly checks: readonly Check[];
 }
 
+/** A bound one of a section's figures must stay within. */
+export interface Bound<F> {
+  readonly of: (figures: F) => number;
+  readonly at: "most" | "least";
+  readonly limit: number;
+}
+
+/**
+ * One row of a section's targets table. The bounds are data, so the verdict and the prose that
+ * quotes a limit read it from one place and cannot drift apart.
+ */
+export interface Target<F> {
+  readonly name: string;
+  /** The target as the report states it. */
+  readonly target: string;
+  /** Every one must hold for a pass; a NaN figure holds none. */
+  readonly bounds: readonly Bound<F>[];
+  readonly measured: (figures: F) => string;
+}
+
+/** A section's targets table judged on its figures. */
+export function checksOf<F>(targets: readonly Target<F>[], figures: F): Check[] {
+  return targets.map(t => ({
+    name: t.name,
+    target: t.target,
+    measured: t.measured(figures),
+    pass: t.bounds.every(b =>
+      b.at === "most" ? b.of(figures) <= b.limit : b.of(figures) >= b.limit,
+    ),
+  }));
+}
+
 function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
