@@ -12,6 +12,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const notes = [];
+/** Counts per report and area (a test file's directory, two levels deep: test/webhook, e2e/cluster). */
+const areas = new Map();
 
 const reports = listReports(dir);
 for (const name of EXPECTED.filter(name => !reports.includes(name))) {
@@ -20,6 +22,8 @@ for (const name of EXPECTED.filter(name => !reports.includes(name))) {
 }
 for (const name of reports) failed += countReport(name);
 
+for (const [area, count] of [...areas].sort())
+  console.log(`${area}: ${count.passed} passed, ${count.failed} failed`);
 for (const note of notes) console.log(note);
 if (skipped > 0) console.log(`${skipped} skipped`);
 console.log(`${passed} passed, ${failed} failed`);
@@ -64,11 +68,13 @@ function countReport(name) {
 
 function countFile(name, file) {
   let failures = 0;
+  let passes = 0;
   for (const test of file.assertionResults ?? []) {
-    if (test.status === "passed") passed++;
+    if (test.status === "passed") passes++;
     else if (test.status === "failed") failures++;
     else skipped++;
   }
+  passed += passes;
   // A file that failed to import or collect, or whose describe hook threw, is "failed"
   // with no failed test in it: one failure for the file.
   if (file.status === "failed" && failures === 0) {
@@ -78,7 +84,15 @@ function countFile(name, file) {
     );
     failures = 1;
   }
+  const area = `${name.replace(/\.json$/, "")} ${areaOf(file.name ?? "?")}`;
+  const count = areas.get(area) ?? { passed: 0, failed: 0 };
+  areas.set(area, { passed: count.passed + passes, failed: count.failed + failures });
   return failures;
+}
+
+function areaOf(path) {
+  const parts = relative(process.cwd(), path).split("/").slice(0, -1);
+  return parts.slice(0, 2).join("/") || ".";
 }
 
 function readExitCode(name) {

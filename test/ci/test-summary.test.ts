@@ -68,23 +68,35 @@ function summarize(dir: string, expected: readonly string[] = []) {
     encoding: "utf8",
   });
   expect(result.stderr).toBe("");
-  const lines = result.stdout.trimEnd().split("\n");
-  return { lines, last: lines.at(-1), status: result.status };
+  const all = result.stdout.trimEnd().split("\n");
+  // The per-area counts (`unit test/webhook: 3 passed, 0 failed`) come first; the rest after them.
+  const isArea = (line: string): boolean => /^\S+ \S+: \d+ passed, \d+ failed$/.test(line);
+  const lines = all.filter(line => !isArea(line));
+  return { lines, areas: all.filter(isArea), last: lines.at(-1), status: result.status };
 }
 
 const passingE2e = report(file("e2e/pods.test.ts", ["passed", "passed"]));
 
 describe("test-summary", () => {
-  it("prints only the summary when every test passed", () => {
+  it("prints the count per suite and area, then the summary, when every test passed", () => {
     const dir = resultsDir({
-      "unit.json": report(file("test/a.test.ts", ["passed", "passed", "passed"])),
+      "unit.json": report(
+        file("test/init/a.test.ts", ["passed", "passed"]),
+        file("test/webhook/b.test.ts", ["passed"]),
+        file("test/init/c.test.ts", ["passed"]),
+      ),
       "e2e.json": passingE2e,
       "unit.exit": "0\n",
       "e2e.exit": "0\n",
     });
     expect(summarize(dir)).toEqual({
-      lines: ["5 passed, 0 failed"],
-      last: "5 passed, 0 failed",
+      lines: ["6 passed, 0 failed"],
+      areas: [
+        "e2e e2e: 2 passed, 0 failed",
+        "unit test/init: 3 passed, 0 failed",
+        "unit test/webhook: 1 passed, 0 failed",
+      ],
+      last: "6 passed, 0 failed",
       status: 0,
     });
   });
@@ -168,7 +180,7 @@ describe("test-summary", () => {
       "unit.json": report(file("test/a.test.ts", ["passed", "skipped", "todo"])),
       "e2e.json": report(file("e2e/pods.test.ts", ["passed", "skipped"])),
     });
-    expect(summarize(dir)).toEqual({
+    expect(summarize(dir)).toMatchObject({
       lines: ["3 skipped", "2 passed, 0 failed"],
       last: "2 passed, 0 failed",
       status: 0,
