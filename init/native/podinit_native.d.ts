@@ -1,4 +1,4 @@
-// Types of podinit's C module (init/native/native_*.c); init/src/quickjs-platform.ts and main.ts import it.
+// Types of podinit's C module (init/native/native_*.c); init/src/quickjs-sys.ts and main.ts import it.
 declare module "podinit_native" {
   /**
    * How every call that can fail says so, in place of its result: an object rather than a number

@@ -4,56 +4,55 @@ import { installSelf } from "./install.js";
 import { createLog, type Log } from "./log.js";
 import { helpText, parseArgs } from "./options.js";
 import { supervise } from "./supervisor.js";
-import type { Platform, TerminalMode } from "./sys.js";
+import type { PodinitSys, TerminalMode } from "./sys.js";
 
 /** Exit code for a bad command line, like most Unix tools. */
 export const USAGE_EXIT_CODE = 2;
 
 export function runPodinit(
-  platform: Platform,
+  sys: PodinitSys,
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   version: string,
 ): number {
   const parsed = parseArgs(argv, env);
   if (!parsed.ok) {
-    platform.writeStderr(`podinit: ${parsed.error.message}\n`);
+    sys.writeStderr(`podinit: ${parsed.error.message}\n`);
     return USAGE_EXIT_CODE;
   }
   const invocation = parsed.invocation;
   switch (invocation.action) {
     case "help":
-      platform.writeStdout(helpText(version));
+      sys.writeStdout(helpText(version));
       return 0;
     case "version":
-      platform.writeStdout(`podinit ${version}\n`);
+      sys.writeStdout(`podinit ${version}\n`);
       return 0;
     case "install":
-      return installSelf(platform, invocation.destination, line => platform.writeStderr(line));
+      return installSelf(sys, invocation.destination, line => sys.writeStderr(line));
     case "idle":
-      return idle(platform);
+      return idle(sys);
     case "run":
       break;
   }
 
-  const log = createLog(invocation.options.logLevel, line => platform.writeStderr(line));
+  const log = createLog(invocation.options.logLevel, line => sys.writeStderr(line));
   for (const warning of parsed.warnings) log.warn(warning);
   // Before anything else can arrive: every signal is queued for the loop, none acted on by default.
-  const blockErrno = platform.blockSignals();
-  if (blockErrno !== 0)
-    log.warn(`cannot block signals: ${platform.describeErrno(blockErrno).text}`);
+  const blockErrno = sys.blockSignals();
+  if (blockErrno !== 0) log.warn(`cannot block signals: ${sys.describeErrno(blockErrno).text}`);
 
-  const isPid1 = platform.getpid() === 1;
+  const isPid1 = sys.getpid() === 1;
   if (!isPid1) {
-    const errno = platform.setSubreaper();
+    const errno = sys.setSubreaper();
     if (errno !== 0) {
       log.warn(
-        `not PID 1 and cannot become a child subreaper (${platform.describeErrno(errno).name}): orphans will not be reaped by podinit`,
+        `not PID 1 and cannot become a child subreaper (${sys.describeErrno(errno).name}): orphans will not be reaped by podinit`,
       );
     }
   }
-  const terminal = chooseTerminalMode(platform, log);
-  return supervise(platform, log, {
+  const terminal = chooseTerminalMode(sys, log);
+  return supervise(sys, log, {
     options: invocation.options,
     command: invocation.command,
     isPid1,
@@ -67,11 +66,10 @@ export function runPodinit(
  * the terminal cannot change sessions: the child becomes the foreground group of podinit's own
  * session instead, so Ctrl-C, /dev/tty and full-screen programs still work.
  */
-function chooseTerminalMode(platform: Platform, log: Log): TerminalMode {
-  if (!platform.isatty(0)) return "none";
-  if (!platform.isSessionLeader()) return "foreground-group";
-  const errno = platform.detachTerminal();
-  if (errno !== 0)
-    log.debug(`stdin stays podinit's terminal (${platform.describeErrno(errno).name})`);
+function chooseTerminalMode(sys: PodinitSys, log: Log): TerminalMode {
+  if (!sys.isatty(0)) return "none";
+  if (!sys.isSessionLeader()) return "foreground-group";
+  const errno = sys.detachTerminal();
+  if (errno !== 0) log.debug(`stdin stays podinit's terminal (${sys.describeErrno(errno).name})`);
   return "session";
 }

@@ -65,7 +65,7 @@ export interface Sys {
 }
 
 /** What podinit needs beyond supervising: start-up calls and the install subcommand. */
-export interface Platform extends Sys {
+export interface PodinitSys extends Sys {
   blockSignals(): number;
   setSubreaper(): number;
   isatty(fd: number): boolean;

@@ -1,8 +1,8 @@
-// The real Platform inside the podinit binary, over podinit's C module.
+// The real PodinitSys inside the podinit binary, over podinit's C module.
 import * as native from "podinit_native";
 import { parseProcStat } from "./proc-stat.js";
 import { dispositionIn } from "./signal-disposition.js";
-import type { Platform, ProcessEntry, Reaped, SpawnResult, TerminalMode } from "./sys.js";
+import type { PodinitSys, ProcessEntry, Reaped, SpawnResult, TerminalMode } from "./sys.js";
 
 const TERMINAL_CODES = { none: 0, session: 1, "foreground-group": 2 } as const;
 
@@ -10,7 +10,7 @@ function failed<T>(result: T | native.Failure): result is native.Failure {
   return typeof result === "object" && result !== null && "errno" in result;
 }
 
-/** The Platform speaks "0 or an errno" for calls with nothing else to return. */
+/** The PodinitSys speaks "0 or an errno" for calls with nothing else to return. */
 function errnoOf(result: 0 | native.Failure): number {
   return failed(result) ? result.errno : 0;
 }
@@ -42,7 +42,7 @@ function readProcessTable(): ProcessEntry[] | null {
   return table;
 }
 
-export function createQuickJsPlatform(): Platform {
+export function createQuickJsSys(): PodinitSys {
   return {
     spawn,
     releaseResources: () => {
