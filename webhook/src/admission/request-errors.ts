@@ -2,7 +2,7 @@
 
 import type { FastifyError } from "fastify";
 import { BODY_BUDGET_SPENT } from "../body-budget.js";
-import { webhookError, type WebhookError } from "../errors.js";
+import { webhookError, type RequestErrorCode, type WebhookError } from "../errors.js";
 
 interface SchemaIssue {
   readonly instancePath: string;
@@ -40,7 +40,7 @@ export function requestError(
   error: FastifyError,
   bodyLimitBytes: number,
   noBody: boolean,
-): WebhookError {
+): WebhookError<RequestErrorCode> {
   if (Array.isArray(error.validation) && error.validation.length > 0) {
     if (noBody) return webhookError("ERR_REVIEW_NOT_JSON", EMPTY_BODY);
     const issues = (error.validation as SchemaIssue[]).map(describeIssue);
