@@ -3,10 +3,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 import type { PodManifest } from "../e2e/harness/pod-manifest.js";
-import { kubectlOk, stopCluster, type Cluster } from "../e2e/cluster/cluster.js";
+import { stopCluster, type Cluster } from "../e2e/cluster/cluster.js";
 import { createNamespace, discardPod, nodeImagePod } from "../e2e/cluster/cluster-pods.js";
 import { SUPPORTED_RELEASES, type ClusterRelease } from "../e2e/cluster/components.js";
 import { stopOnCluster } from "../e2e/cluster/cluster-stop.js";
+import { kubectlOk } from "../e2e/cluster/kubectl.js";
 import {
   clusterImages,
   clusterWithPodinit,

@@ -2,8 +2,8 @@
 import { describe, expect, inject, it } from "vitest";
 
 import { pollUntil } from "../harness/poll.js";
-import { kubectl, kubectlOk } from "./cluster.js";
 import { discardPod, PODINIT_PATH, runPodReady, waitReady, type LivePod } from "./cluster-pods.js";
+import { kubectl, kubectlOk } from "./kubectl.js";
 import { busyboxPod } from "./cluster-scenario.js";
 import { isReady, modeSettlingOn, probePods, settledProbes, waitingReason } from "./auto-mode.js";
 import { RELEASE_NAMESPACE, WEBHOOK_DEPLOYMENT } from "./podinit-release.js";

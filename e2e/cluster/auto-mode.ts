@@ -5,8 +5,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { InjectionMode } from "../../webhook/src/mutation/settings.js";
 import { pollUntil } from "../harness/poll.js";
 import { HarnessError } from "../harness/harness-error.js";
-import { kubectl, kubectlOk, type Cluster } from "./cluster.js";
+import type { Cluster } from "./cluster.js";
 import { createNamespace, type LivePod } from "./cluster-pods.js";
+import { kubectl, kubectlOk } from "./kubectl.js";
 import { RELEASE_NAMESPACE } from "./podinit-release.js";
 
 const PROBE_SELECTOR = "app.kubernetes.io/component=node-probe";

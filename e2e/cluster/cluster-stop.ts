@@ -8,10 +8,12 @@ import { HarnessError } from "../harness/harness-error.js";
 import { pollUntil } from "../harness/poll.js";
 import type { PodManifest } from "../harness/pod-manifest.js";
 import type { StopOutcome } from "../stop-scenarios.js";
-import { kubectlOk, type Cluster } from "./cluster.js";
-import { deletePod, runPodReady, type LivePod, type PodDeletion } from "./cluster-pods.js";
+import type { Cluster } from "./cluster.js";
+import { runPodReady, type LivePod } from "./cluster-pods.js";
 import { runtimeStop } from "./containerd-log.js";
+import { kubectlOk } from "./kubectl.js";
 import { layoutPaths } from "./node-config.js";
+import { deletePod, type PodDeletion } from "./pod-deletion.js";
 
 export interface ClusterStop extends StopOutcome {
   readonly pod: LivePod;

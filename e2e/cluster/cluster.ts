@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { HarnessError } from "../harness/harness-error.js";
 import { podman } from "../harness/podman.js";
-import type { ProcessOptions, ProcessResult } from "../harness/process-run.js";
+import type { ProcessResult } from "../harness/process-run.js";
 import { REPO_ROOT } from "../harness/project-paths.js";
 import {
   containerdFlavour,
@@ -17,30 +17,32 @@ import {
   type ClusterRelease,
   type NodeBinaries,
 } from "./components.js";
+import { kubectl } from "./kubectl.js";
+import { createCgroupRoot, requireCgroupV1 } from "./node-cgroups.js";
+import {
+  apiServerArgs,
+  controllerManagerArgs,
+  etcdArgs,
+  kubeletArgs,
+  schedulerArgs,
+} from "./node-command-lines.js";
 import {
   API_SERVER_NAMES,
-  apiServerArgs,
   CLIENT_IDENTITIES,
   cniConfig,
   CONTAINERD_SOCKET,
   containerdConfig,
-  controllerManagerArgs,
-  etcdArgs,
   kubeconfig,
   kubeconfigPath,
-  kubeletArgs,
   kubeletConfig,
   kubeProxyConfig,
   layoutPaths,
   NODE_NAME,
-  schedulerArgs,
   type NodeLayout,
 } from "./node-config.js";
 import {
-  createCgroupRoot,
   createNodeNamespace,
   destroyNodeNamespace,
-  requireCgroupV1,
   runInNode,
   startInNode,
   type NodeNamespace,
@@ -62,42 +64,6 @@ export function clusterDir(release: ClusterRelease): string {
 /** One cgroup root per cluster folder, so two clones' clusters never share one. */
 function cgroupRoot(dir: string): string {
   return `/podinit-test-${createHash("sha256").update(dir).digest("hex").slice(0, 10)}`;
-}
-
-/** kubectl of the cluster's release as its admin: the program and its arguments, for runInNode. */
-export function kubectlCommand(
-  cluster: Cluster,
-  args: readonly string[],
-): [program: string, args: string[]] {
-  return [
-    join(cluster.binaries.kubernetes, "kubectl"),
-    ["--kubeconfig", kubeconfigPath(cluster.dir, "admin"), ...args],
-  ];
-}
-
-/** kubectl of the cluster's release, as its admin, inside the node's network namespace. */
-export function kubectl(
-  cluster: Cluster,
-  args: readonly string[],
-  options: ProcessOptions = {},
-): Promise<ProcessResult> {
-  return runInNode(cluster.namespace, ...kubectlCommand(cluster, args), options);
-}
-
-/** kubectl that must succeed; its stdout. */
-export async function kubectlOk(
-  cluster: Cluster,
-  args: readonly string[],
-  options: ProcessOptions = {},
-): Promise<string> {
-  const result = await kubectl(cluster, args, options);
-  if (result.exitCode !== 0) {
-    throw new HarnessError(
-      "ERR_COMMAND_FAILED",
-      `kubectl ${args.join(" ")} exited ${result.exitCode}: ${result.stderr.trim()}`,
-    );
-  }
-  return result.stdout;
 }
 
 function logTail(dir: string, component: string, lines = 20): string {

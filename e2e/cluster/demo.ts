@@ -5,16 +5,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { demoPod, GRACE_SECONDS, printTable, say, type DemoRow } from "../demo-report.js";
 import { HarnessError } from "../harness/harness-error.js";
 import { pollUntil } from "../harness/poll.js";
-import { kubectlOk, stopCluster, type Cluster } from "./cluster.js";
+import { stopCluster, type Cluster } from "./cluster.js";
 import {
   createNamespace,
-  deletePod,
   execInPod,
   isInjected,
   runPodReady,
   withNamespace,
 } from "./cluster-pods.js";
 import { newestRelease, releaseByKey } from "./components.js";
+import { kubectlOk } from "./kubectl.js";
+import { deletePod } from "./pod-deletion.js";
 import { clusterImages, clusterWithPodinit } from "./podinit-release.js";
 
 const VARIANTS = [

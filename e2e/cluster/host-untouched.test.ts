@@ -7,12 +7,8 @@ import { describe, expect, inject, it } from "vitest";
 
 import { pollUntil } from "../harness/poll.js";
 import { hostState } from "./host-state.js";
-import {
-  createCgroupRoot,
-  createNodeNamespace,
-  destroyNodeNamespace,
-  startInNode,
-} from "./node-namespace.js";
+import { createCgroupRoot } from "./node-cgroups.js";
+import { createNodeNamespace, destroyNodeNamespace, startInNode } from "./node-namespace.js";
 
 const cluster = inject("cluster");
 

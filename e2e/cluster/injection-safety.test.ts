@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 
 import type { PodManifest } from "../harness/pod-manifest.js";
 import { pollUntil } from "../harness/poll.js";
-import { kubectlOk } from "./cluster.js";
+import { kubectlOk } from "./kubectl.js";
 import { kubeconfigPath } from "./node-config.js";
 import {
   applyPod,

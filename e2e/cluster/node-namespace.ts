@@ -13,10 +13,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
-  readdirSync,
   rmSync,
-  rmdirSync,
-  statSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -26,6 +23,7 @@ import { readProcess } from "../../test/helpers/process-table.js";
 import { shellWord } from "../../test/helpers/shell-words.js";
 import { HarnessError } from "../harness/harness-error.js";
 import { runProcess, type ProcessOptions, type ProcessResult } from "../harness/process-run.js";
+import { removeCgroupRoot } from "./node-cgroups.js";
 import { BRIDGE, KUBELET_SYSCTLS, NODE_IP, NODE_NAME } from "./node-config.js";
 
 export interface NodeNamespace {
@@ -43,7 +41,6 @@ export interface NodeNamespace {
 }
 
 const STATE_FILE = "namespace.json";
-const CGROUP_FS = "/sys/fs/cgroup";
 
 function bootId(): string {
   return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
@@ -242,53 +239,6 @@ export function startInNode(
 }
 
 /**
- * The harness creates and removes the kubelet's cgroup root per v1 hierarchy, as this project's
- * machines have them (cgroup v1 with the unified v2 beside it). A host with cgroup v2 alone is
- * told so at once rather than half set up.
- */
-export function requireCgroupV1(): void {
-  if (existsSync(join(CGROUP_FS, "cgroup.controllers"))) {
-    throw new HarnessError(
-      "ERR_TOOL_MISSING",
-      `${CGROUP_FS} is cgroup v2 alone: the test node's harness (e2e/cluster) supports cgroup v1 and hybrid hosts only`,
-    );
-  }
-}
-
-/**
- * The kubelet wants its cgroup root to exist in every hierarchy already. In cgroup v1 a new
- * cpuset has no CPUs and no memory nodes until given its parent's.
- */
-export function createCgroupRoot(root: string): void {
-  for (const hierarchy of readdirSync(CGROUP_FS)) {
-    const parent = join(CGROUP_FS, hierarchy);
-    if (!statSync(parent).isDirectory()) continue;
-    const path = join(parent, root);
-    mkdirSync(path, { recursive: true });
-    for (const setting of ["cpuset.cpus", "cpuset.mems"]) {
-      const inherited = join(parent, setting);
-      if (existsSync(inherited)) writeFileSync(join(path, setting), readFileSync(inherited));
-    }
-  }
-}
-
-/** Every cgroup folder below `root` in every hierarchy, deepest first. */
-function cgroupFolders(root: string): string[] {
-  const found: string[] = [];
-  const walk = (path: string) => {
-    for (const entry of readdirSync(path, { withFileTypes: true })) {
-      if (entry.isDirectory()) walk(join(path, entry.name));
-    }
-    found.push(path);
-  };
-  for (const hierarchy of readdirSync(CGROUP_FS)) {
-    const top = join(CGROUP_FS, hierarchy, root);
-    if (existsSync(top) && statSync(top).isDirectory()) walk(top);
-  }
-  return found;
-}
-
-/**
  * Kills everything in the node (PID 1 of its namespace first) and removes its cgroups. Safe to
  * call twice and after a crash: a holder from an earlier boot, or a PID now used by another
  * program (its start time differs), is left alone.
@@ -311,21 +261,7 @@ export async function destroyNodeNamespace(dir: string): Promise<void> {
       await sleep(50);
     }
   }
-  const cgroupDeadline = Date.now() + 30_000;
-  for (;;) {
-    const left = cgroupFolders(namespace.cgroupRoot).filter(path => {
-      try {
-        rmdirSync(path);
-        return false;
-      } catch {
-        return true;
-      }
-    });
-    if (left.length === 0) break;
-    if (Date.now() > cgroupDeadline)
-      throw new HarnessError("ERR_TIMEOUT", `cgroups still busy after 30 s: ${left.join(", ")}`);
-    await sleep(100);
-  }
+  await removeCgroupRoot(namespace.cgroupRoot);
   rmSync(join(dir, STATE_FILE), { force: true });
 }
 

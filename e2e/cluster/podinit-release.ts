@@ -11,15 +11,10 @@ import { debianImage } from "../harness/debian-image.js";
 import { scratchAppImage } from "../harness/scratch-app-image.js";
 import type { ScenarioImages } from "../stop-scenarios.js";
 import { buildPodinitImage, buildWebhookImage } from "../harness/project-images.js";
-import {
-  importImages,
-  kubectlCommand,
-  startCluster,
-  stopCluster,
-  type Cluster,
-} from "./cluster.js";
+import { importImages, startCluster, stopCluster, type Cluster } from "./cluster.js";
 import { createNamespace } from "./cluster-pods.js";
 import type { ClusterRelease } from "./components.js";
+import { kubectlCommand } from "./kubectl.js";
 import { kubeconfigPath } from "./node-config.js";
 import { runInNode } from "./node-namespace.js";
 

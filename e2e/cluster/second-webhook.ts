@@ -5,8 +5,9 @@ import { join } from "node:path";
 
 import { HarnessError } from "../harness/harness-error.js";
 import { pollUntil } from "../harness/poll.js";
-import { kubectl, kubectlOk, type Cluster } from "./cluster.js";
+import type { Cluster } from "./cluster.js";
 import { createNamespace } from "./cluster-pods.js";
+import { kubectl, kubectlOk } from "./kubectl.js";
 import { createPki, issue } from "./pki.js";
 
 export const ADDED_CONTAINER = "log-shipper";

@@ -7,7 +7,7 @@ import { stopOnCluster } from "./cluster-stop.js";
 import { timestampMs } from "./containerd-log.js";
 import { orphansHaveExited, ORPHANS } from "../scenario-pods.js";
 import { RESTRICTED_SECURITY_CONTEXT } from "../stop-scenarios.js";
-import { kubectlOk } from "./cluster.js";
+import { kubectlOk } from "./kubectl.js";
 import {
   createNamespace,
   discardPod,
