@@ -1,49 +1,31 @@
 // podinit's command line, defined once: parseArgs for podinit itself, formatArgs for the webhook.
 
-import { formatDuration, parseDuration } from "./duration.js";
-import { isUncatchable, parseSignal, SIGCHLD, signalName, SIGTERM } from "./signals.js";
+import { formatDuration } from "./duration.js";
+import {
+  envName,
+  problemsIn,
+  readFlag,
+  readSettings,
+  rowsOf,
+  unknownVariables,
+} from "./option-table.js";
+import {
+  DEFAULT_OPTIONS,
+  LOG_LEVELS,
+  OPTIONS,
+  type InitOptions,
+  type LogLevel,
+} from "./podinit-options.js";
+import { signalName, SIGTERM } from "./signals.js";
 
-export type ForwardMode = "group" | "child";
-export type LogLevel = "error" | "warn" | "info" | "debug";
-
-/** One signal translated before it is forwarded; `to` 0 drops the signal. */
-export interface SignalRewrite {
-  readonly from: number;
-  readonly to: number;
-}
-
-/** One exit code of the main child replaced by another (for JVMs that exit 143 on SIGTERM). */
-export interface ExitRemap {
-  readonly from: number;
-  readonly to: number;
-}
-
-export interface InitOptions {
-  /** Who receives forwarded signals: the child's whole process group, or the child alone. */
-  readonly forward: ForwardMode;
-  /** The signal the app wants instead of SIGTERM when asked to stop (QUIT for nginx). */
-  readonly stopSignal: number | null;
-  readonly rewrites: readonly SignalRewrite[];
-  /** After the first stop request, how long before every remaining process is killed; null waits forever. */
-  readonly gracePeriodMs: number | null;
-  /** After the main child exits on its own, how long the others get before they are killed. */
-  readonly cleanupTimeoutMs: number;
-  /** How long the first stop request is held back, so Service endpoints drain first. */
-  readonly stopDelayMs: number;
-  readonly remapExit: readonly ExitRemap[];
-  readonly logLevel: LogLevel;
-}
-
-export const DEFAULT_OPTIONS: InitOptions = Object.freeze({
-  forward: "group",
-  stopSignal: null,
-  rewrites: Object.freeze([]),
-  gracePeriodMs: null,
-  cleanupTimeoutMs: 5000,
-  stopDelayMs: 0,
-  remapExit: Object.freeze([]),
-  logLevel: "warn",
-});
+export {
+  DEFAULT_OPTIONS,
+  type ExitRemap,
+  type ForwardMode,
+  type InitOptions,
+  type LogLevel,
+  type SignalRewrite,
+} from "./podinit-options.js";
 
 export type Invocation =
   | { readonly action: "run"; readonly options: InitOptions; readonly command: readonly string[] }
@@ -69,247 +51,18 @@ type Failure = { readonly ok: false; readonly error: OptionError };
 /** What the parsing steps return before parseArgs adds the warnings. */
 type StepResult = { readonly ok: true; readonly invocation: Invocation } | Failure;
 
-/**
- * Kubernetes gives every container variables for each Service of its namespace (a Service named
- * `podinit` or `podinit-webhook` yields PODINIT_SERVICE_HOST, PODINIT_WEBHOOK_PORT_443_TCP…):
- * they share podinit's prefix without being meant for it.
- */
-const SERVICE_LINK =
-  /_SERVICE_HOST$|_SERVICE_PORT(_[A-Z0-9_]+)?$|_PORT$|_PORT_[0-9]+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?$/;
-
-type Draft = { -readonly [K in keyof InitOptions]: InitOptions[K] };
-
-interface OptionSpec {
-  readonly flag: string;
-  readonly env: string;
-  readonly placeholder: string;
-  readonly repeatable: boolean;
-  readonly help: string;
-  /** Applies one value to the draft; returns why the value is wrong, or null. */
-  readonly apply: (draft: Draft, value: string) => string | null;
-  readonly format: (options: InitOptions) => string[];
-}
-
-const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
-const DURATION_HINT = "a duration like 25s, 1500ms or 1m30s";
-
-function durationSetter(
-  key: "cleanupTimeoutMs" | "stopDelayMs",
-): (draft: Draft, value: string) => string | null {
-  return (draft, value) => {
-    const ms = parseDuration(value);
-    if (ms === null) return `'${value}' is not ${DURATION_HINT}`;
-    draft[key] = ms;
-    return null;
-  };
-}
-
-function parsePair(
-  value: string,
-  parseSide: (side: string) => number | null,
-): readonly [number, number] | null {
-  const parts = value.split(":");
-  if (parts.length !== 2 || parts[0] === undefined || parts[1] === undefined) return null;
-  const from = parseSide(parts[0]);
-  const to = parseSide(parts[1]);
-  return from === null || to === null ? null : [from, to];
-}
-
-function parseExitCode(text: string): number | null {
-  if (!/^[0-9]{1,3}$/.test(text.trim())) return null;
-  const code = Number(text.trim());
-  return code <= 255 ? code : null;
-}
-
-function parseRewriteTarget(text: string): number | null {
-  const lowered = text.trim().toLowerCase();
-  if (lowered === "0" || lowered === "none" || lowered === "drop") return 0;
-  return parseSignal(text);
-}
-
-const SPECS: readonly OptionSpec[] = [
-  {
-    flag: "--forward",
-    env: "PODINIT_FORWARD",
-    placeholder: "group|child",
-    repeatable: false,
-    help: "send forwarded signals to the child's process group (default) or the child only",
-    apply: (draft, value) => {
-      if (value !== "group" && value !== "child") return `'${value}' is not 'group' or 'child'`;
-      draft.forward = value;
-      return null;
-    },
-    format: o => (o.forward === DEFAULT_OPTIONS.forward ? [] : [`--forward=${o.forward}`]),
-  },
-  {
-    flag: "--stop-signal",
-    env: "PODINIT_STOP_SIGNAL",
-    placeholder: "SIG",
-    repeatable: false,
-    help: "signal the app receives instead of SIGTERM when the container is stopped",
-    apply: (draft, value) => {
-      const signal = parseSignal(value);
-      if (signal === null || isUncatchable(signal) || signal === SIGCHLD) {
-        return `'${value}' is not a signal podinit can forward (like TERM, QUIT, INT, USR1)`;
-      }
-      draft.stopSignal = signal;
-      return null;
-    },
-    format: o => (o.stopSignal === null ? [] : [`--stop-signal=${signalName(o.stopSignal)}`]),
-  },
-  {
-    flag: "--rewrite",
-    env: "PODINIT_REWRITE",
-    placeholder: "FROM:TO",
-    repeatable: true,
-    help: "forward signal FROM as TO (TO 'none' drops it); repeatable, comma-separated in the env",
-    apply: (draft, value) => {
-      const pair = parsePair(value, parseRewriteTarget);
-      if (pair === null || pair[0] === 0) {
-        return `'${value}' is not FROM:TO with two signals (like TERM:QUIT or HUP:none)`;
-      }
-      if (isUncatchable(pair[0]) || pair[0] === SIGCHLD) {
-        return `${signalName(pair[0])} cannot be rewritten: podinit never receives it as a request`;
-      }
-      draft.rewrites = [
-        ...draft.rewrites.filter(r => r.from !== pair[0]),
-        { from: pair[0], to: pair[1] },
-      ];
-      return null;
-    },
-    format: o =>
-      o.rewrites.map(
-        r => `--rewrite=${signalName(r.from)}:${r.to === 0 ? "none" : signalName(r.to)}`,
-      ),
-  },
-  {
-    flag: "--grace-period",
-    env: "PODINIT_GRACE_PERIOD",
-    placeholder: "DURATION",
-    repeatable: false,
-    help: "after the first stop request, SIGKILL whatever still runs after this long (default: never)",
-    apply: (draft, value) => {
-      if (value.trim() === "none") {
-        draft.gracePeriodMs = null;
-        return null;
-      }
-      const ms = parseDuration(value);
-      if (ms === null || ms === 0)
-        return `'${value}' is not ${DURATION_HINT} (above zero) or 'none'`;
-      draft.gracePeriodMs = ms;
-      return null;
-    },
-    format: o =>
-      o.gracePeriodMs === null ? [] : [`--grace-period=${formatDuration(o.gracePeriodMs)}`],
-  },
-  {
-    flag: "--cleanup-timeout",
-    env: "PODINIT_CLEANUP_TIMEOUT",
-    placeholder: "DURATION",
-    repeatable: false,
-    help: "when the main process exits on its own, how long the others get before SIGKILL (default 5s)",
-    apply: durationSetter("cleanupTimeoutMs"),
-    format: o =>
-      o.cleanupTimeoutMs === DEFAULT_OPTIONS.cleanupTimeoutMs
-        ? []
-        : [`--cleanup-timeout=${formatDuration(o.cleanupTimeoutMs)}`],
-  },
-  {
-    flag: "--stop-delay",
-    env: "PODINIT_STOP_DELAY",
-    placeholder: "DURATION",
-    repeatable: false,
-    help: "hold the first stop request back this long (a second one is forwarded at once)",
-    apply: durationSetter("stopDelayMs"),
-    format: o => (o.stopDelayMs === 0 ? [] : [`--stop-delay=${formatDuration(o.stopDelayMs)}`]),
-  },
-  {
-    flag: "--remap-exit",
-    env: "PODINIT_REMAP_EXIT",
-    placeholder: "FROM:TO",
-    repeatable: true,
-    help: "exit with TO when the main process exits with FROM (like 143:0); repeatable",
-    apply: (draft, value) => {
-      const pair = parsePair(value, parseExitCode);
-      if (pair === null) return `'${value}' is not FROM:TO with two exit codes from 0 to 255`;
-      draft.remapExit = [
-        ...draft.remapExit.filter(r => r.from !== pair[0]),
-        { from: pair[0], to: pair[1] },
-      ];
-      return null;
-    },
-    format: o => o.remapExit.map(r => `--remap-exit=${r.from}:${r.to}`),
-  },
-  {
-    flag: "--log-level",
-    env: "PODINIT_LOG_LEVEL",
-    placeholder: "LEVEL",
-    repeatable: false,
-    help: "error, warn (default), info or debug; -v raises it one step",
-    apply: (draft, value) => {
-      const level = LOG_LEVELS.find(l => l === value.trim().toLowerCase());
-      if (level === undefined) return `'${value}' is not one of ${LOG_LEVELS.join(", ")}`;
-      draft.logLevel = level;
-      return null;
-    },
-    format: o => (o.logLevel === DEFAULT_OPTIONS.logLevel ? [] : [`--log-level=${o.logLevel}`]),
-  },
-];
-
-const SPEC_BY_FLAG: ReadonlyMap<string, OptionSpec> = new Map(SPECS.map(s => [s.flag, s]));
-const SPEC_BY_ENV: ReadonlyMap<string, OptionSpec> = new Map(SPECS.map(s => [s.env, s]));
-
 function fail(code: OptionErrorCode, message: string): Failure {
   return { ok: false, error: { code, message } };
 }
 
-function invalid(source: string, reason: string): Failure {
-  return fail("ERR_OPTION_INVALID", `${source}: ${reason}`);
-}
-
-function raiseLevel(level: LogLevel): LogLevel {
-  return LOG_LEVELS[Math.min(LOG_LEVELS.indexOf(level) + 1, LOG_LEVELS.length - 1)] ?? level;
-}
-
-/** Applies the PODINIT_* variables to `draft`: a problem, or the names of the variables it ignored. */
-function applyEnv(
-  draft: Draft,
-  env: Readonly<Record<string, string | undefined>>,
-): { readonly problem: Failure } | { readonly warnings: string[] } {
-  const warnings: string[] = [];
-  for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith("PODINIT_") || value === undefined) continue;
-    const spec = SPEC_BY_ENV.get(name);
-    if (spec === undefined) {
-      // Not fatal: a variable from other tooling must not stop the container from starting.
-      if (!SERVICE_LINK.test(name)) {
-        const known = SPECS.map(s => s.env).join(", ");
-        warnings.push(`ignoring unknown environment variable ${name} (podinit reads ${known})`);
-      }
-      continue;
-    }
-    const values = spec.repeatable ? value.split(",").filter(v => v.trim() !== "") : [value];
-    for (const one of values) {
-      const reason = spec.apply(draft, one);
-      if (reason !== null) return { problem: invalid(name, reason) };
-    }
-  }
-  return { warnings };
-}
-
-function checkConsistency(draft: Draft): StepResult | null {
-  if (draft.stopSignal !== null && draft.rewrites.some(r => r.from === SIGTERM)) {
-    return fail(
-      "ERR_OPTION_INVALID",
-      "--stop-signal and --rewrite TERM:… both change SIGTERM: use only one of them",
-    );
-  }
-  return null;
-}
-
-/** Where the options ended: the remaining arguments, and whether a `--` ended them. */
+/** The flags podinit was given, and where they ended. */
 interface ScannedFlags {
+  /** Each flag's texts, in order, every one already checked. */
+  readonly flags: Map<string, string[]>;
+  /** How many steps -v raises the log level: those after the last --log-level. */
+  verbosity: number;
   readonly rest: readonly string[];
+  /** Whether a `--` ended the options. */
   readonly separated: boolean;
 }
 
@@ -317,53 +70,85 @@ function isVerbosity(arg: string): boolean {
   return /^-v+$/.test(arg) || arg === "--verbose";
 }
 
-/** Applies the flag at argv[index]; returns how many arguments it used, or the error. */
-function applyFlag(
-  argv: readonly string[],
-  index: number,
-  draft: Draft,
-  listsFromFlags: Set<string>,
-): number | StepResult {
-  const arg = argv[index] ?? "";
-  const equals = arg.indexOf("=");
-  const flag = equals === -1 ? arg : arg.slice(0, equals);
-  const spec = SPEC_BY_FLAG.get(flag);
-  if (spec === undefined) {
-    return fail("ERR_OPTION_UNKNOWN", `unknown option '${flag}' (see 'podinit --help')`);
+/**
+ * Takes the flag at argv[index], checked at once so that the first bad one stops podinit even
+ * before a later --help; returns how many arguments it used, or the error.
+ */
+function takeFlag(argv: readonly string[], index: number, scanned: ScannedFlags): number | Failure {
+  const read = readFlag(OPTIONS, argv, index);
+  if (read.kind === "unknown") {
+    return fail("ERR_OPTION_UNKNOWN", `unknown option '${read.name}' (see 'podinit --help')`);
   }
-  const value = equals === -1 ? argv[index + 1] : arg.slice(equals + 1);
-  if (value === undefined) return invalid(flag, `needs a value (${spec.placeholder})`);
-  if (spec.repeatable && !listsFromFlags.has(flag)) {
-    // A list given on the command line replaces the one from the environment.
-    listsFromFlags.add(flag);
-    if (flag === "--rewrite") draft.rewrites = [];
-    else draft.remapExit = [];
+  const flag = `--${read.spec.flag}`;
+  if (read.kind === "no-text") {
+    return fail("ERR_OPTION_INVALID", `${flag}: needs a value (${read.spec.placeholder})`);
   }
-  const reason = spec.apply(draft, value);
-  if (reason !== null) return invalid(flag, reason);
-  return equals === -1 ? 2 : 1;
+  const problem = problemsIn(read.spec, flag, read.text)[0];
+  if (problem !== undefined) return fail("ERR_OPTION_INVALID", problem);
+  scanned.flags.set(read.spec.flag, [...(scanned.flags.get(read.spec.flag) ?? []), read.text]);
+  if (read.spec === OPTIONS.logLevel) scanned.verbosity = 0;
+  return read.used;
 }
 
-function scanFlags(argv: readonly string[], draft: Draft): ScannedFlags | StepResult {
-  const listsFromFlags = new Set<string>();
+/** Options end at `--` or at the first argument that is not one; --help and --version end all. */
+function scanFlags(argv: readonly string[]): ScannedFlags | StepResult {
+  const scanned: ScannedFlags = { flags: new Map(), verbosity: 0, rest: [], separated: false };
   let index = 0;
   while (index < argv.length) {
     const arg = argv[index] ?? "";
-    if (arg === "--") return { rest: argv.slice(index + 1), separated: true };
+    if (arg === "--") return { ...scanned, rest: argv.slice(index + 1), separated: true };
     if (arg === "-h" || arg === "--help") return { ok: true, invocation: { action: "help" } };
     if (arg === "-V" || arg === "--version") return { ok: true, invocation: { action: "version" } };
     if (isVerbosity(arg)) {
-      const steps = arg === "--verbose" ? 1 : arg.length - 1;
-      for (let i = 0; i < steps; i++) draft.logLevel = raiseLevel(draft.logLevel);
+      scanned.verbosity += arg === "--verbose" ? 1 : arg.length - 1;
       index++;
       continue;
     }
     if (!arg.startsWith("-") || arg === "-") break;
-    const used = applyFlag(argv, index, draft, listsFromFlags);
+    const used = takeFlag(argv, index, scanned);
     if (typeof used !== "number") return used;
     index += used;
   }
-  return { rest: argv.slice(index), separated: false };
+  return { ...scanned, rest: argv.slice(index) };
+}
+
+/** Each FROM once, in the order of the pairs that won: a later pair for a FROM replaces an earlier one. */
+function lastPerFrom<T extends { readonly from: number }>(pairs: readonly T[]): readonly T[] {
+  const last = new Map(pairs.map((pair, i) => [pair.from, i]));
+  return pairs.filter((pair, i) => last.get(pair.from) === i);
+}
+
+function raiseLevel(level: LogLevel, steps: number): LogLevel {
+  return LOG_LEVELS[Math.min(LOG_LEVELS.indexOf(level) + steps, LOG_LEVELS.length - 1)] ?? level;
+}
+
+/**
+ * The options from flags over variables over defaults (a list given by flags replaces the
+ * variable's), every text having been checked already.
+ */
+function settled(
+  scanned: ScannedFlags,
+  env: Readonly<Record<string, string | undefined>>,
+): InitOptions | Failure {
+  const read = readSettings(OPTIONS, { flags: scanned.flags, env });
+  if (read.values === null) return fail("ERR_OPTION_INVALID", read.problems[0] ?? "");
+  const options = read.values;
+  return Object.freeze({
+    ...options,
+    rewrites: lastPerFrom(options.rewrites),
+    remapExit: lastPerFrom(options.remapExit),
+    logLevel: raiseLevel(options.logLevel, scanned.verbosity),
+  });
+}
+
+function checkConsistency(options: InitOptions): Failure | null {
+  if (options.stopSignal !== null && options.rewrites.some(r => r.from === SIGTERM)) {
+    return fail(
+      "ERR_OPTION_INVALID",
+      "--stop-signal and --rewrite TERM:… both change SIGTERM: use only one of them",
+    );
+  }
+  return null;
 }
 
 function invocationFor(scanned: ScannedFlags, options: InitOptions): StepResult {
@@ -385,6 +170,16 @@ function invocationFor(scanned: ScannedFlags, options: InitOptions): StepResult 
   return { ok: true, invocation: { action: "run", options, command: rest } };
 }
 
+/** Not fatal: a variable from other tooling must not stop the container from starting. */
+function envWarnings(env: Readonly<Record<string, string | undefined>>): string[] {
+  const known = rowsOf(OPTIONS)
+    .map(spec => envName(spec.flag))
+    .join(", ");
+  return unknownVariables(OPTIONS, env).map(
+    name => `ignoring unknown environment variable ${name} (podinit reads ${known})`,
+  );
+}
+
 /**
  * Reads podinit's arguments (without the program name) and its PODINIT_* environment.
  * Flags win over the environment. Options end at `--` or at the first argument that is not an
@@ -395,20 +190,37 @@ export function parseArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>> = {},
 ): ParseResult {
-  const draft: Draft = { ...DEFAULT_OPTIONS };
-  const fromEnv = applyEnv(draft, env);
-  if ("problem" in fromEnv) return fromEnv.problem;
-  const scanned = scanFlags(argv, draft);
-  const result: StepResult =
-    "ok" in scanned
-      ? scanned
-      : (checkConsistency(draft) ?? invocationFor(scanned, Object.freeze(draft)));
-  return result.ok ? { ...result, warnings: fromEnv.warnings } : result;
+  // Every variable is checked, even one a flag overrides, and before the flags.
+  const envProblem = readSettings(OPTIONS, { flags: new Map(), env }).problems[0];
+  if (envProblem !== undefined) return fail("ERR_OPTION_INVALID", envProblem);
+  const scanned = scanFlags(argv);
+  if ("ok" in scanned) return scanned.ok ? { ...scanned, warnings: envWarnings(env) } : scanned;
+  const options = settled(scanned, env);
+  if ("ok" in options) return options;
+  const result = checkConsistency(options) ?? invocationFor(scanned, options);
+  return result.ok ? { ...result, warnings: envWarnings(env) } : result;
+}
+
+/** Each option's texts after `--flag=` that give `value`; none for the default. */
+const FORMATS: { readonly [K in keyof InitOptions]: (value: InitOptions[K]) => readonly string[] } =
+  {
+    forward: v => (v === DEFAULT_OPTIONS.forward ? [] : [v]),
+    stopSignal: v => (v === null ? [] : [signalName(v)]),
+    rewrites: v => v.map(r => `${signalName(r.from)}:${r.to === 0 ? "none" : signalName(r.to)}`),
+    gracePeriodMs: v => (v === null ? [] : [formatDuration(v)]),
+    cleanupTimeoutMs: v => (v === DEFAULT_OPTIONS.cleanupTimeoutMs ? [] : [formatDuration(v)]),
+    stopDelayMs: v => (v === 0 ? [] : [formatDuration(v)]),
+    remapExit: v => v.map(r => `${r.from}:${r.to}`),
+    logLevel: v => (v === DEFAULT_OPTIONS.logLevel ? [] : [v]),
+  };
+
+function flagsFor<K extends keyof InitOptions>(key: K, options: InitOptions): string[] {
+  return FORMATS[key](options[key]).map(text => `--${OPTIONS[key].flag}=${text}`);
 }
 
 /** The flags that make podinit run with `options`, shortest form, without the `--` that follows. */
 export function formatArgs(options: InitOptions): string[] {
-  return SPECS.flatMap(spec => spec.format(options));
+  return (Object.keys(OPTIONS) as (keyof InitOptions)[]).flatMap(key => flagsFor(key, options));
 }
 
 /** The text of `podinit --help`, generated from the same table that parses the options. */
@@ -422,8 +234,8 @@ export function helpText(version: string): string {
     "",
     "options (each also as the environment variable shown):",
   ];
-  for (const spec of SPECS) {
-    lines.push(`  ${spec.flag}=${spec.placeholder}`.padEnd(34) + spec.env);
+  for (const spec of rowsOf(OPTIONS)) {
+    lines.push(`  --${spec.flag}=${spec.placeholder}`.padEnd(34) + envName(spec.flag));
     lines.push(`      ${spec.help}`);
   }
   lines.push("  -v, --verbose                   log more (repeatable)");

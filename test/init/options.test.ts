@@ -7,6 +7,19 @@ import {
   parseArgs,
   type InitOptions,
 } from "../../init/src/options.js";
+import {
+  defaults,
+  envName,
+  readFlag,
+  readSettings,
+  rowsOf,
+  splitList,
+  unknownVariables,
+  type OptionTable,
+  type Parsed,
+} from "../../init/src/option-table.js";
+import { oneOf } from "../../init/src/option-values.js";
+import { OPTIONS } from "../../init/src/podinit-options.js";
 
 function run(argv: string[], env: Record<string, string> = {}) {
   const result = parseArgs(argv, env);
@@ -130,6 +143,7 @@ describe("parseArgs", () => {
     [["--grace-period=0", "x"], "ERR_OPTION_INVALID", "--grace-period"],
     [["--stop-signal=KILL", "x"], "ERR_OPTION_INVALID", "--stop-signal"],
     [["--stop-signal=SIGNOPE", "x"], "ERR_OPTION_INVALID", "SIGNOPE"],
+    [["--stop-signal=", "x"], "ERR_OPTION_INVALID", "--stop-signal"],
     [["--rewrite=TERM", "x"], "ERR_OPTION_INVALID", "--rewrite"],
     [["--rewrite=CHLD:TERM", "x"], "ERR_OPTION_INVALID", "CHLD"],
     [["--remap-exit=143:256", "x"], "ERR_OPTION_INVALID", "--remap-exit"],
@@ -150,6 +164,7 @@ describe("parseArgs", () => {
     const error = failure(["x"], { PODINIT_GRACE_PERIOD: "soon" });
     expect(error.code).toBe("ERR_OPTION_INVALID");
     expect(error.message).toContain("PODINIT_GRACE_PERIOD");
+    expect(failure(["x"], { PODINIT_STOP_SIGNAL: "" }).message).toContain("PODINIT_STOP_SIGNAL");
   });
 
   it("starts anyway with an unknown PODINIT_* variable, warning about it by name", () => {
@@ -204,5 +219,105 @@ describe("documentation", () => {
     );
     expect(names.length).toBeGreaterThan(10);
     for (const name of names) expect(readme, `${name} is missing from README.md`).toContain(name);
+  });
+});
+
+describe("the option table", () => {
+  const TABLE = {
+    port: {
+      flag: "port",
+      help: "a port",
+      fallback: "80",
+      parse: (text: string): Parsed<number> =>
+        /^[0-9]+$/.test(text) ? { value: Number(text) } : `'${text}' is not a number`,
+    },
+    name: { flag: "name", help: "a name", fallback: undefined, parse: oneOf(["a", "b"]) },
+    nested: {
+      tags: {
+        flag: "tag",
+        help: "tags",
+        fallback: "x",
+        repeatable: true,
+        parse: (text: string): Parsed<string> => ({ value: text }),
+      },
+      hosts: {
+        flag: "hosts",
+        help: "hosts",
+        fallback: "",
+        parse: (text: string): Parsed<readonly string[]> => {
+          const bad = splitList(text).filter(h => h.includes("/"));
+          return bad.length > 0 ? bad.map(h => `'${h}' is a path`) : { value: splitList(text) };
+        },
+      },
+    },
+  } satisfies OptionTable;
+
+  const read = (flags: Record<string, string[]>, env: Record<string, string> = {}) =>
+    readSettings(TABLE, { flags: new Map(Object.entries(flags)), env });
+
+  it("types and nests the values as the table does, flags winning over variables over fallbacks", () => {
+    const reading = read(
+      { name: ["b"], tag: ["t1", "t2"] },
+      { PODINIT_PORT: "8080", PODINIT_NAME: "a" },
+    );
+    expect(reading.problems).toEqual([]);
+    const values = reading.values;
+    if (values === null) throw new Error("expected values");
+    const port: number = values.port;
+    const tags: readonly string[] = values.nested.tags;
+    expect([port, values.name, tags, values.nested.hosts]).toEqual([8080, "b", ["t1", "t2"], []]);
+    expect(Object.isFrozen(values) && Object.isFrozen(values.nested)).toBe(true);
+    expect(read({ name: ["a"] }, { PODINIT_TAG: "u1, u2,," }).values?.nested.tags).toEqual([
+      "u1",
+      "u2",
+    ]);
+  });
+
+  it("names the flag or the variable a text came from, once per bad entry, and asks for required rows", () => {
+    const reading = read({ port: ["x"] }, { PODINIT_HOSTS: "ok, a/b, c/d" });
+    expect(reading.values).toBeNull();
+    expect(reading.problems).toEqual([
+      "--port: 'x' is not a number",
+      "--name (or PODINIT_NAME) is required: a name",
+      "PODINIT_HOSTS: 'a/b' is a path",
+      "PODINIT_HOSTS: 'c/d' is a path",
+    ]);
+    expect(reading.setting(TABLE.port)).toEqual({ value: undefined, name: "--port" });
+    expect(reading.setting(TABLE.nested.tags)).toEqual({ value: ["x"], name: "--tag" });
+  });
+
+  it("ignores a Kubernetes service link where a setting's variable should be, with a notice", () => {
+    const reading = read({ name: ["a"] }, { PODINIT_PORT: "tcp://10.0.0.1:443" });
+    expect(reading.values?.port).toBe(80);
+    expect(reading.notices).toEqual([
+      "PODINIT_PORT='tcp://10.0.0.1:443' looks like a Kubernetes service link and is ignored; set enableServiceLinks: false",
+    ]);
+    expect(
+      unknownVariables(TABLE, { PODINIT_PORTS: "1", PODINIT_X_SERVICE_HOST: "h", PODINIT_TAG: "" }),
+    ).toEqual(["PODINIT_PORTS"]);
+  });
+
+  it("reads one flag in either form, and says what is wrong with it", () => {
+    expect(readFlag(TABLE, ["--port=1"], 0)).toMatchObject({ kind: "text", text: "1", used: 1 });
+    expect(readFlag(TABLE, ["--tag", "t"], 0)).toMatchObject({ kind: "text", text: "t", used: 2 });
+    expect(readFlag(TABLE, ["--tag"], 0)).toMatchObject({ kind: "no-text" });
+    expect(readFlag(TABLE, ["--nested=1"], 0)).toEqual({ kind: "unknown", name: "--nested" });
+    expect(rowsOf(TABLE).map(row => envName(row.flag))).toEqual([
+      "PODINIT_PORT",
+      "PODINIT_NAME",
+      "PODINIT_TAG",
+      "PODINIT_HOSTS",
+    ]);
+  });
+
+  it("refuses a table whose fallback its own row rejects", () => {
+    expect(() => defaults({ n: { ...TABLE.port, fallback: "many" } })).toThrow(
+      "bad option table: --port: 'many' is not a number",
+    );
+  });
+
+  it("gives podinit's defaults from its table: no stop signal unless one is given", () => {
+    expect(defaults(OPTIONS)).toEqual(DEFAULT_OPTIONS);
+    expect(DEFAULT_OPTIONS.stopSignal).toBeNull();
   });
 });

@@ -1,9 +1,10 @@
 // Registry flags: defaults, every accepted form, and an error naming the flag for each bad value.
 
 import { describe, expect, it } from "vitest";
+import { rowsOf } from "../../init/src/option-table.js";
 import {
   parseRegistrySettings,
-  REGISTRY_FLAGS,
+  REGISTRY_SETTINGS,
 } from "../../webhook/src/registry/registry-settings.js";
 
 describe("parseRegistrySettings", () => {
@@ -120,8 +121,9 @@ describe("parseRegistrySettings", () => {
   });
 
   it("lists each flag once with a default the parser accepts", () => {
-    expect(new Set(REGISTRY_FLAGS.map(f => f.flag)).size).toBe(REGISTRY_FLAGS.length);
-    const defaults = Object.fromEntries(REGISTRY_FLAGS.map(f => [f.flag, f.fallback]));
+    const rows = rowsOf(REGISTRY_SETTINGS);
+    expect(new Set(rows.map(f => f.flag)).size).toBe(rows.length);
+    const defaults = Object.fromEntries(rows.map(f => [f.flag, f.fallback ?? undefined]));
     expect(parseRegistrySettings(defaults)).toEqual(parseRegistrySettings({}));
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { envName, loadConfig } from "../../webhook/src/config.js";
+import { envName } from "../../init/src/option-table.js";
+import { configHelp, loadConfig } from "../../webhook/src/config.js";
 
 const REQUIRED = [
   "--tls-cert",
@@ -193,5 +194,28 @@ describe("loadConfig", () => {
     expect(result.notices).toEqual([
       expect.stringContaining("looks like a Kubernetes service link"),
     ]);
+  });
+
+  it("names a registry setting by the flag or the variable its text came from, as any other", () => {
+    expect(
+      problems([...REQUIRED, "--registry-insecure=ok.test, http://x.test"], {
+        PODINIT_REGISTRY_CACHE_SIZE: "0",
+        PODINIT_PULL_SECRETS: "yes",
+      }),
+    ).toEqual([
+      "--registry-insecure: 'http://x.test' is not HOST or HOST:PORT",
+      "PODINIT_PULL_SECRETS: 'yes' is not true or false",
+      "PODINIT_REGISTRY_CACHE_SIZE: '0' is not a whole number from 1 to 1000000",
+    ]);
+    expect(ok([...REQUIRED, "--lookup-timeout=2s"]).config.registry.lookupTimeoutMs).toBe(2000);
+  });
+
+  it("lists in --help every setting it reads, each once with its variable", () => {
+    const flags = [...configHelp().matchAll(/^ {2}--([a-z0-9-]+) \((PODINIT_[A-Z0-9_]+)\)/gm)];
+    // Every line after the usage and a blank one is a setting.
+    expect(flags).toHaveLength(configHelp().trimEnd().split("\n").length - 2);
+    expect(new Set(flags.map(m => m[1])).size).toBe(flags.length);
+    for (const m of flags) expect(envName(m[1] ?? "")).toBe(m[2]);
+    expect(configHelp()).toContain("--registry-tag-ttl (PODINIT_REGISTRY_TAG_TTL)");
   });
 });

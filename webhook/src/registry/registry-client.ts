@@ -25,9 +25,6 @@ import {
 import type { RegistryTransport, TransportResponse } from "./registry-transport.js";
 import { settleByDeadline } from "./settle-by-deadline.js";
 
-// Until registry-settings.ts imports it from its home.
-export { CONFIG_MAX_BYTES } from "./distribution-api.js";
-
 export interface RegistryClientOptions extends EndpointSettings {
   readonly transport: RegistryTransport;
   readonly platform: Platform;
