@@ -18,7 +18,7 @@ QJS_LIB_SOURCES := quickjs.c libregexp.c libunicode.c cutils.c dtoa.c
 QJS_DEFINES := -D_GNU_SOURCE -DCONFIG_VERSION=\"2025-04-26\"
 
 PODINIT_VERSION := $(shell node -p "require('./package.json').version" 2>/dev/null || echo 0.0.0)
-INIT_SOURCES := $(wildcard init/src/*.ts)
+INIT_SOURCES := $(wildcard init/src/*.ts packages/options/src/*.ts)
 INIT_NATIVE := init/native/main.c init/native/arena_alloc.c init/native/native_module.c \
 	init/native/native_signals.c init/native/native_process.c init/native/native_files.c
 INIT_NATIVE_HEADERS := init/native/arena_alloc.h init/native/native_module.h
@@ -129,7 +129,7 @@ $(DIST)/podinit: $(CACHE)/init/podinit_bytecode.c $(INIT_NATIVE) $(INIT_NATIVE_H
 
 ## webhook: dist/webhook/main.js
 webhook: $(DIST)/webhook/main.js
-$(DIST)/webhook/main.js: $(shell find webhook init/src -name '*.ts' 2>/dev/null) package.json | deps-node
+$(DIST)/webhook/main.js: $(shell find webhook init/src packages -name '*.ts' 2>/dev/null) package.json | deps-node
 	@mkdir -p $(DIST)/webhook
 	npx esbuild webhook/src/main.ts --bundle --platform=node --format=esm --target=node20 \
 	  --packages=external --define:PODINIT_VERSION='"$(PODINIT_VERSION)"' --log-level=warning --outfile=$@

@@ -1,7 +1,7 @@
 // Delivers signals to the container's processes: the main process, its group, or every process podinit started.
 
 import type { Log } from "./log.js";
-import { signalName } from "./signals.js";
+import { signalName } from "#options/signals.js";
 import { descendantsOf, type Sys } from "./sys.js";
 
 export interface LiveProcess {

@@ -1,7 +1,7 @@
 // What podinit exits with: the main process's status as a shell would report it, remapped; or why it could not start.
 
-import type { ExitRemap } from "./options.js";
-import { signalName } from "./signals.js";
+import type { ExitRemap } from "#options/options.js";
+import { signalName } from "#options/signals.js";
 import type { ExitStatus, Sys } from "./sys.js";
 
 /** podinit's own failure: EX_SOFTWARE, a code no child produces by being killed. */

@@ -1,5 +1,5 @@
 // `podinit idle`: does nothing until asked to stop. The chart's node probe runs it from an image volume, as proof that the node can.
-import { isStopRequest, SIGCHLD } from "./signals.js";
+import { isStopRequest, SIGCHLD } from "#options/signals.js";
 import type { PodinitSys } from "./sys.js";
 
 /** Long: an idle probe should cost its node nothing, so it wakes only for a signal. */

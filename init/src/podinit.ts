@@ -2,7 +2,7 @@
 import { idle } from "./idle.js";
 import { installSelf } from "./install.js";
 import { createLog, type Log } from "./log.js";
-import { helpText, parseArgs } from "./options.js";
+import { helpText, parseArgs } from "#options/options.js";
 import { supervise } from "./supervisor.js";
 import type { PodinitSys, TerminalMode } from "./sys.js";
 

@@ -1,7 +1,7 @@
 // Which signal the app receives for one podinit receives: the user's rewrites, the stop signal, job control.
 
-import type { InitOptions } from "./options.js";
-import { isJobControl, SIGSTOP, SIGTERM } from "./signals.js";
+import type { InitOptions } from "#options/options.js";
+import { isJobControl, SIGSTOP, SIGTERM } from "#options/signals.js";
 import type { Sys } from "./sys.js";
 
 /** 0 means the signal is dropped (rewritten to nothing). */

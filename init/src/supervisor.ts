@@ -1,11 +1,11 @@
 // podinit's PID-1 loop: runs the command, forwards signals, reaps every zombie, stops the whole container.
 
 import { ContainerSignals } from "./container-signals.js";
-import { formatDuration } from "./duration.js";
+import { formatDuration } from "#options/duration.js";
 import { childDecidesJobControl, translateSignal } from "./signal-routing.js";
 import { describeStatus, exitCodeOf, spawnFailure } from "./exit-status.js";
 import type { Log } from "./log.js";
-import type { InitOptions } from "./options.js";
+import type { InitOptions } from "#options/options.js";
 import {
   isJobControl,
   isStopRequest,
@@ -15,7 +15,7 @@ import {
   signalName,
   SIGSTOP,
   SIGTERM,
-} from "./signals.js";
+} from "#options/signals.js";
 import type { ExitStatus, Sys, TerminalMode } from "./sys.js";
 
 /** Even with no signal, wake up this often to reap: a lost SIGCHLD must not leave zombies behind. */

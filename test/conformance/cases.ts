@@ -15,7 +15,7 @@ import {
   SIGTSTP,
   SIGTTIN,
   SIGTTOU,
-} from "../../init/src/signals.js";
+} from "#options/signals.js";
 import { descendants, readProcess } from "../helpers/process-table.js";
 import { waitFor, type Finished } from "../helpers/tracked-processes.js";
 import { shellWords } from "../helpers/shell-words.js";

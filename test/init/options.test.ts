@@ -6,7 +6,7 @@ import {
   helpText,
   parseArgs,
   type InitOptions,
-} from "../../init/src/options.js";
+} from "#options/options.js";
 import {
   defaults,
   envName,
@@ -17,9 +17,9 @@ import {
   unknownVariables,
   type OptionTable,
   type Parsed,
-} from "../../init/src/option-table.js";
-import { oneOf } from "../../init/src/option-values.js";
-import { OPTIONS } from "../../init/src/podinit-options.js";
+} from "#options/option-table.js";
+import { oneOf } from "#options/option-values.js";
+import { OPTIONS } from "#options/podinit-options.js";
 
 function run(argv: string[], env: Record<string, string> = {}) {
   const result = parseArgs(argv, env);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration } from "../../init/src/duration.js";
-import { parseSignal, signalName } from "../../init/src/signals.js";
+import { formatDuration, parseDuration } from "#options/duration.js";
+import { parseSignal, signalName } from "#options/signals.js";
 
 describe("parseDuration", () => {
   it.each([

@@ -1,7 +1,7 @@
 // The command/args rule, exhaustively: the wrapped container runs exactly the argv the runtime would have run, `$` included.
 
 import { describe, expect, it } from "vitest";
-import { parseArgs } from "../../init/src/options.js";
+import { parseArgs } from "#options/options.js";
 import { escapeForSpec, type ImageEntrypoint } from "../../webhook/src/mutation/entrypoint.js";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";

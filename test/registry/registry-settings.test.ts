@@ -1,7 +1,7 @@
 // Registry flags: defaults, every accepted form, and an error naming the flag for each bad value.
 
 import { describe, expect, it } from "vitest";
-import { rowsOf } from "../../init/src/option-table.js";
+import { rowsOf } from "#options/option-table.js";
 import {
   parseRegistrySettings,
   REGISTRY_SETTINGS,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { envName } from "../../init/src/option-table.js";
+import { envName } from "#options/option-table.js";
 import { configHelp, loadConfig } from "../../webhook/src/config.js";
 
 const REQUIRED = [

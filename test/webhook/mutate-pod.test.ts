@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseArgs } from "../../init/src/options.js";
+import { parseArgs } from "#options/options.js";
 import type { ImageEntrypoint } from "../../webhook/src/mutation/entrypoint.js";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import { podQosClass } from "../../webhook/src/mutation/pod-qos.js";

@@ -1,7 +1,7 @@
 // Checks across the webhook's settings, each naming the flags or variables the texts came from.
 
-import { formatDuration } from "../../init/src/duration.js";
-import type { OptionSpec, Reading } from "../../init/src/option-table.js";
+import { formatDuration } from "#options/duration.js";
+import type { OptionSpec, Reading } from "#options/option-table.js";
 import { SETTINGS } from "./config-table.js";
 import { parseInstallerResources } from "./mutation/installer-fit.js";
 import type { InstallerResources } from "./mutation/settings.js";

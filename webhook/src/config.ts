@@ -1,13 +1,13 @@
 // The webhook's settings from flags and PODINIT_* variables, validated once and frozen.
 
-import { formatDuration } from "../../init/src/duration.js";
+import { formatDuration } from "#options/duration.js";
 import {
   envName,
   readFlag,
   readSettings,
   rowsOf,
   type Values,
-} from "../../init/src/option-table.js";
+} from "#options/option-table.js";
 import {
   boundsProblems,
   drainNotices,

@@ -5,7 +5,7 @@ import type { Server as HttpsServer } from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino, type Logger } from "pino";
 import { buildApp } from "./app.js";
-import { formatDuration } from "../../init/src/duration.js";
+import { formatDuration } from "#options/duration.js";
 import { configHelp, describeConfig, loadConfig, type Config } from "./config.js";
 import { applyConnectionLimits, connectionsCheckingIntervalMs } from "./connection-limits.js";
 import { drainable, type Drain } from "./drain.js";

@@ -1,7 +1,7 @@
 // Parses the kinds of value the webhook's settings share: sizes, whole numbers, addresses, paths, lists.
 
 import { isIP } from "node:net";
-import { splitList, type Parsed } from "../../init/src/option-table.js";
+import { splitList, type Parsed } from "#options/option-table.js";
 
 type Parse<T> = (text: string) => Parsed<T>;
 

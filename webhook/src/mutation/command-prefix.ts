@@ -1,6 +1,6 @@
 // podinit's part of a wrapped command, `[binary, flags…, "--"]`, remembered per distinct input.
 
-import { formatArgs } from "../../../init/src/options.js";
+import { formatArgs } from "#options/options.js";
 import type { Annotations } from "./annotations.js";
 import { containerOptions } from "./container-options.js";
 import { binaryPath, type MutationSettings } from "./settings.js";

@@ -1,7 +1,7 @@
 // Turns a container's podinit.dev annotations into podinit's options, repairing bad values.
 
-import { formatDuration, MAX_DURATION_MS, parseDuration } from "../../../init/src/duration.js";
-import { DEFAULT_OPTIONS, parseArgs, type InitOptions } from "../../../init/src/options.js";
+import { formatDuration, MAX_DURATION_MS, parseDuration } from "#options/duration.js";
+import { DEFAULT_OPTIONS, parseArgs, type InitOptions } from "#options/options.js";
 import { annotationFor, type AnnotationKey, type Annotations } from "./annotations.js";
 
 /** Kubernetes' default when the pod does not set terminationGracePeriodSeconds. */

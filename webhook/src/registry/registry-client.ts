@@ -1,6 +1,6 @@
 // Looks up an image's ENTRYPOINT and CMD through the distribution protocol: cached, shared between reviews, tried at each mirror.
 
-import { formatDuration } from "../../../init/src/duration.js";
+import { formatDuration } from "#options/duration.js";
 import { resolveTag, type RegistryTarget } from "./distribution-api.js";
 import type { RegistryCredential } from "./docker-config.js";
 import { lookupDigest, type ImageLookup } from "./image-at-digest.js";

@@ -6,8 +6,8 @@ import {
   type OptionTable,
   type Parsed,
   type Values,
-} from "../../../init/src/option-table.js";
-import { duration, orUnset, positiveDuration, trimmed } from "../../../init/src/option-values.js";
+} from "#options/option-table.js";
+import { duration, orUnset, positiveDuration, trimmed } from "#options/option-values.js";
 import { byteSize, integer, verbatim } from "../setting-values.js";
 import { isRegistryHostPort, registryNameOf } from "./image-reference.js";
 import { parsePlatform, type Platform } from "./platform.js";
