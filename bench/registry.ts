@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import type { Pod } from "../webhook/src/mutation/pod-types.js";
 import {
   createEntrypointResolver,
-  type EntrypointResolver,
+  type RegistryEntrypointResolver,
 } from "../webhook/src/registry/entrypoint-resolver.js";
 import { parseRegistrySettings } from "../webhook/src/registry/registry-settings.js";
 import { startCountingProxy } from "../test/registry/counting-proxy.js";
@@ -12,7 +12,7 @@ import { startTestRegistries } from "../test/registry/test-registries.js";
 import { printSection, type BenchSection, type Check } from "./report.js";
 import { median } from "./median.js";
 
-async function newResolver(): Promise<EntrypointResolver> {
+async function newResolver(): Promise<RegistryEntrypointResolver> {
   const settings = parseRegistrySettings({
     "registry-insecure": "127.0.0.1",
     "pull-secrets": "false",
@@ -39,22 +39,22 @@ export async function benchRegistry(quick: boolean): Promise<BenchSection> {
     for (let i = 0; i < (quick ? 10 : 40); i++) {
       const resolver = await newResolver();
       const start = performance.now();
-      const result = await resolver.resolvePod(podOf(image), "apps");
+      const result = await resolver.resolve(podOf(image), "apps");
       cold.push(performance.now() - start);
       if (!result.resolved.has("app")) throw new Error("cold lookup failed");
     }
     const warm = await newResolver();
     const pod = podOf(image);
-    await warm.resolvePod(pod, "apps");
+    await warm.resolve(pod, "apps");
     const rounds = quick ? 5_000 : 50_000;
-    for (let i = 0; i < 1_000; i++) await warm.resolvePod(pod, "apps");
+    for (let i = 0; i < 1_000; i++) await warm.resolve(pod, "apps");
     const start = performance.now();
-    for (let i = 0; i < rounds; i++) await warm.resolvePod(pod, "apps");
+    for (let i = 0; i < rounds; i++) await warm.resolve(pod, "apps");
     const cachedMs = (performance.now() - start) / rounds;
 
     const shared = await newResolver();
     const viaProxy = podOf(`${proxy.host}/apps/multi:1`);
-    await Promise.all(Array.from({ length: 1_000 }, () => shared.resolvePod(viaProxy, "apps")));
+    await Promise.all(Array.from({ length: 1_000 }, async () => shared.resolve(viaProxy, "apps")));
     const heads = proxy.count("HEAD", "/manifests/1");
     const indexGets = proxy.count("GET", `/manifests/${registries.multiIndexDigest}`);
 

@@ -44,7 +44,7 @@ describe("createEntrypointResolver", () => {
     ];
     const events: LookupEvent[] = [];
     const r = await resolver({}, { onLookup: e => events.push(e) });
-    const resolution = await r.resolvePod(pod(containers), "apps");
+    const resolution = await r.resolve(pod(containers), "apps");
     expect([...resolution.resolved.keys()].sort()).toEqual(["args", "both", "cmd-only"]);
     expect(resolution.failures.size).toBe(0);
     expect(resolution.warnings).toEqual([]);
@@ -73,7 +73,7 @@ describe("createEntrypointResolver", () => {
     const containers = [{ name: "app", image: `LocalHost:${port}/apps/entry-only:1` }];
     const resolution = await (
       await resolver({ "registry-insecure": "localhost" })
-    ).resolvePod(pod(containers), "apps");
+    ).resolve(pod(containers), "apps");
     expect(resolution.failures).toEqual(new Map());
     expect(resolution.resolved.get("app")?.entrypoint).toEqual(["/docker-entrypoint.sh"]);
   });
@@ -85,9 +85,7 @@ describe("createEntrypointResolver", () => {
       const annotations = {
         "podinit.dev/entrypoint.web": '{"entrypoint": ["/custom"], "cmd": ["go"]}',
       };
-      const resolution = await (
-        await resolver()
-      ).resolvePod(pod(containers, {}, annotations), "apps");
+      const resolution = await (await resolver()).resolve(pod(containers, {}, annotations), "apps");
       expect(resolution.resolved.get("web")).toEqual({ entrypoint: ["/custom"], cmd: ["go"] });
       expect(proxy.seen).toEqual([]);
     } finally {
@@ -106,7 +104,7 @@ describe("createEntrypointResolver", () => {
     );
     const r = await resolver({}, { pullSecrets: secrets });
     const containers = [{ name: "app", image: `${basic}/private/app:1` }];
-    const viaAccount = await r.resolvePod(
+    const viaAccount = await r.resolve(
       pod(containers, { serviceAccountName: "builder", imagePullSecrets: [{ name: "unrelated" }] }),
       "apps",
     );
@@ -119,7 +117,7 @@ describe("createEntrypointResolver", () => {
       "secret apps/unrelated",
       "secret apps/regcred",
     ]);
-    const withoutSecret = await r.resolvePod(pod(containers), "apps");
+    const withoutSecret = await r.resolve(pod(containers), "apps");
     expect(withoutSecret.failures.get("app")).toMatchObject({ code: "ERR_REGISTRY_UNAUTHORIZED" });
   });
 
@@ -127,7 +125,7 @@ describe("createEntrypointResolver", () => {
     const secrets = fakePullSecrets({});
     const r = await resolver({ "pull-secrets": "false" }, { pullSecrets: secrets });
     const basic = registries.basic?.host ?? "";
-    const result = await r.resolvePod(
+    const result = await r.resolve(
       pod([{ name: "app", image: `${basic}/private/app:1` }], {
         imagePullSecrets: [{ name: "regcred" }],
       }),
@@ -140,7 +138,7 @@ describe("createEntrypointResolver", () => {
   it("turns an unreadable secret into a warning without its content and goes on", async () => {
     const secrets = fakePullSecrets({}, {}, new Set(["apps/locked"]));
     const r = await resolver({}, { pullSecrets: secrets });
-    const result = await r.resolvePod(
+    const result = await r.resolve(
       pod([{ name: "app", image: `${registries.open.host}/apps/entry-only:1` }], {
         imagePullSecrets: [{ name: "locked" }],
       }),
@@ -165,7 +163,7 @@ describe("createEntrypointResolver", () => {
       { name: "bad-annotation", image: `${host}/apps/entry-only:1` },
     ];
     const annotations = { "podinit.dev/entrypoint.bad-annotation": "[" };
-    const result = await (await resolver()).resolvePod(pod(containers, {}, annotations), "apps");
+    const result = await (await resolver()).resolve(pod(containers, {}, annotations), "apps");
     expect(Object.fromEntries([...result.failures].map(([name, f]) => [name, f.code]))).toEqual({
       missing: "ERR_IMAGE_NOT_FOUND",
       "bad-ref": "ERR_REFERENCE_INVALID",
@@ -189,7 +187,7 @@ describe("createEntrypointResolver", () => {
       { name: "b", image: `${slow.host}/apps/cmd-only:1` },
       { name: "c", image: `${registries.open.host}/apps/entry-only:1` },
     ];
-    const result = await r.resolvePod(pod(containers), "apps");
+    const result = await r.resolve(pod(containers), "apps");
     expect(result.failures.get("a")).toMatchObject({ code: "ERR_LOOKUP_TIMEOUT" });
     expect(result.failures.get("b")).toMatchObject({ code: "ERR_LOOKUP_TIMEOUT" });
     expect(result.resolved.has("c")).toBe(true);
@@ -201,7 +199,7 @@ describe("createEntrypointResolver", () => {
       { name: "a", image: `${registries.open.host}/apps/entry-only:1` },
       { name: "b", image: `${registries.open.host}/apps/none:1` },
     ];
-    const result = await (await resolver()).resolvePod(pod(containers), "apps", new Set(["a"]));
+    const result = await (await resolver()).resolve(pod(containers), "apps", new Set(["a"]));
     expect([...result.resolved.keys()]).toEqual(["a"]);
     expect(result.failures.size).toBe(0);
   });

@@ -23,7 +23,7 @@ const env = proxiedRegistry();
 
 /** Runs `work` and collects the unhandled rejections it leaves (a throw inside async code does). */
 async function withRejections<T>(
-  work: () => Promise<T>,
+  work: () => T | Promise<T>,
 ): Promise<{ result: T; rejections: unknown[] }> {
   const rejections: unknown[] = [];
   const listener = (reason: unknown): void => {
@@ -48,7 +48,7 @@ describe("malformed references and redirects", () => {
     const resolver = await testResolver({}, { onLookup: event => events.push(event) });
     const containers = images.map((image, i) => ({ name: `c${i}`, image }));
     const { result, rejections } = await withRejections(() =>
-      resolver.resolvePod(testPod(containers), "apps"),
+      resolver.resolve(testPod(containers), "apps"),
     );
     expect(rejections).toEqual([]);
     expect(result.warnings).toEqual(
@@ -74,7 +74,7 @@ describe("malformed references and redirects", () => {
       const resolver = await testResolver();
       const image = `${env.proxy.host}/apps/entry-only:1`;
       const { result, rejections } = await withRejections(() =>
-        resolver.resolvePod(testPod([{ name: "app", image }]), "apps"),
+        resolver.resolve(testPod([{ name: "app", image }]), "apps"),
       );
       expect(rejections).toEqual([]);
       expect(result.failures.get("app")?.code).toBe("ERR_REDIRECT_INVALID");
@@ -106,7 +106,7 @@ describe("malformed references and redirects", () => {
       const resolver = await testResolver();
       const image = `${env.proxy.host}/apps/entry-only:1`;
       const { result, rejections } = await withRejections(() =>
-        resolver.resolvePod(testPod([{ name: "app", image }]), "apps"),
+        resolver.resolve(testPod([{ name: "app", image }]), "apps"),
       );
       expect(rejections).toEqual([]);
       expect(result.failures.get("app")).toMatchObject({
@@ -129,7 +129,7 @@ describe("port state", () => {
       { "registry-insecure": "" },
       { onLookup: event => events.push(event) },
     );
-    const result = await resolver.resolvePod(
+    const result = await resolver.resolve(
       testPod([
         { name: "closed", image: `${closed}/apps/entry-only:1` },
         { name: "plain", image: `${plain}/apps/entry-only:1` },
@@ -188,7 +188,7 @@ describe("large indexes", () => {
   it("only the entries of the node platforms are read: one per architecture, whatever else the index lists", async () => {
     const image = serveIndex([entry(IMAGES.multiAmd), entry(IMAGES.multiArm), ...filler(98)]);
     const resolver = await testResolver();
-    const result = await resolver.resolvePod(testPod([{ name: "app", image }]), "apps");
+    const result = await resolver.resolve(testPod([{ name: "app", image }]), "apps");
     expect(result.resolved.get("app")).toEqual({ entrypoint: ["/multi"], cmd: ["x"] });
     // The index, then a manifest and a config for amd64 (chosen) and arm64 (compared).
     expect(env.proxy.seen).toHaveLength(5);
@@ -197,7 +197,7 @@ describe("large indexes", () => {
   it("an index of 1,000 entries is refused unread with ERR_INDEX_TOO_LARGE after one request", async () => {
     const image = serveIndex([entry(IMAGES.multiAmd), ...filler(999)]);
     const resolver = await testResolver();
-    const result = await resolver.resolvePod(testPod([{ name: "app", image }]), "apps");
+    const result = await resolver.resolve(testPod([{ name: "app", image }]), "apps");
     expect(result.failures.get("app")?.code).toBe("ERR_INDEX_TOO_LARGE");
     expect(result.failures.get("app")?.message).toContain(
       "lists 1000 manifests, more than the 128 a lookup reads",
@@ -217,7 +217,7 @@ describe("oversized answers", () => {
     const resolver = await testResolver();
     const image = `${env.proxy.host}/apps/entry-only:1`;
     for (let i = 0; i < 2; i++) {
-      const result = await resolver.resolvePod(testPod([{ name: "app", image }]), "apps");
+      const result = await resolver.resolve(testPod([{ name: "app", image }]), "apps");
       const failure = result.failures.get("app");
       expect(failure?.code).toBe("ERR_REGISTRY_RESPONSE");
       expect(failure?.message).toContain(
@@ -274,7 +274,7 @@ describe("oversized commands", () => {
     await pushImage(env.registries.open.host, "apps/huge", huge, null);
     const image = `${env.proxy.host}/apps/huge@${huge.manifest.digest}`;
     const resolver = await testResolver();
-    const result = await resolver.resolvePod(testPod([{ name: "app", image }]), "apps");
+    const result = await resolver.resolve(testPod([{ name: "app", image }]), "apps");
     expect(result.failures.get("app")?.code).toBe("ERR_COMMAND_TOO_LARGE");
     expect(result.failures.get("app")?.message).toContain(
       "has an Entrypoint and Cmd of 7900008 characters, more than the 65536",

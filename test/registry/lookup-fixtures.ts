@@ -4,7 +4,7 @@ import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import type { RegistryCredential } from "../../webhook/src/registry/docker-config.js";
 import {
   createEntrypointResolver,
-  type EntrypointResolver,
+  type RegistryEntrypointResolver,
 } from "../../webhook/src/registry/entrypoint-resolver.js";
 import {
   parseImageReference,
@@ -80,7 +80,7 @@ export function resolverSettings(overrides: Record<string, string> = {}): Regist
 export async function testResolver(
   overrides: Record<string, string> = {},
   deps: Parameters<typeof createEntrypointResolver>[1] = {},
-): Promise<EntrypointResolver> {
+): Promise<RegistryEntrypointResolver> {
   const created = await createEntrypointResolver(resolverSettings(overrides), {
     pullSecrets: fakePullSecrets({}),
     ...deps,

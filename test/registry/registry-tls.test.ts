@@ -84,7 +84,7 @@ describe("TLS registries", () => {
       metadata: { name: "p" },
       spec: { containers: [{ name: "app", image: `${tlsRegistry.host}/apps/entry-and-cmd:1` }] },
     };
-    const result = await created.resolver.resolvePod(pod, "apps");
+    const result = await created.resolver.resolve(pod, "apps");
     expect(result.resolved.get("app")).toEqual({
       entrypoint: ["/bin/app", "--home=$(HOME)"],
       cmd: ["serve", "$1"],

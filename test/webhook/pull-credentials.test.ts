@@ -87,7 +87,7 @@ describe("a review whose image and pull secrets are cached", () => {
       metadata: { name: "p" },
       spec: { containers: [{ name: "app", image: `${registries.open.host}/apps/entry-only:1` }] },
     };
-    const first = await created.resolver.resolvePod(pod, "apps");
+    const first = await created.resolver.resolve(pod, "apps");
     expect(first.resolved.get("app")?.entrypoint).toEqual(["/docker-entrypoint.sh"]);
     const reads = fake.reads.length;
     const timeout = vi.spyOn(AbortSignal, "timeout");

@@ -4,6 +4,7 @@ import { once } from "node:events";
 import type { Server as HttpsServer } from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino, type Logger } from "pino";
+import { createLogger } from "./logger.js";
 import { buildApp } from "./app.js";
 import { formatDuration } from "#options/duration.js";
 import { configHelp, describeConfig, loadConfig, type Config } from "./config.js";
@@ -12,7 +13,7 @@ import { drainable, type Drain } from "./drain.js";
 import { createWebhookMetrics, type WebhookMetrics } from "./metrics.js";
 import {
   createEntrypointResolver,
-  type EntrypointResolver,
+  type RegistryEntrypointResolver,
   type LookupEvent,
 } from "./registry/entrypoint-resolver.js";
 import { limitRangeSource, modeSource, OUTSIDE_CLUSTER } from "./cluster-sources.js";
@@ -49,7 +50,7 @@ async function main(argv: readonly string[]): Promise<number> {
     minLength: LOG_BATCH_BYTES,
     periodicFlush: LOG_FLUSH_MS,
   });
-  const logger = pino({ level: config.logLevel }, destination);
+  const logger = createLogger(config.logLevel, destination);
   for (const notice of loaded.notices) logger.warn({ notice }, "configuration notice");
   const files = { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile };
   const pair = readKeyPair(files);
@@ -76,7 +77,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`podinit-webhook: ERR_CONFIG_INVALID: ${created.message}\n`);
     return 2;
   }
-  const resolver: EntrypointResolver = created.resolver;
+  const resolver: RegistryEntrypointResolver = created.resolver;
   const inCluster = (process.env["KUBERNETES_SERVICE_HOST"] ?? "") !== "";
   const watchLogger = logger.child({ component: "kube" });
   const limitRanges = limitRangeSource(inCluster, watchLogger);

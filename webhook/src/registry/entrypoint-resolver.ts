@@ -33,8 +33,6 @@ export interface EntrypointResolution {
   readonly failures: ReadonlyMap<string, LookupFailure>;
   /** Admission warnings (one per failed container, index disagreements, unreadable secrets). */
   readonly warnings: readonly string[];
-  /** Container name → the digest its image resolved to (for the status annotation or pinning). */
-  readonly digests: ReadonlyMap<string, string>;
 }
 
 export type LookupOutcome = "resolved" | "annotation" | "failed";
@@ -58,19 +56,13 @@ export interface EntrypointResolverDeps {
   readonly onLookup?: (event: LookupEvent) => void;
 }
 
-export interface EntrypointResolver {
+/** Image entrypoints from the pods' registries: what the admission's EntrypointResolver asks. */
+export interface RegistryEntrypointResolver {
   /**
    * Resolves containers (init and regular) that have no `command`; `only` narrows to the names
-   * the mutation will wrap. Never throws, never rejects the pod, never outlives the budget.
-   */
-  resolvePod(
-    pod: Pod,
-    namespace: string,
-    only?: ReadonlySet<string>,
-  ): Promise<EntrypointResolution>;
-  /**
-   * The same, but the answer comes at once when everything it needs is cached, as for most
-   * reviews; a promise only when it has to wait.
+   * the mutation will wrap. Never throws, never rejects the pod, never outlives the budget. The
+   * answer comes at once when everything it needs is cached, as for most reviews; a promise only
+   * when it has to wait.
    */
   resolve(
     pod: Pod,
@@ -80,7 +72,7 @@ export interface EntrypointResolver {
 }
 
 export type ResolverCreation =
-  | { readonly ok: true; readonly resolver: EntrypointResolver }
+  | { readonly ok: true; readonly resolver: RegistryEntrypointResolver }
   | { readonly ok: false; readonly message: string };
 
 /** Pull secrets are re-read at most this often per name. */
@@ -173,9 +165,8 @@ function buildResolver(
   secrets: CachedPullSecretSource | null,
   onLookup: ((event: LookupEvent) => void) | undefined,
   now: () => number,
-): EntrypointResolver {
-  const resolver: EntrypointResolver = {
-    resolvePod: (pod, namespace, only) => Promise.resolve(resolver.resolve(pod, namespace, only)),
+): RegistryEntrypointResolver {
+  const resolver: RegistryEntrypointResolver = {
     resolve(pod, namespace, only) {
       const spec = pod.spec;
       const containers = [...(spec.initContainers ?? []), ...spec.containers].filter(c =>
@@ -183,13 +174,11 @@ function buildResolver(
       );
       const resolved = new Map<string, ImageEntrypoint>();
       const failures = new Map<string, LookupFailure>();
-      const digests = new Map<string, string>();
       const warnings: string[] = [];
       const done = (): EntrypointResolution => ({
         resolved,
         failures,
         warnings: unique(warnings),
-        digests,
       });
       if (containers.length === 0) return done();
       const started = now();
@@ -254,10 +243,8 @@ function buildResolver(
           );
         } else {
           resolved.set(container.name, { entrypoint: outcome.entrypoint, cmd: outcome.cmd });
-          if (lookup !== null) {
-            digests.set(container.name, lookup.digest);
+          if (lookup !== null)
             warnings.push(...lookup.warnings.map(w => `container ${container.name}: ${w}`));
-          }
         }
         onLookup?.({
           outcome: isLookupFailure(outcome)
