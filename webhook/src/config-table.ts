@@ -1,13 +1,7 @@
 // The webhook's settings as one option table: each row's flag, help, default and parser; Config's shape.
 
 import type { OptionTable } from "#options/option-table.js";
-import {
-  duration,
-  oneOf,
-  orUnset,
-  positiveDuration,
-  trimmed,
-} from "#options/option-values.js";
+import { duration, oneOf, orUnset, positiveDuration, trimmed } from "#options/option-values.js";
 import {
   CONFIGURED_MODES,
   DEFAULT_EXCLUDED_NAMESPACES,

@@ -1,13 +1,7 @@
 // The webhook's settings from flags and PODINIT_* variables, validated once and frozen.
 
 import { formatDuration } from "#options/duration.js";
-import {
-  envName,
-  readFlag,
-  readSettings,
-  rowsOf,
-  type Values,
-} from "#options/option-table.js";
+import { envName, readFlag, readSettings, rowsOf, type Values } from "#options/option-table.js";
 import {
   boundsProblems,
   drainNotices,
