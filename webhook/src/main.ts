@@ -17,7 +17,7 @@ import {
   type LookupEvent,
 } from "./registry/entrypoint-resolver.js";
 import { limitRangeSource, modeSource, OUTSIDE_CLUSTER } from "./cluster-sources.js";
-import { ExpiringLru } from "./registry/lookup-cache.js";
+import { ExpiringLru } from "./bounded-caches.js";
 import { pullSecretAccess } from "./registry/pull-secret-access.js";
 import type { Lifecycle } from "./routes/health.js";
 import { isKeyPair, readKeyPair, watchKeyPair } from "./tls.js";

@@ -129,15 +129,10 @@ export function readFlag<T extends OptionTable>(
   return { kind: "text", spec, text, used: equals === -1 ? 2 : 1 };
 }
 
-/** The reasons a parse gave, each naming `source`: the flag or the variable the text came from. */
-function named(source: string, parsed: Parsed<unknown>): string[] {
-  if (typeof parsed === "string") return [`${source}: ${parsed}`];
-  return "value" in parsed ? [] : parsed.map(reason => `${source}: ${reason}`);
-}
-
 /** Why `text` is wrong for `spec`, each reason naming `source`; none when it is right. */
 export function problemsIn(spec: OptionSpec<unknown>, source: string, text: string): string[] {
-  return named(source, spec.parse(text));
+  const parsed = parseEntries(spec, [text]);
+  return "value" in parsed ? [] : parsed.map(reason => `${source}: ${reason}`);
 }
 
 /** The texts a program was given: each flag's, in order, by its name without dashes; the environment. */
@@ -204,6 +199,23 @@ interface ReadState {
   readonly settings: Map<OptionSpec<unknown>, Setting<unknown>>;
 }
 
+/** A row's value from its entries (one text, or each of a repeatable row's), or the reasons, not yet named. */
+export function parseEntries<S extends OptionSpec<unknown>>(
+  spec: S,
+  entries: readonly string[],
+): { readonly value: ValueOf<S> } | readonly string[] {
+  const values: unknown[] = [];
+  const reasons: string[] = [];
+  for (const entry of entries) {
+    const parsed = spec.parse(entry);
+    if (typeof parsed === "string") reasons.push(parsed);
+    else if ("value" in parsed) values.push(parsed.value);
+    else reasons.push(...parsed);
+  }
+  if (reasons.length > 0) return reasons;
+  return { value: (spec.repeatable ? Object.freeze(values) : values[0]) as ValueOf<S> };
+}
+
 function readRow(spec: OptionSpec<unknown>, state: ReadState): Setting<unknown> {
   const found = textsOf(spec, state.texts, state.notices);
   if (found === null) {
@@ -211,16 +223,10 @@ function readRow(spec: OptionSpec<unknown>, state: ReadState): Setting<unknown> 
     return { value: undefined, name: `--${spec.flag}` };
   }
   if (found === UNSET) return { value: null, name: `--${spec.flag}` };
-  const values: unknown[] = [];
-  const problems: string[] = [];
-  for (const entry of found.entries) {
-    const parsed = spec.parse(entry);
-    if (typeof parsed !== "string" && "value" in parsed) values.push(parsed.value);
-    else problems.push(...named(found.source, parsed));
-  }
-  state.problems.push(...problems);
-  if (problems.length > 0) return { value: undefined, name: found.source };
-  return { value: spec.repeatable ? Object.freeze(values) : values[0], name: found.source };
+  const parsed = parseEntries(spec, found.entries);
+  if ("value" in parsed) return { value: parsed.value, name: found.source };
+  state.problems.push(...parsed.map(reason => `${found.source}: ${reason}`));
+  return { value: undefined, name: found.source };
 }
 
 function readTable(table: OptionTable, state: ReadState): Readonly<Record<string, unknown>> {

@@ -3,10 +3,12 @@
 import { formatDuration } from "./duration.js";
 import {
   envName,
+  parseEntries,
   problemsIn,
   readFlag,
   readSettings,
   rowsOf,
+  splitList,
   unknownVariables,
 } from "./option-table.js";
 import {
@@ -116,6 +118,25 @@ function scanFlags(argv: readonly string[]): ScannedFlags | StepResult {
 function lastPerFrom<T extends { readonly from: number }>(pairs: readonly T[]): readonly T[] {
   const last = new Map(pairs.map((pair, i) => [pair.from, i]));
   return pairs.filter((pair, i) => last.get(pair.from) === i);
+}
+
+/** The options a pod's annotation may set for its container, by their names in InitOptions. */
+export type AnnotatedOption = "stopSignal" | "stopDelayMs" | "remapExit";
+
+/**
+ * One option's text from outside the command line (a pod's annotation), read exactly as podinit
+ * reads its flag, a list split as its variable is: the value, or the first reason podinit refuses
+ * it, for the caller to name with where the text came from.
+ */
+export function readOptionText<K extends AnnotatedOption>(
+  key: K,
+  text: string,
+): { readonly value: InitOptions[K] } | string {
+  const spec = OPTIONS[key];
+  const parsed = parseEntries(spec, "repeatable" in spec ? splitList(text) : [text.trim()]);
+  if (!("value" in parsed)) return parsed[0] ?? "not understood";
+  const value = parsed.value as InitOptions[K];
+  return { value: Array.isArray(value) ? (lastPerFrom(value) as InitOptions[K]) : value };
 }
 
 function raiseLevel(level: LogLevel, steps: number): LogLevel {

@@ -1,6 +1,7 @@
 // podinit's part of a wrapped command, `[binary, flags…, "--"]`, remembered per distinct input.
 
 import { formatArgs } from "#options/options.js";
+import { BoundedLru } from "../bounded-caches.js";
 import type { Annotations } from "./annotations.js";
 import { containerOptions } from "./container-options.js";
 import { binaryPath, type MutationSettings } from "./settings.js";
@@ -20,7 +21,7 @@ const OPTION_KEYS = ["grace-period", "stop-signal", "stop-delay", "remap-exit"] 
  * container's mutation. Bounded, since annotation values come from users.
  */
 const MAX_ENTRIES = 512;
-const CACHES = new WeakMap<MutationSettings, Map<string, CommandPrefix>>();
+const CACHES = new WeakMap<MutationSettings, BoundedLru<string, CommandPrefix>>();
 
 export function commandPrefix(
   annotations: Annotations,
@@ -29,7 +30,7 @@ export function commandPrefix(
   settings: MutationSettings,
 ): CommandPrefix {
   let cache = CACHES.get(settings);
-  if (cache === undefined) CACHES.set(settings, (cache = new Map<string, CommandPrefix>()));
+  if (cache === undefined) CACHES.set(settings, (cache = new BoundedLru(MAX_ENTRIES)));
   const key = cacheKey(annotations, containerName, terminationMs);
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
@@ -38,7 +39,6 @@ export function commandPrefix(
     prefix: Object.freeze([binaryPath(settings), ...formatArgs(built.options), "--"]),
     warnings: Object.freeze([...built.warnings]),
   });
-  if (cache.size >= MAX_ENTRIES) cache.clear();
   cache.set(key, entry);
   return entry;
 }

@@ -1,7 +1,12 @@
 // Turns a container's podinit.dev annotations into podinit's options, repairing bad values.
 
 import { formatDuration, MAX_DURATION_MS, parseDuration } from "#options/duration.js";
-import { DEFAULT_OPTIONS, parseArgs, type InitOptions } from "#options/options.js";
+import {
+  DEFAULT_OPTIONS,
+  readOptionText,
+  type AnnotatedOption,
+  type InitOptions,
+} from "#options/options.js";
 import { annotationFor, type AnnotationKey, type Annotations } from "./annotations.js";
 
 /** Kubernetes' default when the pod does not set terminationGracePeriodSeconds. */
@@ -52,8 +57,8 @@ export function containerOptions(
 ): ContainerOptions {
   const context: Context = { annotations, containerName, warnings: [] };
   const gracePeriodMs = gracePeriod(context, terminationMs, graceMarginMs);
-  const stopSignal = fromFlag(context, "stop-signal", "--stop-signal", false)?.stopSignal ?? null;
-  const remapExit = fromFlag(context, "remap-exit", "--remap-exit", true)?.remapExit ?? [];
+  const stopSignal = fromOption(context, "stop-signal", "stopSignal") ?? null;
+  const remapExit = fromOption(context, "remap-exit", "remapExit") ?? [];
   const stopDelayMs = stopDelay(context, gracePeriodMs);
   const options: InitOptions = {
     ...DEFAULT_OPTIONS,
@@ -72,7 +77,7 @@ export function containerOptions(
  * index, which lives as long as the review.
  */
 const DURATIONS = new WeakMap<Annotations, Map<string, number | null>>();
-const FLAGS = new WeakMap<Annotations, Map<string, InitOptions | string>>();
+const OPTIONS_READ = new WeakMap<Annotations, Map<string, { readonly value: unknown } | string>>();
 
 function parsedOnce<T>(
   memo: WeakMap<Annotations, Map<string, T>>,
@@ -118,7 +123,7 @@ function gracePeriod(context: Context, terminationMs: number, marginMs: number):
 }
 
 function stopDelay(context: Context, gracePeriodMs: number | null): number {
-  const delay = fromFlag(context, "stop-delay", "--stop-delay", false)?.stopDelayMs ?? 0;
+  const delay = fromOption(context, "stop-delay", "stopDelayMs") ?? 0;
   if (gracePeriodMs === null || delay < gracePeriodMs) return delay;
   const clamped = Math.max(0, gracePeriodMs - MIN_GRACE_MS);
   const source = annotationFor(context.annotations, "stop-delay", context.containerName)?.source;
@@ -129,33 +134,20 @@ function stopDelay(context: Context, gracePeriodMs: number | null): number {
 }
 
 /**
- * Validates an annotation with podinit's own parser, so the webhook accepts exactly what the
- * binary accepts. Returns null (and records a warning) when the value is rejected.
+ * Reads an annotation with podinit's own parser, so the webhook accepts exactly what the binary
+ * accepts. Returns null (and records a warning naming the annotation) when the value is refused.
  */
-function fromFlag(
+function fromOption<K extends AnnotatedOption>(
   context: Context,
   key: AnnotationKey,
-  flag: string,
-  list: boolean,
-): InitOptions | null {
+  option: K,
+): InitOptions[K] | null {
   const found = annotationFor(context.annotations, key, context.containerName);
   if (found === null) return null;
-  const parsed = parsedOnce(FLAGS, context.annotations, found.source, () =>
-    parseFlag(flag, found.value, list),
+  const read = parsedOnce(OPTIONS_READ, context.annotations, found.source, () =>
+    readOptionText(option, found.value),
   );
-  if (typeof parsed !== "string") return parsed;
-  context.warnings.push(`${found.source}: ${parsed}; ignoring it`);
+  if (typeof read !== "string") return read.value as InitOptions[K];
+  context.warnings.push(`${found.source}: ${read}; ignoring it`);
   return null;
-}
-
-/** podinit's options with `value` given to `flag`, or why podinit refuses it. */
-function parseFlag(flag: string, value: string, list: boolean): InitOptions | string {
-  const argv: string[] = [];
-  if (!list) argv.push(flag, value.trim());
-  else for (const part of value.split(",")) if (part.trim() !== "") argv.push(flag, part.trim());
-  argv.push("--", "true");
-  const parsed = parseArgs(argv);
-  if (parsed.ok && parsed.invocation.action === "run") return parsed.invocation.options;
-  // podinit's messages start with the flag's name; the annotation's name is the useful one here.
-  return parsed.ok ? "not understood" : parsed.error.message.replace(/^--[a-z-]+: /, "");
 }

@@ -1,6 +1,6 @@
 // Parses an image reference and normalises it exactly as the container runtimes do (distribution/reference).
 
-import { BoundedLru } from "./lookup-cache.js";
+import { BoundedLru } from "../bounded-caches.js";
 import { lookupFailure, type LookupFailure } from "./lookup-failure.js";
 
 /** The registry a reference names when its first component is not a host: a spec constant. */

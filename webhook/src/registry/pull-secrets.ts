@@ -1,7 +1,7 @@
 // Gathers a pod's registry credentials from its imagePullSecrets and its ServiceAccount's, as the kubelet does.
 
 import { parseDockerCfg, parseDockerConfigJson, type RegistryCredential } from "./docker-config.js";
-import { ExpiringLru, SingleFlight } from "./lookup-cache.js";
+import { ExpiringLru, SingleFlight } from "../bounded-caches.js";
 
 /** A Secret as the API returns it: `data` values are base64. */
 export interface SecretPayload {

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { parseAuthChallenge, type AuthChallenge } from "./auth-challenge.js";
 import type { RegistryCredential } from "./docker-config.js";
-import { BoundedLru, ExpiringLru } from "./lookup-cache.js";
+import { BoundedLru, ExpiringLru } from "../bounded-caches.js";
 import { isLookupFailure, lookupFailure, type LookupFailure } from "./lookup-failure.js";
 import type {
   RegistryTransport,

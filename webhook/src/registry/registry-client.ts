@@ -5,7 +5,7 @@ import { resolveTag, type RegistryTarget } from "./distribution-api.js";
 import type { RegistryCredential } from "./docker-config.js";
 import { lookupDigest, type ImageLookup } from "./image-at-digest.js";
 import type { ImageReference } from "./image-reference.js";
-import { BoundedLru, ExpiringLru, SingleFlight } from "./lookup-cache.js";
+import { BoundedLru, ExpiringLru, SingleFlight } from "../bounded-caches.js";
 import {
   isLookupFailure,
   LOOKUP_TIMEOUT_HINT,

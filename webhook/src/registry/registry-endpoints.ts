@@ -3,7 +3,7 @@
 import type { RegistryTarget } from "./distribution-api.js";
 import { credentialsForImage, type RegistryCredential } from "./docker-config.js";
 import { apiHostOf, registryNameOf, type ImageReference } from "./image-reference.js";
-import { BoundedLru } from "./lookup-cache.js";
+import { BoundedLru } from "../bounded-caches.js";
 import type { LookupFailure } from "./lookup-failure.js";
 
 /** Registries are named by pods, so the endpoints remembered for them are bounded. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BoundedLru, ExpiringLru, SingleFlight } from "../../webhook/src/registry/lookup-cache.js";
+import { BoundedLru, ExpiringLru, SingleFlight } from "../../webhook/src/bounded-caches.js";
 
 describe("BoundedLru", () => {
   it("evicts the least recently used key, however often the newest one is read", () => {

@@ -1,4 +1,4 @@
-// The lookup's memory: results by digest (bounded LRU), tag → digest for a TTL, and one flight per key.
+// Bounded memory for what reviews ask again and again: an LRU by count and weight, values that expire, one flight of work per key.
 
 /** What an entry weighs (bytes, roughly), and how much all of them may weigh together. */
 export interface LruWeight<V> {
