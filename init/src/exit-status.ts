@@ -1,6 +1,6 @@
 // What podinit exits with: the main process's status as a shell would report it, remapped; or why it could not start.
 
-import type { ExitRemap } from "#options/options.js";
+import type { ExitRemap } from "#options/podinit-options.js";
 import { signalName } from "#options/signals.js";
 import type { ExitStatus, Sys } from "./sys.js";
 

@@ -1,5 +1,5 @@
 // podinit's log lines on stderr: one plain line each, prefixed so they stand out among the app's.
-import type { LogLevel } from "#options/options.js";
+import type { LogLevel } from "#options/podinit-options.js";
 
 export interface Log {
   error(message: string): void;

@@ -1,6 +1,6 @@
 // Which signal the app receives for one podinit receives: the user's rewrites, the stop signal, job control.
 
-import type { InitOptions } from "#options/options.js";
+import type { InitOptions } from "#options/podinit-options.js";
 import { isJobControl, SIGSTOP, SIGTERM } from "#options/signals.js";
 import type { Sys } from "./sys.js";
 

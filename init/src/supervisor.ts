@@ -5,7 +5,7 @@ import { formatDuration } from "#options/duration.js";
 import { childDecidesJobControl, translateSignal } from "./signal-routing.js";
 import { describeStatus, exitCodeOf, spawnFailure } from "./exit-status.js";
 import type { Log } from "./log.js";
-import type { InitOptions } from "#options/options.js";
+import type { InitOptions } from "#options/podinit-options.js";
 import {
   isJobControl,
   isStopRequest,

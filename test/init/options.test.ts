@@ -1,12 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_OPTIONS,
-  formatArgs,
-  helpText,
-  parseArgs,
-  type InitOptions,
-} from "#options/options.js";
+import { formatArgs, helpText, parseArgs } from "#options/options.js";
 import {
   defaults,
   envName,
@@ -19,7 +13,7 @@ import {
   type Parsed,
 } from "#options/option-table.js";
 import { oneOf } from "#options/option-values.js";
-import { OPTIONS } from "#options/podinit-options.js";
+import { DEFAULT_OPTIONS, OPTIONS, type InitOptions } from "#options/podinit-options.js";
 
 function run(argv: string[], env: Record<string, string> = {}) {
   const result = parseArgs(argv, env);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_OPTIONS, type InitOptions } from "#options/options.js";
+import { DEFAULT_OPTIONS, type InitOptions } from "#options/podinit-options.js";
 import { INTERNAL_ERROR_EXIT } from "../../init/src/exit-status.js";
 import { KILL_SETTLE_MS, PERIODIC_REAP_MS, supervise } from "../../init/src/supervisor.js";
 import type { TerminalMode } from "../../init/src/sys.js";

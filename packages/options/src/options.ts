@@ -20,15 +20,6 @@ import {
 } from "./podinit-options.js";
 import { signalName, SIGTERM } from "./signals.js";
 
-export {
-  DEFAULT_OPTIONS,
-  type ExitRemap,
-  type ForwardMode,
-  type InitOptions,
-  type LogLevel,
-  type SignalRewrite,
-} from "./podinit-options.js";
-
 export type Invocation =
   | { readonly action: "run"; readonly options: InitOptions; readonly command: readonly string[] }
   | { readonly action: "install"; readonly options: InitOptions; readonly destination: string }

@@ -1,12 +1,8 @@
 // Turns a container's podinit.dev annotations into podinit's options, repairing bad values.
 
 import { formatDuration, MAX_DURATION_MS, parseDuration } from "#options/duration.js";
-import {
-  DEFAULT_OPTIONS,
-  readOptionText,
-  type AnnotatedOption,
-  type InitOptions,
-} from "#options/options.js";
+import { readOptionText, type AnnotatedOption } from "#options/options.js";
+import { DEFAULT_OPTIONS, type InitOptions } from "#options/podinit-options.js";
 import { annotationFor, type AnnotationKey, type Annotations } from "./annotations.js";
 
 /** Kubernetes' default when the pod does not set terminationGracePeriodSeconds. */
