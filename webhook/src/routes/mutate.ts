@@ -8,6 +8,7 @@ import {
   type LimitsOf,
 } from "../admission/admit-pod.js";
 import { allowResponseJson, REVIEW_CONTENT_TYPE } from "../admission/review.js";
+import { reviewIdentity } from "../admission/review-identity.js";
 import { reviewRequestSchema } from "../admission/review-schema.js";
 import type { AdmissionRequest, AdmissionReviewRequest } from "../admission/types.js";
 import type { WebhookMetrics } from "../metrics.js";
@@ -36,8 +37,6 @@ export const mutateRoute: FastifyPluginAsync<MutateRouteOptions> = (app, options
     (request, reply) => {
       const started = process.hrtime.bigint();
       const review = (request.body as AdmissionReviewRequest).request;
-      // Bound once: the review's line, and the error handler's should it fail open, name the pod.
-      request.log = request.log.child(reviewBindings(review));
       const answer = (result: AdmissionOutcome): string => {
         countOutcome(metrics, result);
         metrics.requests.inc(OK_REVIEW);
@@ -66,27 +65,20 @@ function countOutcome(metrics: WebhookMetrics, result: AdmissionOutcome): void {
   }
 }
 
-/** Identifiers only: pod specs may carry secrets in env values. */
-function reviewBindings(review: AdmissionRequest): Record<string, string | undefined> {
-  const metadata = (
-    review.object as { metadata?: { name?: unknown; generateName?: unknown } } | null
-  )?.metadata;
-  const name = metadata?.name ?? metadata?.generateName;
-  return {
-    uid: review.uid,
-    namespace: review.namespace,
-    pod: typeof name === "string" ? name : undefined,
-  };
-}
-
-/** The decision and counts only, beside the review's bindings. */
+/** Which pod, and the decision and counts only. */
 function logOutcome(
   log: FastifyBaseLogger,
   review: AdmissionRequest,
   result: AdmissionOutcome,
 ): void {
+  const { uid, namespace, pod } = reviewIdentity(review);
+  // One literal of one shape: a spread copy that gains members gets a hidden class of its own per
+  // review on Node 20 (see bench/mutation-shapes.ts), which cost a fifth of the throughput here.
   log.info(
     {
+      uid,
+      namespace,
+      pod,
       operation: review.operation,
       decision: result.decision,
       reason: result.reason ?? undefined,
