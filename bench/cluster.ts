@@ -2,7 +2,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 
-import type { PodManifest } from "../e2e/harness/pod-manifest.js";
+import type { PodManifest } from "../test/support/e2e/pod-manifest.js";
 import { stopCluster, type Cluster } from "../e2e/cluster/cluster.js";
 import { createNamespace, discardPod, nodeImagePod } from "../e2e/cluster/cluster-pods.js";
 import { SUPPORTED_RELEASES, type ClusterRelease } from "../e2e/cluster/components.js";

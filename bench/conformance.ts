@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { CASES } from "../test/conformance/cases.js";
 import { buildPrograms, runCase, type Outcome } from "../test/conformance/harness.js";
 import { INITS, PODINIT, type Placement } from "../test/conformance/inits.js";
-import { killLeftovers, taggedProcesses } from "../test/helpers/tracked-processes.js";
+import { killLeftovers, taggedProcesses } from "../test/support/tracked-processes.js";
 import type { BenchSection, Check } from "./report.js";
 
 interface Row {

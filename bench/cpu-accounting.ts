@@ -7,7 +7,7 @@ import {
   descendants,
   processTable,
   readProcess,
-} from "../test/helpers/process-table.js";
+} from "../test/support/process-table.js";
 
 /** CPU seconds (user + system) a server has used so far. */
 export function cpuSeconds(child: ChildProcess): number {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { shellWords } from "../test/helpers/shell-words.js";
+import { shellWords } from "../test/support/shell-words.js";
 import { binaryOf, INITS } from "./init-peers.js";
 import { median } from "./median.js";
 

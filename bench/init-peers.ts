@@ -2,7 +2,7 @@
 
 import { execFileSync } from "node:child_process";
 import { INITS as CONFORMANCE_INITS } from "../test/conformance/inits.js";
-import { PODINIT_BINARY } from "../test/helpers/podinit-binary.js";
+import { PODINIT_BINARY } from "../test/support/podinit-binary.js";
 
 export interface Init {
   readonly name: string;

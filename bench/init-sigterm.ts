@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { PID_NAMESPACE } from "../test/helpers/tracked-processes.js";
+import { PID_NAMESPACE } from "../test/support/tracked-processes.js";
 import { median } from "./median.js";
 import { INITS, type Init } from "./init-peers.js";
 

@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadPodFixture } from "../test/fixtures/load.js";
-import { reviewOf } from "../test/webhook/helpers/app.js";
+import { reviewOf } from "../test/support/webhook/app.js";
 import {
   BENCH_SCALE,
   hostileReviews,
@@ -14,9 +14,9 @@ import {
   startHostileRegistry,
   type HostileRegistry,
   type HostileScale,
-} from "../test/webhook/helpers/hostile-traffic.js";
-import { makeTestPki, type TestPki } from "../test/webhook/helpers/pki.js";
-import { chartMemory, peakRssMi } from "../test/webhook/helpers/process-memory.js";
+} from "../test/support/webhook/hostile-traffic.js";
+import { makeTestPki, type TestPki } from "../test/support/webhook/pki.js";
+import { chartMemory, peakRssMi } from "../test/support/webhook/process-memory.js";
 import { printSection, type BenchSection, type Check } from "./report.js";
 
 const QUICK_SCALE: HostileScale = {
@@ -122,7 +122,7 @@ function section(
   const answered = (r: Measured): boolean =>
     [...r.statuses.keys()].every(status => status === 200 || status === 503);
   const lines = [
-    `Each row is a fresh webhook, run as the chart runs it: the bundle, with NODE_OPTIONS=--max-old-space-size=${chart.heapLimitMi} (server.heapLimitMi), so a live heap past that bound would end the process. Peak is the kernel's high-water mark of its resident memory (VmHWM). The hostile tenant (test/webhook/helpers/hostile-traffic.ts, on loopback) has ${scale.challengingRegistries} registries each answering 401 with a 12 KB realm, ${scale.hugeConfigs} images whose config holds a 7.9 MB Entrypoint, an index of 1,000 entries, a pod of 5,000 containers whose exclude-containers lists 250,000 names, a pod of 2.8 MB of annotations, a user whose extra has a \`__proto__\` key, ${scale.longImagePods} pods of 25 containers whose images are different strings of 100 KB, and ${scale.stalledClients} clients that send all but the end of a 3 MiB review and stall. Its reviews are sent ${scale.rounds} times, 8 at once, while the stalled clients hold their bodies, then ${scale.rounds} times more once they are gone.`,
+    `Each row is a fresh webhook, run as the chart runs it: the bundle, with NODE_OPTIONS=--max-old-space-size=${chart.heapLimitMi} (server.heapLimitMi), so a live heap past that bound would end the process. Peak is the kernel's high-water mark of its resident memory (VmHWM). The hostile tenant (test/support/webhook/hostile-traffic.ts, on loopback) has ${scale.challengingRegistries} registries each answering 401 with a 12 KB realm, ${scale.hugeConfigs} images whose config holds a 7.9 MB Entrypoint, an index of 1,000 entries, a pod of 5,000 containers whose exclude-containers lists 250,000 names, a pod of 2.8 MB of annotations, a user whose extra has a \`__proto__\` key, ${scale.longImagePods} pods of 25 containers whose images are different strings of 100 KB, and ${scale.stalledClients} clients that send all but the end of a 3 MiB review and stall. Its reviews are sent ${scale.rounds} times, 8 at once, while the stalled clients hold their bodies, then ${scale.rounds} times more once they are gone.`,
     "",
     `| load | peak RSS | of the chart's ${chart.limitMi} Mi limit | answers | process |`,
     "|---|---|---|---|---|",

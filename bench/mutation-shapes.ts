@@ -7,7 +7,7 @@ import { runInThisContext } from "node:vm";
 import { mutatePod } from "../webhook/src/mutation/mutate-pod.js";
 import type { Pod } from "../webhook/src/mutation/pod-types.js";
 import { loadPodFixture, podFixtureNames } from "../test/fixtures/load.js";
-import { TEST_SETTINGS } from "../test/webhook/helpers/settings.js";
+import { TEST_SETTINGS } from "../test/support/webhook/settings.js";
 
 /** One fixture pod: the paths of the objects whose hidden class differed between two reviews. */
 export interface FixtureShapes {

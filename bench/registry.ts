@@ -7,8 +7,8 @@ import {
   type RegistryEntrypointResolver,
 } from "../webhook/src/registry/entrypoint-resolver.js";
 import { parseRegistrySettings } from "../webhook/src/registry/registry-settings.js";
-import { startCountingProxy } from "../test/registry/counting-proxy.js";
-import { startTestRegistries } from "../test/registry/test-registries.js";
+import { startCountingProxy } from "../test/support/registry/counting-proxy.js";
+import { startTestRegistries } from "../test/support/registry/test-registries.js";
 import { printSection, type BenchSection, type Check } from "./report.js";
 import { median } from "./median.js";
 

@@ -4,9 +4,9 @@ import { mkdirSync, readFileSync } from "node:fs";
 import https from "node:https";
 import { join } from "node:path";
 import { loadPodFixture } from "../test/fixtures/load.js";
-import { buildImage, pushImage } from "../test/registry/oci-images.js";
-import { startRegistry, type RunningRegistry } from "../test/registry/registry-process.js";
-import { decodeAnswer, reviewOf } from "../test/webhook/helpers/app.js";
+import { buildImage, pushImage } from "../test/support/registry/oci-images.js";
+import { startRegistry, type RunningRegistry } from "../test/support/registry/registry-process.js";
+import { decodeAnswer, reviewOf } from "../test/support/webhook/app.js";
 
 /** The two review bodies the closed loop sends. */
 export type ReviewSize = "Small" | "Large";

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { makeTestPki } from "../test/webhook/helpers/pki.js";
+import { makeTestPki } from "../test/support/webhook/pki.js";
 import { foreignShareSince } from "./cpu-accounting.js";
 import { placeOnCpus } from "./cpu-placement.js";
 import { h2load } from "./h2load.js";

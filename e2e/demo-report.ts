@@ -1,6 +1,6 @@
 // The demo's pod and its before/after table, shared by `make demo` on podman and on a real cluster.
 
-import type { PodManifest } from "./harness/pod-manifest.js";
+import type { PodManifest } from "../test/support/e2e/pod-manifest.js";
 
 export const GRACE_SECONDS = 10;
 const HELPERS = 3;

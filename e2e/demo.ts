@@ -1,16 +1,21 @@
 // `make demo`: one pod through the real webhook, run beside the same pod without podinit, deleted like Kubernetes, compared in a table.
 
 import { demoPod, GRACE_SECONDS, printTable, say, type DemoRow } from "./demo-report.js";
-import { admit } from "./harness/admission-client.js";
-import { busyboxImage } from "./harness/busybox-image.js";
-import { countZombies } from "./harness/container-processes.js";
-import { HarnessError } from "./harness/harness-error.js";
-import { stopLikeKubelet, type ContainerStop } from "./harness/kubelet-stop.js";
-import type { PodManifest } from "./harness/pod-manifest.js";
-import { containerProcesses, removeAllPods, runPod, waitForLog } from "./harness/pod-run.js";
-import { requireHost } from "./harness/podman.js";
-import { podinitImage } from "./harness/podinit-image.js";
-import { startWebhook, type WebhookServer } from "./harness/webhook-server.js";
+import { admit } from "../test/support/e2e/admission-client.js";
+import { busyboxImage } from "../test/support/e2e/busybox-image.js";
+import { countZombies } from "../test/support/e2e/container-processes.js";
+import { HarnessError } from "../test/support/e2e/harness-error.js";
+import { stopLikeKubelet, type ContainerStop } from "../test/support/e2e/kubelet-stop.js";
+import type { PodManifest } from "../test/support/e2e/pod-manifest.js";
+import {
+  containerProcesses,
+  removeAllPods,
+  runPod,
+  waitForLog,
+} from "../test/support/e2e/pod-run.js";
+import { requireHost } from "../test/support/e2e/podman.js";
+import { podinitImage } from "../test/support/e2e/podinit-image.js";
+import { startWebhook, type WebhookServer } from "../test/support/e2e/webhook-server.js";
 
 interface Row {
   readonly container: string;

@@ -1,14 +1,14 @@
 // The locally built images are what the scenarios assume: the podinit image holds only the binary, the app images run.
 import { afterEach, describe, expect, it } from "vitest";
 
-import { busyboxImage } from "./harness/busybox-image.js";
-import { debianImage } from "./harness/debian-image.js";
-import { podman } from "./harness/podman.js";
-import { DEFAULT_INSTALL_PATH, podinitImage } from "./harness/podinit-image.js";
-import { containerLogs, removeAllPods, runPod, waitForExit } from "./harness/pod-run.js";
-import { scratchAppImage } from "./harness/scratch-app-image.js";
-import { signalAppBinary } from "./harness/signal-app-binary.js";
-import { simplePod } from "./harness/simple-pod.js";
+import { busyboxImage } from "../test/support/e2e/busybox-image.js";
+import { debianImage } from "../test/support/e2e/debian-image.js";
+import { podman } from "../test/support/e2e/podman.js";
+import { DEFAULT_INSTALL_PATH, podinitImage } from "../test/support/e2e/podinit-image.js";
+import { containerLogs, removeAllPods, runPod, waitForExit } from "../test/support/e2e/pod-run.js";
+import { scratchAppImage } from "../test/support/e2e/scratch-app-image.js";
+import { signalAppBinary } from "../test/support/e2e/signal-app-binary.js";
+import { simplePod } from "../test/support/e2e/simple-pod.js";
 
 afterEach(removeAllPods);
 

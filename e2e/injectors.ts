@@ -1,10 +1,10 @@
 // The two ways a pod gets podinit in the e2e suite: by hand (podinit alone) and through the real webhook over TLS.
 
-import { admit } from "./harness/admission-client.js";
-import { injectByHand } from "./harness/hand-injection.js";
-import { HarnessError } from "./harness/harness-error.js";
-import type { PodManifest } from "./harness/pod-manifest.js";
-import { startWebhook, type WebhookServer } from "./harness/webhook-server.js";
+import { admit } from "../test/support/e2e/admission-client.js";
+import { injectByHand } from "../test/support/e2e/hand-injection.js";
+import { HarnessError } from "../test/support/e2e/harness-error.js";
+import type { PodManifest } from "../test/support/e2e/pod-manifest.js";
+import { startWebhook, type WebhookServer } from "../test/support/e2e/webhook-server.js";
 
 export interface Injector {
   readonly name: string;

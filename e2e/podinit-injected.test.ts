@@ -1,10 +1,10 @@
 // podinit injected by hand and through the webhook, each scenario beside the same pod without it.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
-import { busyboxImage } from "./harness/busybox-image.js";
-import { debianImage } from "./harness/debian-image.js";
-import { countZombies } from "./harness/container-processes.js";
-import { stopLikeKubelet, type PodStop } from "./harness/kubelet-stop.js";
+import { busyboxImage } from "../test/support/e2e/busybox-image.js";
+import { debianImage } from "../test/support/e2e/debian-image.js";
+import { countZombies } from "../test/support/e2e/container-processes.js";
+import { stopLikeKubelet, type PodStop } from "../test/support/e2e/kubelet-stop.js";
 import {
   containerLogs,
   containerProcesses,
@@ -12,11 +12,11 @@ import {
   runPod,
   waitForExit,
   type RunningPod,
-} from "./harness/pod-run.js";
-import { podinitImage } from "./harness/podinit-image.js";
-import { pollUntil } from "./harness/poll.js";
-import { scratchAppImage } from "./harness/scratch-app-image.js";
-import { simplePod } from "./harness/simple-pod.js";
+} from "../test/support/e2e/pod-run.js";
+import { podinitImage } from "../test/support/e2e/podinit-image.js";
+import { pollUntil } from "../test/support/e2e/poll.js";
+import { scratchAppImage } from "../test/support/e2e/scratch-app-image.js";
+import { simplePod } from "../test/support/e2e/simple-pod.js";
 import { handInjector, webhookInjector, type Injector } from "./injectors.js";
 import { orphansHaveExited, orphansPod, ORPHANS } from "./scenario-pods.js";
 import { STOP_SCENARIOS, type ScenarioImages, type StopScenario } from "./stop-scenarios.js";

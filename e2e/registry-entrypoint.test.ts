@@ -4,18 +4,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
-import { expandAll } from "../test/registry/kubelet-expansion.js";
-import { startRegistry, type RunningRegistry } from "../test/registry/registry-process.js";
-import { admit } from "./harness/admission-client.js";
-import { busyboxImage } from "./harness/busybox-image.js";
-import { buildFromContainerfile } from "./harness/image-store.js";
-import { stopLikeKubelet } from "./harness/kubelet-stop.js";
-import type { ContainerManifest, PodManifest } from "./harness/pod-manifest.js";
-import { containerLogs, removeAllPods, runPod, type RunningPod } from "./harness/pod-run.js";
-import { podinitImage } from "./harness/podinit-image.js";
-import { podman, podmanResult } from "./harness/podman.js";
-import { simplePod } from "./harness/simple-pod.js";
-import { startWebhook, type WebhookServer } from "./harness/webhook-server.js";
+import { expandAll } from "../test/support/registry/kubelet-expansion.js";
+import { startRegistry, type RunningRegistry } from "../test/support/registry/registry-process.js";
+import { admit } from "../test/support/e2e/admission-client.js";
+import { busyboxImage } from "../test/support/e2e/busybox-image.js";
+import { buildFromContainerfile } from "../test/support/e2e/image-store.js";
+import { stopLikeKubelet } from "../test/support/e2e/kubelet-stop.js";
+import type { ContainerManifest, PodManifest } from "../test/support/e2e/pod-manifest.js";
+import {
+  containerLogs,
+  removeAllPods,
+  runPod,
+  type RunningPod,
+} from "../test/support/e2e/pod-run.js";
+import { podinitImage } from "../test/support/e2e/podinit-image.js";
+import { podman, podmanResult } from "../test/support/e2e/podman.js";
+import { simplePod } from "../test/support/e2e/simple-pod.js";
+import { startWebhook, type WebhookServer } from "../test/support/e2e/webhook-server.js";
 
 /**
  * The app prints its own argv from /proc (one word a line, so spaces and `$` show as they are),

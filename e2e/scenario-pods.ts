@@ -1,8 +1,8 @@
 // Pods that several e2e files run, defined once so "plain" and "with podinit" run exactly the same thing.
 
-import type { ContainerProcess } from "./harness/container-processes.js";
-import type { PodManifest } from "./harness/pod-manifest.js";
-import { simplePod } from "./harness/simple-pod.js";
+import type { ContainerProcess } from "../test/support/e2e/container-processes.js";
+import type { PodManifest } from "../test/support/e2e/pod-manifest.js";
+import { simplePod } from "../test/support/e2e/simple-pod.js";
 
 export const ORPHANS = 4;
 

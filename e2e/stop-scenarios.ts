@@ -2,9 +2,9 @@
 
 import { expect } from "vitest";
 
-import type { PodStop } from "./harness/kubelet-stop.js";
-import type { PodManifest } from "./harness/pod-manifest.js";
-import { simplePod } from "./harness/simple-pod.js";
+import type { PodStop } from "../test/support/e2e/kubelet-stop.js";
+import type { PodManifest } from "../test/support/e2e/pod-manifest.js";
+import { simplePod } from "../test/support/e2e/simple-pod.js";
 
 export interface ScenarioImages {
   readonly busybox: string;

@@ -1,19 +1,19 @@
 // The "before" half of the issue-6 comparisons: plain pods, no podinit, stopped like the kubelet does.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 
-import { busyboxImage } from "./harness/busybox-image.js";
-import { countZombies } from "./harness/container-processes.js";
-import { stopLikeKubelet } from "./harness/kubelet-stop.js";
+import { busyboxImage } from "../test/support/e2e/busybox-image.js";
+import { countZombies } from "../test/support/e2e/container-processes.js";
+import { stopLikeKubelet } from "../test/support/e2e/kubelet-stop.js";
 import {
   containerLogs,
   containerProcesses,
   removeAllPods,
   runPod,
   waitForExit,
-} from "./harness/pod-run.js";
-import { pollUntil } from "./harness/poll.js";
-import { scratchAppImage } from "./harness/scratch-app-image.js";
-import { simplePod } from "./harness/simple-pod.js";
+} from "../test/support/e2e/pod-run.js";
+import { pollUntil } from "../test/support/e2e/poll.js";
+import { scratchAppImage } from "../test/support/e2e/scratch-app-image.js";
+import { simplePod } from "../test/support/e2e/simple-pod.js";
 import { orphansHaveExited, orphansPod, ORPHANS } from "./scenario-pods.js";
 
 const GRACE_SECONDS = 3;

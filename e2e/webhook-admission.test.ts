@@ -1,12 +1,12 @@
 // What the real webhook answers for pods it must leave alone, and that what it leaves alone still runs.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
-import { admit } from "./harness/admission-client.js";
-import { busyboxImage } from "./harness/busybox-image.js";
-import { containerLogs, removeAllPods, runPod, waitForExit } from "./harness/pod-run.js";
-import { podinitImage } from "./harness/podinit-image.js";
-import { simplePod } from "./harness/simple-pod.js";
-import { startWebhook, type WebhookServer } from "./harness/webhook-server.js";
+import { admit } from "../test/support/e2e/admission-client.js";
+import { busyboxImage } from "../test/support/e2e/busybox-image.js";
+import { containerLogs, removeAllPods, runPod, waitForExit } from "../test/support/e2e/pod-run.js";
+import { podinitImage } from "../test/support/e2e/podinit-image.js";
+import { simplePod } from "../test/support/e2e/simple-pod.js";
+import { startWebhook, type WebhookServer } from "../test/support/e2e/webhook-server.js";
 
 let busybox = "";
 let webhook: WebhookServer;

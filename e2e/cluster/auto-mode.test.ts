@@ -1,7 +1,7 @@
 // injection.mode=auto on a real API server and kubelet: imageVolume only where the node proved it can, initContainer everywhere else; overrides per namespace and pod.
 import { describe, expect, inject, it } from "vitest";
 
-import { pollUntil } from "../harness/poll.js";
+import { pollUntil } from "../../test/support/e2e/poll.js";
 import { discardPod, PODINIT_PATH, runPodReady, waitReady, type LivePod } from "./cluster-pods.js";
 import { kubectl, kubectlOk } from "./kubectl.js";
 import { busyboxPod } from "./cluster-scenario.js";

@@ -3,8 +3,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 import type { InjectionMode } from "../../webhook/src/mutation/settings.js";
-import { pollUntil } from "../harness/poll.js";
-import { HarnessError } from "../harness/harness-error.js";
+import { pollUntil } from "../../test/support/e2e/poll.js";
+import { HarnessError } from "../../test/support/e2e/harness-error.js";
 import type { Cluster } from "./cluster.js";
 import { createNamespace, type LivePod } from "./cluster-pods.js";
 import { kubectl, kubectlOk } from "./kubectl.js";

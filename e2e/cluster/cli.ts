@@ -1,6 +1,6 @@
 // `make cluster-up [K8S=…]` and `make cluster-down`: one test node started for a person to use, and stopped again.
 
-import { HarnessError } from "../harness/harness-error.js";
+import { HarnessError } from "../../test/support/e2e/harness-error.js";
 import { kubeconfigPath } from "./node-config.js";
 import { enterArgs } from "./node-namespace.js";
 import { newestRelease, RELEASES, releaseByKey } from "./components.js";

@@ -2,9 +2,9 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { HarnessError } from "../harness/harness-error.js";
-import type { PodManifest } from "../harness/pod-manifest.js";
-import { simplePod, type SimplePodOptions } from "../harness/simple-pod.js";
+import { HarnessError } from "../../test/support/e2e/harness-error.js";
+import type { PodManifest } from "../../test/support/e2e/pod-manifest.js";
+import { simplePod, type SimplePodOptions } from "../../test/support/e2e/simple-pod.js";
 import type { Cluster } from "./cluster.js";
 import { kubectl, kubectlOk } from "./kubectl.js";
 

@@ -2,8 +2,8 @@
 
 import { inject } from "vitest";
 
-import type { PodManifest } from "../harness/pod-manifest.js";
-import type { SimplePodOptions } from "../harness/simple-pod.js";
+import type { PodManifest } from "../../test/support/e2e/pod-manifest.js";
+import type { SimplePodOptions } from "../../test/support/e2e/simple-pod.js";
 import { createNamespace, nodeImagePod } from "./cluster-pods.js";
 
 export const INJECTED = "podinit-on";

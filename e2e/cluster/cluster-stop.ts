@@ -4,9 +4,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { HarnessError } from "../harness/harness-error.js";
-import { pollUntil } from "../harness/poll.js";
-import type { PodManifest } from "../harness/pod-manifest.js";
+import { HarnessError } from "../../test/support/e2e/harness-error.js";
+import { pollUntil } from "../../test/support/e2e/poll.js";
+import type { PodManifest } from "../../test/support/e2e/pod-manifest.js";
 import type { StopOutcome } from "../stop-scenarios.js";
 import type { Cluster } from "./cluster.js";
 import { runPodReady, type LivePod } from "./cluster-pods.js";

@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { HarnessError } from "../harness/harness-error.js";
-import { podman } from "../harness/podman.js";
-import type { ProcessResult } from "../harness/process-run.js";
-import { REPO_ROOT } from "../harness/project-paths.js";
+import { HarnessError } from "../../test/support/e2e/harness-error.js";
+import { podman } from "../../test/support/e2e/podman.js";
+import type { ProcessResult } from "../../test/support/e2e/process-run.js";
+import { REPO_ROOT } from "../../test/support/e2e/project-paths.js";
 import {
   containerdFlavour,
   DEBIAN_TOOLS,

@@ -4,8 +4,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { HarnessError } from "../harness/harness-error.js";
-import { runProcess } from "../harness/process-run.js";
+import { HarnessError } from "../../test/support/e2e/harness-error.js";
+import { runProcess } from "../../test/support/e2e/process-run.js";
 import type { ContainerdFlavour } from "./node-config.js";
 
 /** A test cluster: a Kubernetes release on a container runtime. */

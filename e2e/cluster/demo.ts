@@ -3,8 +3,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { demoPod, GRACE_SECONDS, printTable, say, type DemoRow } from "../demo-report.js";
-import { HarnessError } from "../harness/harness-error.js";
-import { pollUntil } from "../harness/poll.js";
+import { HarnessError } from "../../test/support/e2e/harness-error.js";
+import { pollUntil } from "../../test/support/e2e/poll.js";
 import { stopCluster, type Cluster } from "./cluster.js";
 import {
   createNamespace,

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-import { runProcess } from "../harness/process-run.js";
+import { runProcess } from "../../test/support/e2e/process-run.js";
 import { KUBELET_SYSCTLS } from "./node-config.js";
 
 export interface HostState {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 
 import { describe, expect, inject, it } from "vitest";
 
-import { pollUntil } from "../harness/poll.js";
+import { pollUntil } from "../../test/support/e2e/poll.js";
 import { hostState } from "./host-state.js";
 import { createCgroupRoot } from "./node-cgroups.js";
 import { createNodeNamespace, destroyNodeNamespace, startInNode } from "./node-namespace.js";

@@ -7,8 +7,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 
-import type { PodManifest } from "../harness/pod-manifest.js";
-import { pollUntil } from "../harness/poll.js";
+import type { PodManifest } from "../../test/support/e2e/pod-manifest.js";
+import { pollUntil } from "../../test/support/e2e/poll.js";
 import { kubectlOk } from "./kubectl.js";
 import { kubeconfigPath } from "./node-config.js";
 import {

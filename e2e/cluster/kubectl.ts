@@ -2,8 +2,8 @@
 
 import { join } from "node:path";
 
-import { HarnessError } from "../harness/harness-error.js";
-import type { ProcessOptions, ProcessResult } from "../harness/process-run.js";
+import { HarnessError } from "../../test/support/e2e/harness-error.js";
+import type { ProcessOptions, ProcessResult } from "../../test/support/e2e/process-run.js";
 import type { Cluster } from "./cluster.js";
 import { kubeconfigPath } from "./node-config.js";
 import { runInNode } from "./node-namespace.js";

@@ -12,7 +12,7 @@ import {
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { HarnessError } from "../harness/harness-error.js";
+import { HarnessError } from "../../test/support/e2e/harness-error.js";
 
 const CGROUP_FS = "/sys/fs/cgroup";
 

@@ -19,10 +19,14 @@ import {
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { readProcess } from "../../test/helpers/process-table.js";
-import { shellWord } from "../../test/helpers/shell-words.js";
-import { HarnessError } from "../harness/harness-error.js";
-import { runProcess, type ProcessOptions, type ProcessResult } from "../harness/process-run.js";
+import { readProcess } from "../../test/support/process-table.js";
+import { shellWord } from "../../test/support/shell-words.js";
+import { HarnessError } from "../../test/support/e2e/harness-error.js";
+import {
+  runProcess,
+  type ProcessOptions,
+  type ProcessResult,
+} from "../../test/support/e2e/process-run.js";
 import { removeCgroupRoot } from "./node-cgroups.js";
 import { BRIDGE, KUBELET_SYSCTLS, NODE_IP, NODE_NAME } from "./node-config.js";
 

@@ -3,11 +3,15 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-import { contentHash } from "../harness/content-hash.js";
-import { HarnessError } from "../harness/harness-error.js";
-import { buildFromContainerfile, cachedImage, imageReference } from "../harness/image-store.js";
-import { runProcessOrThrow } from "../harness/process-run.js";
-import { E2E_CACHE } from "../harness/project-paths.js";
+import { contentHash } from "../../test/support/e2e/content-hash.js";
+import { HarnessError } from "../../test/support/e2e/harness-error.js";
+import {
+  buildFromContainerfile,
+  cachedImage,
+  imageReference,
+} from "../../test/support/e2e/image-store.js";
+import { runProcessOrThrow } from "../../test/support/e2e/process-run.js";
+import { E2E_CACHE } from "../../test/support/e2e/project-paths.js";
 
 const CONTAINERFILE = [
   "FROM scratch",

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { runProcessOrThrow } from "../harness/process-run.js";
+import { runProcessOrThrow } from "../../test/support/e2e/process-run.js";
 
 export interface CertificateRequest {
   /** File name without extension: `<name>.crt` and `<name>.key` in the PKI folder. */

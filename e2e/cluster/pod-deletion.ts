@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { HarnessError } from "../harness/harness-error.js";
+import { HarnessError } from "../../test/support/e2e/harness-error.js";
 import type { Cluster } from "./cluster.js";
 import { statusesOf, type LivePod } from "./cluster-pods.js";
 import { kubectlCommand, kubectlOk } from "./kubectl.js";

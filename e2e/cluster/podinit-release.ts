@@ -3,14 +3,14 @@
 import { join } from "node:path";
 
 import type { ConfiguredMode } from "../../webhook/src/mutation/settings.js";
-import { HarnessError } from "../harness/harness-error.js";
-import type { ProcessResult } from "../harness/process-run.js";
-import { CHART_DIR, RELEASE, RELEASE_NAMESPACE } from "../harness/chart-release.js";
-import { busyboxImage } from "../harness/busybox-image.js";
-import { debianImage } from "../harness/debian-image.js";
-import { scratchAppImage } from "../harness/scratch-app-image.js";
+import { HarnessError } from "../../test/support/e2e/harness-error.js";
+import type { ProcessResult } from "../../test/support/e2e/process-run.js";
+import { CHART_DIR, RELEASE, RELEASE_NAMESPACE } from "../../test/support/e2e/chart-release.js";
+import { busyboxImage } from "../../test/support/e2e/busybox-image.js";
+import { debianImage } from "../../test/support/e2e/debian-image.js";
+import { scratchAppImage } from "../../test/support/e2e/scratch-app-image.js";
 import type { ScenarioImages } from "../stop-scenarios.js";
-import { buildPodinitImage, buildWebhookImage } from "../harness/project-images.js";
+import { buildPodinitImage, buildWebhookImage } from "../../test/support/e2e/project-images.js";
 import { importImages, startCluster, stopCluster, type Cluster } from "./cluster.js";
 import { createNamespace } from "./cluster-pods.js";
 import type { ClusterRelease } from "./components.js";
@@ -18,7 +18,7 @@ import { kubectlCommand } from "./kubectl.js";
 import { kubeconfigPath } from "./node-config.js";
 import { runInNode } from "./node-namespace.js";
 
-export { RELEASE_NAMESPACE } from "../harness/chart-release.js";
+export { RELEASE_NAMESPACE } from "../../test/support/e2e/chart-release.js";
 /** The chart's Deployment: `<release>` when the release is named after the chart. */
 export const WEBHOOK_DEPLOYMENT = RELEASE;
 

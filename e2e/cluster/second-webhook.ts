@@ -3,8 +3,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { HarnessError } from "../harness/harness-error.js";
-import { pollUntil } from "../harness/poll.js";
+import { HarnessError } from "../../test/support/e2e/harness-error.js";
+import { pollUntil } from "../../test/support/e2e/poll.js";
 import type { Cluster } from "./cluster.js";
 import { createNamespace } from "./cluster-pods.js";
 import { kubectl, kubectlOk } from "./kubectl.js";

@@ -1,8 +1,8 @@
 // On a real kubelet: pods deleted with `kubectl delete pod`, without podinit and with it as the chart injects it.
 import { beforeAll, describe, expect, inject, it } from "vitest";
 
-import { pollUntil } from "../harness/poll.js";
-import { countZombies, type ContainerProcess } from "../harness/container-processes.js";
+import { pollUntil } from "../../test/support/e2e/poll.js";
+import { countZombies, type ContainerProcess } from "../../test/support/e2e/container-processes.js";
 import { stopOnCluster } from "./cluster-stop.js";
 import { timestampMs } from "./containerd-log.js";
 import { orphansHaveExited, ORPHANS } from "../scenario-pods.js";

@@ -13,7 +13,7 @@ import {
   CHART_DIR,
   RELEASE,
   RELEASE_NAMESPACE as NAMESPACE,
-} from "../../e2e/harness/chart-release.js";
+} from "../support/e2e/chart-release.js";
 
 export { CHART_DIR, RELEASE, NAMESPACE };
 

@@ -6,13 +6,13 @@ import { join } from "node:path";
 
 import { beforeAll, describe, expect, it } from "vitest";
 
-import { podman, requireHost } from "../../e2e/harness/podman.js";
+import { podman, requireHost } from "../support/e2e/podman.js";
 import {
   buildPodinitImage,
   imageConfig,
   layerContents,
   PODINIT_BINARY,
-} from "../../e2e/harness/project-images.js";
+} from "../support/e2e/project-images.js";
 
 let image = "";
 

@@ -7,10 +7,10 @@ import { join } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { pollUntil } from "../../e2e/harness/poll.js";
-import { podman, podmanResult, requireHost } from "../../e2e/harness/podman.js";
-import { makeTestPki, type TestPki } from "../webhook/helpers/pki.js";
-import { buildWebhookImage, imageConfig } from "../../e2e/harness/project-images.js";
+import { pollUntil } from "../support/e2e/poll.js";
+import { podman, podmanResult, requireHost } from "../support/e2e/podman.js";
+import { makeTestPki, type TestPki } from "../support/webhook/pki.js";
+import { buildWebhookImage, imageConfig } from "../support/e2e/project-images.js";
 
 let image = "";
 

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 
-import { runProcess } from "../../e2e/harness/process-run.js";
-import { readProcess } from "../helpers/process-table.js";
+import { runProcess } from "../support/e2e/process-run.js";
+import { readProcess } from "../support/process-table.js";
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -16,9 +16,9 @@ import {
   SIGTTIN,
   SIGTTOU,
 } from "#options/signals.js";
-import { descendants, readProcess } from "../helpers/process-table.js";
-import { waitFor, type Finished } from "../helpers/tracked-processes.js";
-import { shellWords } from "../helpers/shell-words.js";
+import { descendants, readProcess } from "../support/process-table.js";
+import { waitFor, type Finished } from "../support/tracked-processes.js";
+import { shellWords } from "../support/shell-words.js";
 import { childrenOf, type CaseContext, type ConformanceCase, type Started } from "./harness.js";
 import type { Features } from "./inits.js";
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requirePodinit } from "../helpers/podinit-process.js";
+import { requirePodinit } from "../support/podinit-process.js";
 import { CASES } from "./cases.js";
 import { buildPrograms, CASE_TIMEOUT_MS, runCase } from "./harness.js";
 import { PODINIT } from "./inits.js";

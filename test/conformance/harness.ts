@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { descendants } from "../helpers/process-table.js";
+import { descendants } from "../support/process-table.js";
 import {
   killLeftovers,
   PID_NAMESPACE,
@@ -12,7 +12,7 @@ import {
   taggedEnv,
   type Finished,
   type Launched,
-} from "../helpers/tracked-processes.js";
+} from "../support/tracked-processes.js";
 import { NotExpressible, type Features, type Init, type Placement } from "./inits.js";
 
 export interface Started extends Launched {

@@ -1,5 +1,5 @@
 // The inits the conformance suite runs: how each spells a feature on its command line, or why it cannot.
-import { PODINIT_BINARY } from "../helpers/podinit-binary.js";
+import { PODINIT_BINARY } from "../support/podinit-binary.js";
 
 /** Where the init runs: PID 1 of a fresh PID namespace, or an ordinary process of the host. */
 export type Placement = "pid1" | "process";

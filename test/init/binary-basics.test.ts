@@ -9,7 +9,7 @@ import {
   taggedEnv,
   useBinaryWorkspace,
   waitFor,
-} from "../helpers/podinit-process.js";
+} from "../support/podinit-process.js";
 
 const { dir } = useBinaryWorkspace("basics");
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runPodinit, useBinaryWorkspace } from "../helpers/podinit-process.js";
+import { runPodinit, useBinaryWorkspace } from "../support/podinit-process.js";
 
 const workspace = useBinaryWorkspace("bytes");
 

@@ -6,7 +6,7 @@ import {
   useBinaryWorkspace,
   waitFor,
   waitForFile,
-} from "../helpers/podinit-process.js";
+} from "../support/podinit-process.js";
 
 const { file, start } = useBinaryWorkspace("environment");
 

@@ -11,7 +11,7 @@ import {
   runPodinit,
   startPodinit,
   waitFor,
-} from "../helpers/podinit-process.js";
+} from "../support/podinit-process.js";
 import { parseProcStat } from "../../init/src/proc-stat.js";
 
 const dir = makeTempDir("hygiene");

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTempDir, PODINIT, requirePodinit, runPodinit } from "../helpers/podinit-process.js";
+import { makeTempDir, PODINIT, requirePodinit, runPodinit } from "../support/podinit-process.js";
 
 const dir = makeTempDir("install");
 beforeAll(requirePodinit);

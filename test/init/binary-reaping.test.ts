@@ -7,7 +7,7 @@ import {
   useBinaryWorkspace,
   waitFor,
   zombiesBelow,
-} from "../helpers/podinit-process.js";
+} from "../support/podinit-process.js";
 
 const workspace = useBinaryWorkspace("reaping");
 

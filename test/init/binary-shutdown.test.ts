@@ -9,7 +9,7 @@ import {
   waitFor,
   waitForFile,
   type RunningPodinit,
-} from "../helpers/podinit-process.js";
+} from "../support/podinit-process.js";
 
 const workspace = useBinaryWorkspace("shutdown");
 

@@ -8,7 +8,7 @@ import {
   waitFor,
   waitForFile,
   waitForStderr,
-} from "../helpers/podinit-process.js";
+} from "../support/podinit-process.js";
 
 const workspace = useBinaryWorkspace("signals");
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { dispositionIn } from "../../init/src/signal-disposition.js";
-import { startTracked, waitFor } from "../helpers/podinit-process.js";
+import { startTracked, waitFor } from "../support/podinit-process.js";
 
 describe("a signal's disposition, read from /proc/<pid>/status", () => {
   it("tells a handler from an ignored signal and a default, on a real process", async () => {

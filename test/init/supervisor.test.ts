@@ -3,7 +3,7 @@ import { DEFAULT_OPTIONS, type InitOptions } from "#options/podinit-options.js";
 import { INTERNAL_ERROR_EXIT } from "../../init/src/exit-status.js";
 import { KILL_SETTLE_MS, PERIODIC_REAP_MS, supervise } from "../../init/src/supervisor.js";
 import type { TerminalMode } from "../../init/src/sys.js";
-import { captureLog, FakeSys, type FakeSysOptions } from "../helpers/fake-sys.js";
+import { captureLog, FakeSys, type FakeSysOptions } from "../support/fake-sys.js";
 
 const HUP = 1;
 const INT = 2;

@@ -6,8 +6,8 @@ import { escapeForSpec, type ImageEntrypoint } from "../../webhook/src/mutation/
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import { hasSomethingToRun, runtimeArgv } from "../../webhook/src/registry/runtime-argv.js";
-import { TEST_SETTINGS } from "../webhook/helpers/settings.js";
-import { expandAll, expandKubernetes } from "./kubelet-expansion.js";
+import { TEST_SETTINGS } from "../support/webhook/settings.js";
+import { expandAll, expandKubernetes } from "../support/registry/kubelet-expansion.js";
 
 const ENV = { HOME: "/root", PORT: "8080", EMPTY: "" };
 

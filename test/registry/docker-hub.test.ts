@@ -6,14 +6,19 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseDockerConfigJson } from "../../webhook/src/registry/docker-config.js";
 import { type AddressResolver } from "../../webhook/src/registry/registry-transport.js";
-import { makeTestPki, type TestPki } from "../webhook/helpers/pki.js";
-import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
+import { makeTestPki, type TestPki } from "../support/webhook/pki.js";
+import { startCountingProxy, type CountingProxy } from "../support/registry/counting-proxy.js";
 import { loopbackResolver } from "./public-hosts.js";
 import { budget, reference, testClient, testTransport } from "./lookup-fixtures.js";
-import { buildImage, pushImage } from "./oci-images.js";
-import { startRegistry, type RunningRegistry } from "./registry-process.js";
-import { PASSWORD, USER, startTestRegistries, type TestRegistries } from "./test-registries.js";
-import { startTokenServer, type TokenServer } from "./token-server.js";
+import { buildImage, pushImage } from "../support/registry/oci-images.js";
+import { startRegistry, type RunningRegistry } from "../support/registry/registry-process.js";
+import {
+  PASSWORD,
+  USER,
+  startTestRegistries,
+  type TestRegistries,
+} from "../support/registry/test-registries.js";
+import { startTokenServer, type TokenServer } from "../support/registry/token-server.js";
 
 /**
  * Docker Hub's two hosts, each on a loopback address of its own at port 443 (the ports the real

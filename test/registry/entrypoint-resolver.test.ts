@@ -8,16 +8,21 @@ import {
   type LookupEvent,
 } from "../../webhook/src/registry/entrypoint-resolver.js";
 import { runtimeArgv } from "../../webhook/src/registry/runtime-argv.js";
-import { TEST_SETTINGS } from "../webhook/helpers/settings.js";
-import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
+import { TEST_SETTINGS } from "../support/webhook/settings.js";
+import { startCountingProxy, type CountingProxy } from "../support/registry/counting-proxy.js";
 import {
   resolverSettings as settings,
   testPod as pod,
   testResolver as resolver,
 } from "./lookup-fixtures.js";
 import { dockerConfigSecret, fakePullSecrets } from "./fake-pull-secrets.js";
-import { expandAll } from "./kubelet-expansion.js";
-import { PASSWORD, USER, startTestRegistries, type TestRegistries } from "./test-registries.js";
+import { expandAll } from "../support/registry/kubelet-expansion.js";
+import {
+  PASSWORD,
+  USER,
+  startTestRegistries,
+  type TestRegistries,
+} from "../support/registry/test-registries.js";
 
 let registries: TestRegistries;
 let slow: CountingProxy;

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { isLookupFailure, type LookupFailure } from "../../webhook/src/registry/lookup-failure.js";
 import type { LookupEvent } from "../../webhook/src/registry/entrypoint-resolver.js";
-import { startCountingProxy } from "./counting-proxy.js";
+import { startCountingProxy } from "../support/registry/counting-proxy.js";
 import { testPod, testResolver, testTransport } from "./lookup-fixtures.js";
 import {
   buildImage,
@@ -15,9 +15,9 @@ import {
   OCI_MANIFEST,
   pushImage,
   type TestImage,
-} from "./oci-images.js";
-import { freePort } from "./registry-process.js";
-import { IMAGES, proxiedRegistry } from "./test-registries.js";
+} from "../support/registry/oci-images.js";
+import { freePort } from "../support/registry/registry-process.js";
+import { IMAGES, proxiedRegistry } from "../support/registry/test-registries.js";
 
 const env = proxiedRegistry();
 

@@ -6,7 +6,7 @@ import http from "node:http";
 import https from "node:https";
 import { join } from "node:path";
 import type { AddressResolver } from "../../webhook/src/registry/registry-transport.js";
-import { makeTestPki } from "../webhook/helpers/pki.js";
+import { makeTestPki } from "../support/webhook/pki.js";
 
 /** Where a request whose path matches goes: a local upstream over HTTP, or a redirect. */
 export type Route =

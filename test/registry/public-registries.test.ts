@@ -9,15 +9,19 @@ import {
   type RegistryCredential,
 } from "../../webhook/src/registry/docker-config.js";
 import { budget, reference, testClient, testTransport } from "./lookup-fixtures.js";
-import { buildImage, pushImage } from "./oci-images.js";
+import { buildImage, pushImage } from "../support/registry/oci-images.js";
 import { startPublicHosts, type PublicHosts } from "./public-hosts.js";
 import {
   startRegistry,
   type RegistryAuthConfig,
   type RunningRegistry,
-} from "./registry-process.js";
-import { startTestRegistries, type TestRegistries } from "./test-registries.js";
-import { decodeBasic, startTokenServer, type TokenServer } from "./token-server.js";
+} from "../support/registry/registry-process.js";
+import { startTestRegistries, type TestRegistries } from "../support/registry/test-registries.js";
+import {
+  decodeBasic,
+  startTokenServer,
+  type TokenServer,
+} from "../support/registry/token-server.js";
 
 const APP = buildImage({ entrypoint: ["/app"], cmd: ["serve"] });
 const PAUSE = buildImage({ entrypoint: ["/pause"] });

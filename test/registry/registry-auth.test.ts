@@ -1,7 +1,12 @@
 // Basic and bearer-token auth against real registries: anonymous, with pull-secret credentials, tokens cached until expiry.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PASSWORD, USER, startTestRegistries, type TestRegistries } from "./test-registries.js";
+import {
+  PASSWORD,
+  USER,
+  startTestRegistries,
+  type TestRegistries,
+} from "../support/registry/test-registries.js";
 import { budget, credential, reference, testClient } from "./lookup-fixtures.js";
 
 let registries: TestRegistries;

@@ -1,9 +1,9 @@
 // Request counts at the registry (through a counting proxy): tag TTL, digest cache, LRU bound, single flight.
 
 import { describe, expect, it } from "vitest";
-import { buildImage, pushImage } from "./oci-images.js";
+import { buildImage, pushImage } from "../support/registry/oci-images.js";
 import { budget, reference, testClient } from "./lookup-fixtures.js";
-import { IMAGES, proxiedRegistry } from "./test-registries.js";
+import { IMAGES, proxiedRegistry } from "../support/registry/test-registries.js";
 
 const env = proxiedRegistry();
 

@@ -2,10 +2,10 @@
 
 import { describe, expect, it } from "vitest";
 import { sha256Digest } from "../../webhook/src/registry/content-digest.js";
-import { startCountingProxy } from "./counting-proxy.js";
+import { startCountingProxy } from "../support/registry/counting-proxy.js";
 import { budget, reference, testClient } from "./lookup-fixtures.js";
-import { freePort, startRegistry } from "./registry-process.js";
-import { IMAGES, proxiedRegistry } from "./test-registries.js";
+import { freePort, startRegistry } from "../support/registry/registry-process.js";
+import { IMAGES, proxiedRegistry } from "../support/registry/test-registries.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,7 +25,7 @@ describe("failures", () => {
     const storage = mkdtempSync(join(tmpdir(), "podinit-registry-down-"));
     const registry = await startRegistry(storage);
     try {
-      const { pushImage, buildImage } = await import("./oci-images.js");
+      const { pushImage, buildImage } = await import("../support/registry/oci-images.js");
       await pushImage(registry.host, "apps/a", buildImage({ entrypoint: ["/a"] }), "1");
       const client = testClient();
       expect(

@@ -3,7 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isLookupFailure } from "../../webhook/src/registry/lookup-failure.js";
 import { budget, reference, testClient } from "./lookup-fixtures.js";
-import { IMAGES, startTestRegistries, type TestRegistries } from "./test-registries.js";
+import {
+  IMAGES,
+  startTestRegistries,
+  type TestRegistries,
+} from "../support/registry/test-registries.js";
 
 let registries: TestRegistries;
 beforeAll(async () => {

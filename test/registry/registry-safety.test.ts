@@ -5,16 +5,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type AddressResolver } from "../../webhook/src/registry/registry-transport.js";
 import { parseImageReference } from "../../webhook/src/registry/image-reference.js";
 import { isLookupFailure } from "../../webhook/src/registry/lookup-failure.js";
-import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
+import { startCountingProxy, type CountingProxy } from "../support/registry/counting-proxy.js";
 import { budget, credential, reference, testClient, testTransport } from "./lookup-fixtures.js";
-import { startRegistry, type RunningRegistry } from "./registry-process.js";
+import { startRegistry, type RunningRegistry } from "../support/registry/registry-process.js";
 import {
   IMAGES,
   PASSWORD,
   USER,
   startTestRegistries,
   type TestRegistries,
-} from "./test-registries.js";
+} from "../support/registry/test-registries.js";
 
 let registries: TestRegistries;
 let basicProxy: CountingProxy;

@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEntrypointResolver } from "../../webhook/src/registry/entrypoint-resolver.js";
 import { parseRegistrySettings } from "../../webhook/src/registry/registry-settings.js";
-import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
+import { startCountingProxy, type CountingProxy } from "../support/registry/counting-proxy.js";
 import { budget, reference, testClient, testTransport } from "./lookup-fixtures.js";
-import { startRegistry, type RunningRegistry } from "./registry-process.js";
-import { startTestRegistries, type TestRegistries } from "./test-registries.js";
+import { startRegistry, type RunningRegistry } from "../support/registry/registry-process.js";
+import { startTestRegistries, type TestRegistries } from "../support/registry/test-registries.js";
 
 let dir: string;
 let registries: TestRegistries;

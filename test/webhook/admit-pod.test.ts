@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { admitPod, type EntrypointLookup } from "../../webhook/src/admission/admit-pod.js";
 import { loadPodFixture } from "../fixtures/load.js";
-import { reviewOf } from "./helpers/app.js";
-import { TEST_SETTINGS } from "./helpers/settings.js";
+import { reviewOf } from "../support/webhook/app.js";
+import { TEST_SETTINGS } from "../support/webhook/settings.js";
 
 /** A pod whose only container sets no command, so the resolver is always asked. */
 function request(): Parameters<typeof admitPod>[0] {

@@ -1,7 +1,7 @@
 import { applyPatch, deepClone, type Operation } from "fast-json-patch";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadPodFixture } from "../fixtures/load.js";
-import { decodeAnswer, reviewOf, testApp, type TestApp } from "./helpers/app.js";
+import { decodeAnswer, reviewOf, testApp, type TestApp } from "../support/webhook/app.js";
 
 let current: TestApp | null = null;
 afterEach(async () => {

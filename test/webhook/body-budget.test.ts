@@ -5,7 +5,7 @@ import { connect, type AddressInfo, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EntrypointResolver } from "../../webhook/src/admission/admit-pod.js";
-import { reviewOf, testApp, type TestApp } from "./helpers/app.js";
+import { reviewOf, testApp, type TestApp } from "../support/webhook/app.js";
 
 let current: TestApp | undefined;
 

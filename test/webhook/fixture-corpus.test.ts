@@ -10,7 +10,7 @@ import type { Pod } from "../../webhook/src/mutation/pod-types.js";
 import { readPod } from "../../webhook/src/mutation/read-pod.js";
 import { loadPodFixture, podFixtureNames } from "../fixtures/load.js";
 import { restrictedViolations } from "./helpers/psa-restricted.js";
-import { TEST_SETTINGS } from "./helpers/settings.js";
+import { TEST_SETTINGS } from "../support/webhook/settings.js";
 
 const NAMES = podFixtureNames();
 

@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPodFixture, podFixtureNames } from "../fixtures/load.js";
-import { reviewOf, testApp, type TestApp } from "./helpers/app.js";
+import { reviewOf, testApp, type TestApp } from "../support/webhook/app.js";
 import { seededRandom, type Random } from "./helpers/prng.js";
 
 let t: TestApp;

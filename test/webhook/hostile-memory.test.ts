@@ -10,11 +10,11 @@ import {
   startHostileRegistry,
   type HostileRegistry,
   type HostileScale,
-} from "./helpers/hostile-traffic.js";
+} from "../support/webhook/hostile-traffic.js";
 import { heldBecomes } from "./helpers/held-bytes.js";
-import { makeTestPki, type TestPki } from "./helpers/pki.js";
-import { chartMemory, peakRssMi } from "./helpers/process-memory.js";
-import type { WebhookProcess } from "./helpers/webhook-process.js";
+import { makeTestPki, type TestPki } from "../support/webhook/pki.js";
+import { chartMemory, peakRssMi } from "../support/webhook/process-memory.js";
+import type { WebhookProcess } from "../support/webhook/webhook-process.js";
 
 /** Smaller than the bench's, still past every bound that once failed (256 challenges, 16 MiB). */
 const SCALE: HostileScale = {

@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Operation } from "fast-json-patch";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import type { Container } from "../../webhook/src/mutation/pod-types.js";
-import { decodeAnswer, reviewOf, testApp, type TestApp } from "./helpers/app.js";
+import { decodeAnswer, reviewOf, testApp, type TestApp } from "../support/webhook/app.js";
 import { app, patched, podWith } from "./helpers/pods.js";
-import { TEST_SETTINGS } from "./helpers/settings.js";
+import { TEST_SETTINGS } from "../support/webhook/settings.js";
 
 const BIN = "/.podinit/podinit";
 

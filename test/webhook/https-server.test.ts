@@ -7,13 +7,13 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPodFixture } from "../fixtures/load.js";
-import { waitFor } from "../helpers/tracked-processes.js";
-import { decodeAnswer, reviewOf } from "./helpers/app.js";
-import { call, type Reply } from "./helpers/https-call.js";
+import { waitFor } from "../support/tracked-processes.js";
+import { decodeAnswer, reviewOf } from "../support/webhook/app.js";
+import { call, type Reply } from "../support/webhook/https-call.js";
 import { openSilentTcp, openTls, reviewUntilClosed } from "./helpers/kept-alive-clients.js";
 import { bytesHeld, heldBecomes } from "./helpers/held-bytes.js";
-import { makeTestPki, type TestPki } from "./helpers/pki.js";
-import { startWebhook, type WebhookProcess } from "./helpers/webhook-process.js";
+import { makeTestPki, type TestPki } from "../support/webhook/pki.js";
+import { startWebhook, type WebhookProcess } from "../support/webhook/webhook-process.js";
 
 let pki: TestPki;
 let certFile: string;

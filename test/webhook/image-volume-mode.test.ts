@@ -5,7 +5,7 @@ import { podQosClass } from "../../webhook/src/mutation/pod-qos.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import type { MutationSettings } from "../../webhook/src/mutation/settings.js";
 import { admitUpdate, app, deepFreeze, patched, podWith, updateOf } from "./helpers/pods.js";
-import { TEST_SETTINGS } from "./helpers/settings.js";
+import { TEST_SETTINGS } from "../support/webhook/settings.js";
 
 const IMAGE_VOLUME: MutationSettings = Object.freeze({
   ...TEST_SETTINGS,

@@ -6,7 +6,7 @@ import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import { podQosClass } from "../../webhook/src/mutation/pod-qos.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import { app, deepFreeze, podWith } from "./helpers/pods.js";
-import { TEST_SETTINGS } from "./helpers/settings.js";
+import { TEST_SETTINGS } from "../support/webhook/settings.js";
 
 const BURSTABLE = {
   requests: { cpu: "100m", memory: "64Mi" },

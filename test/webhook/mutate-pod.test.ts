@@ -6,7 +6,7 @@ import { podQosClass } from "../../webhook/src/mutation/pod-qos.js";
 import { parseQuantity } from "../../webhook/src/mutation/quantity.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import { app, deepFreeze, podWith } from "./helpers/pods.js";
-import { TEST_SETTINGS } from "./helpers/settings.js";
+import { TEST_SETTINGS } from "../support/webhook/settings.js";
 
 const BIN = "/.podinit/podinit";
 

@@ -6,7 +6,7 @@ import { podPatch } from "../../webhook/src/mutation/pod-patch.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import { deepFreeze, patched } from "./helpers/pods.js";
 import { seededRandom, type Random } from "./helpers/prng.js";
-import { TEST_SETTINGS } from "./helpers/settings.js";
+import { TEST_SETTINGS } from "../support/webhook/settings.js";
 
 /** One of `options`, or undefined (the field left out) as often as each of them. */
 function maybe<T>(random: Random, options: readonly T[]): T | undefined {

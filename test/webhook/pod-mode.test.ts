@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import type { MutationSettings } from "../../webhook/src/mutation/settings.js";
-import { decodeAnswer, reviewOf, testApp } from "./helpers/app.js";
+import { decodeAnswer, reviewOf, testApp } from "../support/webhook/app.js";
 import { admitUpdate, app, deepFreeze, patched, podWith, updateOf } from "./helpers/pods.js";
-import { TEST_SETTINGS } from "./helpers/settings.js";
+import { TEST_SETTINGS } from "../support/webhook/settings.js";
 
 const ADMITTED: MutationSettings = { ...TEST_SETTINGS, imageVolumesAdmitted: true };
 const OLD_SERVER: MutationSettings = { ...TEST_SETTINGS, imageVolumesAdmitted: false };

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import type { Container, Pod } from "../../webhook/src/mutation/pod-types.js";
 import { admitUpdate, app, patched, podWith, updateOf } from "./helpers/pods.js";
-import { TEST_SETTINGS } from "./helpers/settings.js";
+import { TEST_SETTINGS } from "../support/webhook/settings.js";
 
 const WEB = ["nginx", "-g", "daemon off;"];
 const PROXY = ["/proxy", "--listen", ":15001"];

@@ -9,7 +9,7 @@ import {
 } from "../../webhook/src/registry/pull-secrets.js";
 import { parseRegistrySettings } from "../../webhook/src/registry/registry-settings.js";
 import { dockerConfigSecret, fakePullSecrets } from "../registry/fake-pull-secrets.js";
-import { startTestRegistries, type TestRegistries } from "../registry/test-registries.js";
+import { startTestRegistries, type TestRegistries } from "../support/registry/test-registries.js";
 
 const TTL = 10_000;
 

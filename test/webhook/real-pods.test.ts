@@ -16,7 +16,7 @@ import type { Pod } from "../../webhook/src/mutation/pod-types.js";
 import { readPod } from "../../webhook/src/mutation/read-pod.js";
 import { type MutationSettings } from "../../webhook/src/mutation/settings.js";
 import { restrictedViolations } from "./helpers/psa-restricted.js";
-import { TEST_SETTINGS } from "./helpers/settings.js";
+import { TEST_SETTINGS } from "../support/webhook/settings.js";
 
 const DIR = new URL("../fixtures/real-pods/", import.meta.url);
 const NAMES = readdirSync(DIR)

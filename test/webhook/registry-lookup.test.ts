@@ -6,14 +6,18 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pullSecretAccess } from "../../webhook/src/registry/pull-secret-access.js";
-import { startCountingProxy, type CountingProxy } from "../registry/counting-proxy.js";
-import { expandAll } from "../registry/kubelet-expansion.js";
-import { freePort } from "../registry/registry-process.js";
-import { IMAGES, startTestRegistries, type TestRegistries } from "../registry/test-registries.js";
-import { decodeAnswer, reviewOf } from "./helpers/app.js";
-import { call } from "./helpers/https-call.js";
-import { makeTestPki, type TestPki } from "./helpers/pki.js";
-import { startWebhook, type WebhookProcess } from "./helpers/webhook-process.js";
+import { startCountingProxy, type CountingProxy } from "../support/registry/counting-proxy.js";
+import { expandAll } from "../support/registry/kubelet-expansion.js";
+import { freePort } from "../support/registry/registry-process.js";
+import {
+  IMAGES,
+  startTestRegistries,
+  type TestRegistries,
+} from "../support/registry/test-registries.js";
+import { decodeAnswer, reviewOf } from "../support/webhook/app.js";
+import { call } from "../support/webhook/https-call.js";
+import { makeTestPki, type TestPki } from "../support/webhook/pki.js";
+import { startWebhook, type WebhookProcess } from "../support/webhook/webhook-process.js";
 
 interface Container {
   name: string;

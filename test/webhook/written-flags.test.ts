@@ -7,10 +7,10 @@ import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mutatePod } from "../../webhook/src/mutation/mutate-pod.js";
 import type { Pod } from "../../webhook/src/mutation/pod-types.js";
-import { PODINIT } from "../helpers/podinit-process.js";
+import { PODINIT } from "../support/podinit-process.js";
 import { app, podWith } from "./helpers/pods.js";
 import { seededRandom, type Random } from "./helpers/prng.js";
-import { TEST_SETTINGS } from "./helpers/settings.js";
+import { TEST_SETTINGS } from "../support/webhook/settings.js";
 
 /** null: the pod does not set it. */
 const GRACE_SECONDS = [

@@ -3,7 +3,7 @@
 import { Agent } from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "vitest";
-import { call } from "./https-call.js";
+import { call } from "../../support/webhook/https-call.js";
 
 export async function bytesHeld(port: number, ca: Buffer): Promise<number> {
   const agent = new Agent({ ca });

@@ -12,7 +12,7 @@ import {
   DEFAULT_INSTALLER_USER,
   type MutationSettings,
 } from "../../../webhook/src/mutation/settings.js";
-import { TEST_SETTINGS } from "./settings.js";
+import { TEST_SETTINGS } from "../../support/webhook/settings.js";
 
 export function podWith(
   containers: Container[],

@@ -2,7 +2,7 @@
 
 import { spawn } from "node:child_process";
 
-import { descendants } from "../../test/helpers/process-table.js";
+import { descendants } from "../process-table.js";
 import { HarnessError } from "./harness-error.js";
 
 export interface ProcessResult {

@@ -8,7 +8,7 @@ import { contentHash } from "./content-hash.js";
 import { runProcessOrThrow } from "./process-run.js";
 import { E2E_CACHE } from "./project-paths.js";
 
-const SOURCE = fileURLToPath(new URL("../fixtures/signal-app.c", import.meta.url));
+const SOURCE = fileURLToPath(new URL("../../../e2e/fixtures/signal-app.c", import.meta.url));
 const CFLAGS = ["-static", "-Os", "-s", "-Wall", "-Wextra", "-Werror"];
 
 export async function signalAppBinary(): Promise<string> {

@@ -1,7 +1,7 @@
 // Lists the processes inside a container from the host's /proc, so it works in images without ps or even a shell.
 
 import { readdir, readFile, readlink } from "node:fs/promises";
-import { parseProcStat } from "../../init/src/proc-stat.js";
+import { parseProcStat } from "../../../init/src/proc-stat.js";
 
 export interface ContainerProcess {
   /** The pid as the container sees it. */

@@ -1,22 +1,14 @@
 // Injects podinit into a pod without the webhook server: its install container and volume, with each command wrapped by hand.
 
-import {
-  DEFAULT_INSTALLER_RESOURCES,
-  fitInstaller,
-} from "../../webhook/src/mutation/installer-fit.js";
+import { fitInstaller } from "../../../webhook/src/mutation/installer-fit.js";
 import {
   installContainer,
   installVolume,
   pickVolumeName,
-} from "../../webhook/src/mutation/install-container.js";
-import type { Volume } from "../../webhook/src/mutation/pod-types.js";
-import {
-  DEFAULT_EXCLUDED_NAMESPACES,
-  DEFAULT_INJECTOR_CONTAINERS,
-  DEFAULT_INSTALLER_USER,
-  DEFAULT_PID1_ENTRYPOINTS,
-  type MutationSettings,
-} from "../../webhook/src/mutation/settings.js";
+} from "../../../webhook/src/mutation/install-container.js";
+import type { Volume } from "../../../webhook/src/mutation/pod-types.js";
+import type { MutationSettings } from "../../../webhook/src/mutation/settings.js";
+import { TEST_SETTINGS } from "../webhook/settings.js";
 import { HarnessError } from "./harness-error.js";
 import type { ContainerManifest, PodManifest } from "./pod-manifest.js";
 import { DEFAULT_INSTALL_PATH } from "./podinit-image.js";
@@ -30,22 +22,14 @@ export interface HandInjection {
   readonly installPath?: string;
 }
 
+/** The tests' deployment settings, with this image and install path. */
 function settingsFor(image: string, installPath: string): MutationSettings {
   return {
+    ...TEST_SETTINGS,
     version: "e2e",
     initImage: image,
-    initImagePullPolicy: null,
-    binaryPathInImage: "/podinit",
     mountPath: installPath.slice(0, installPath.lastIndexOf("/")),
     volumeSizeLimit: "16Mi",
-    excludedNamespaces: DEFAULT_EXCLUDED_NAMESPACES,
-    injectorContainers: DEFAULT_INJECTOR_CONTAINERS,
-    pid1Entrypoints: DEFAULT_PID1_ENTRYPOINTS,
-    graceMarginMs: 2000,
-    installerUser: DEFAULT_INSTALLER_USER,
-    installerResources: DEFAULT_INSTALLER_RESOURCES,
-    injectionMode: "initContainer",
-    imageVolumesAdmitted: null,
   };
 }
 

@@ -5,7 +5,7 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
-import { makeTestPki } from "../../test/webhook/helpers/pki.js";
+import { makeTestPki } from "../webhook/pki.js";
 import { HarnessError } from "./harness-error.js";
 import { REPO_ROOT } from "./project-paths.js";
 
