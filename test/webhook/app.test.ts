@@ -237,6 +237,34 @@ describe("bad input", () => {
     expect(t.metrics.failOpen.get()).toBe(1);
   });
 
+  // The API server calls the webhook at /mutate?timeout=5s when timeoutSeconds is set (the chart sets it).
+  it.each<[string, Partial<Parameters<typeof start>[0]>, unknown]>([
+    ["a pod it cannot read", {}, { spec: { containers: "nope" } }],
+    [
+      "a lookup that throws",
+      {
+        resolveEntrypoints: () => {
+          throw new Error("boom inside");
+        },
+      },
+      loadPodFixture("nginx-chart-no-command"),
+    ],
+  ])(
+    "fails open on %s at /mutate?timeout=10s, as the API server calls it",
+    async (_what, options, pod) => {
+      const t = await start(options);
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/mutate?timeout=10s",
+        payload: JSON.stringify(reviewOf(pod)),
+        headers: { "content-type": "application/json" },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(decodeAnswer(res.body).answer.response.allowed).toBe(true);
+      expect(t.metrics.failOpen.get()).toBe(1);
+    },
+  );
+
   it("answers unknown routes with a JSON 404", async () => {
     const t = await start();
     const res = await t.app.inject({ method: "GET", url: "/nope" });

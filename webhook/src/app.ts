@@ -108,8 +108,9 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
     const failing = problem.code === "ERR_INTERNAL" || problem.code === "ERR_POD_MALFORMED";
     const review = reviewIdentity((request.body as { request?: unknown } | null)?.request);
     const { uid } = review;
-    // A pod we cannot read, or a bug of ours, must never block a pod from being created.
-    if (failing && request.url === "/mutate" && uid !== undefined)
+    // A pod we cannot read, or a bug of ours, must never block a pod from being created. The
+    // route, not the URL: the API server calls /mutate?timeout=5s when timeoutSeconds is set.
+    if (failing && request.routeOptions.url === "/mutate" && uid !== undefined)
       return failOpen(error, { ...review, uid }, request, reply, metrics);
     metrics.errors.inc({ code: problem.code });
     metrics.requests.inc({
