@@ -176,7 +176,7 @@ class Supervisor {
         this.setKillDeadline(now + grace, `grace period of ${formatDuration(grace)} expired`);
       // The cleanup after the main process already asked everyone to stop: asking twice could make
       // an app that takes a second SIGTERM as "hurry up" skip its shutdown work.
-      if (this.phase === "cleaning-up" && this.stopReachedAll) return;
+      if ((this.phase === "cleaning-up" || this.phase === "killing") && this.stopReachedAll) return;
       if (this.mainStatus === null && this.options.stopDelayMs > 0) {
         this.heldStop = { signal, until: now + this.options.stopDelayMs };
         this.log.info(

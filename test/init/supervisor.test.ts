@@ -368,6 +368,20 @@ describe("supervise: stopping the whole container", () => {
     expect(finishedAt).toBe(1000 + KILL_SETTLE_MS);
   });
 
+  it("forwards no stop request that comes after the cleanup's SIGKILL", () => {
+    const main = {
+      exitAfterMs: 100,
+      exitCode: 0,
+      children: [{ unkillable: true, ...IGNORES_TERM }],
+    };
+    const { code, sys } = run(
+      { main, incoming: [{ at: 1500, signal: TERM }] },
+      { cleanupTimeoutMs: 1000 },
+    );
+    expect(sys.sent.filter(s => s.at >= 1100)).toEqual([{ at: 1100, pid: -1, signal: KILL }]);
+    expect(code).toBe(0);
+  });
+
   it("gives up on processes that survive SIGKILL instead of hanging", () => {
     const main = {
       ...EXITS_ON_TERM,
