@@ -44,8 +44,6 @@ interface Deadline {
   readonly reason: string;
 }
 
-const SETTLE_REASON = "SIGKILL did not end every process";
-
 /** Runs the command under supervision until every process of the container is gone; returns the exit code. */
 export function supervise(sys: Sys, log: Log, settings: SupervisorSettings): number {
   const started = sys.spawn(settings.command, settings.terminal);
@@ -263,8 +261,7 @@ class Supervisor {
       remaining === null ? "every remaining process" : `${remaining.length} remaining process(es)`;
     this.log.warn(`${reason}: killing ${count} with SIGKILL`);
     this.signals.everyone(SIGKILL, remaining);
-    this.phase = "killing";
-    this.deadline = { at: now + KILL_SETTLE_MS, reason: SETTLE_REASON };
+    this.settleAfterKill(now);
   }
 
   /**
@@ -279,7 +276,13 @@ class Supervisor {
     if (this.killRepeats++ === 0) this.log.warn(message);
     else this.log.debug(message);
     this.signals.everyone(SIGKILL, remaining);
-    this.deadline = { at: now + KILL_SETTLE_MS, reason: SETTLE_REASON };
+    this.settleAfterKill(now);
+  }
+
+  /** SIGKILL is sent: the kernel gets KILL_SETTLE_MS to tear the processes down. */
+  private settleAfterKill(now: number): void {
+    this.phase = "killing";
+    this.deadline = { at: now + KILL_SETTLE_MS, reason: "SIGKILL did not end every process" };
   }
 
   private exitCode(status: ExitStatus): number {
