@@ -19,7 +19,7 @@ export class PodUnreadable extends Error {
 }
 
 /** What the pod's author and the metrics are told: the pod was unreadable, or the webhook has a bug. */
-export function failOpenCode(thrown: unknown): "ERR_POD_MALFORMED" | "ERR_INTERNAL" {
+function failOpenCode(thrown: unknown): "ERR_POD_MALFORMED" | "ERR_INTERNAL" {
   return thrown instanceof PodUnreadable ? thrown.code : "ERR_INTERNAL";
 }
 
