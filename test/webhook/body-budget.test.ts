@@ -14,8 +14,14 @@ afterEach(async () => {
   current = undefined;
 });
 
-/** A webhook on plain HTTP taking reviews of 60 KiB, 64 KiB at once, whose lookups take `lookupMs`. */
-async function listening(lookupMs = 0): Promise<{ port: number; held: () => Promise<number> }> {
+/**
+ * A webhook on plain HTTP taking reviews of 60 KiB, 64 KiB at once, whose lookups take `lookupMs`;
+ * with `maxConnections`, a body within a connection's share of the 64 KiB reserves its length.
+ */
+async function listening(
+  lookupMs = 0,
+  maxConnections?: number,
+): Promise<{ port: number; held: () => Promise<number> }> {
   const slowLookups: EntrypointResolver = async () => {
     await sleep(lookupMs);
     return { resolved: new Map(), failures: new Map(), warnings: [] };
@@ -24,6 +30,7 @@ async function listening(lookupMs = 0): Promise<{ port: number; held: () => Prom
     bodyLimitBytes: 60 * 1024,
     bodyBudgetBytes: 64 * 1024,
     resolveEntrypoints: slowLookups,
+    ...(maxConnections === undefined ? {} : { maxConnections }),
   });
   const { app } = current;
   await app.listen({ port: 0, host: "127.0.0.1" });
@@ -174,6 +181,64 @@ describe("the review-bytes budget over real connections", () => {
     await until(() => next.statuses().length === 1);
     expect(next.statuses()).toEqual(["200"]);
     next.socket.destroy();
+    await until(async () => (await held()) === 0);
+    expect(await held()).toBe(0);
+  });
+});
+
+describe("a connection's share of the budget (--body-budget / --max-connections)", () => {
+  /** A client that sends the head of a `length`-byte review and nothing of its body. */
+  async function stallAfterHead(port: number, length: number): Promise<Client> {
+    const stalled = await client(port);
+    stalled.socket.write(request("POST", "/mutate", " ".repeat(length)).slice(0, -length));
+    return stalled;
+  }
+
+  it("a review declaring no more than the share reserves its length at once; one that no longer fits is counted as it comes and refused", async () => {
+    const { port, held } = await listening(0, 1);
+    const stalled = await stallAfterHead(port, 50_000);
+    await until(async () => (await held()) === 50_000);
+
+    const refused = await client(port);
+    refused.socket.write(request("POST", "/mutate", review.padEnd(30_000, " ")));
+    refused.socket.write(request("GET", "/healthz", ""));
+    await until(() => refused.statuses().length === 2);
+    expect(refused.statuses()).toEqual(["503", "200"]);
+    // A review that fits beside the reservation is served, and gives its bytes back.
+    refused.socket.write(request("POST", "/mutate", review));
+    await until(() => refused.statuses().length === 3);
+    expect(refused.statuses()).toEqual(["503", "200", "200"]);
+    expect(await held()).toBe(50_000);
+
+    stalled.socket.destroy();
+    await until(async () => (await held()) === 0);
+    refused.socket.destroy();
+  });
+
+  it("a review declaring more than the share holds only what it has sent, so clients that stall after their heads cannot spend the budget before they take every connection", async () => {
+    // A share of 32 KiB each: the two connections reserving it at once would just fill the budget.
+    const { port, held } = await listening(0, 2);
+    const withinShare = await stallAfterHead(port, 30_000);
+    const overShare = await stallAfterHead(port, 40_000);
+    overShare.socket.write(" ".repeat(1_000));
+    await until(async () => (await held()) === 31_000);
+
+    const served = await client(port);
+    served.socket.write(request("POST", "/mutate", review));
+    await until(() => served.statuses().length === 1);
+    expect(served.statuses()).toEqual(["200"]);
+    for (const c of [withinShare, overShare, served]) c.socket.destroy();
+    await until(async () => (await held()) === 0);
+  });
+
+  it("reserved reviews pipelined by a client that leaves before their answers give their bytes back", async () => {
+    const { port, held } = await listening(300, 1);
+    const pipelining = await client(port);
+    pipelining.socket.write(
+      request("POST", "/mutate", review) + request("POST", "/mutate", review.padEnd(20 * 1024)),
+    );
+    await until(async () => (await held()) >= 20 * 1024);
+    pipelining.socket.destroy();
     await until(async () => (await held()) === 0);
     expect(await held()).toBe(0);
   });

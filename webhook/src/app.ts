@@ -32,6 +32,11 @@ export interface AppOptions {
   readonly bodyLimitBytes: number;
   /** The most bytes of reviews held at once, over every connection (--body-budget). */
   readonly bodyBudgetBytes: number;
+  /**
+   * Connections open at once (--max-connections), which sets a connection's share of the budget
+   * (body-budget.ts); without it every body is counted as it is read.
+   */
+  readonly maxConnections?: number;
   readonly logger: FastifyBaseLogger;
   readonly metrics: WebhookMetrics;
   readonly lifecycle: Lifecycle;
@@ -90,14 +95,14 @@ export async function buildApp(options: AppOptions): Promise<WebhookApp> {
 
   const { metrics } = options;
   metrics.reviewBytesHeld.set({}, 0);
-  const budget = bodyBudget(options.bodyBudgetBytes, bytes =>
+  const budget = bodyBudget(options.bodyBudgetBytes, options.maxConnections, bytes =>
     metrics.reviewBytesHeld.set({}, bytes),
   );
   app.addHook("preParsing", (request, reply, payload, done) => {
     // The connection's close too: an answer queued behind a pipelined one never closes itself
     // when the client leaves first.
     const ends = request.raw.socket === null ? [reply.raw] : [reply.raw, request.raw.socket];
-    done(null, budget.meter(payload, ends));
+    done(null, budget.meter(payload, request.headers, ends));
   });
 
   app.setErrorHandler((error: FastifyError | PodUnreadable, request, reply) => {

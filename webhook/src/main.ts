@@ -88,6 +88,7 @@ async function main(argv: readonly string[]): Promise<number> {
     settingsFor: namespace => modes.settingsFor(namespace),
     bodyLimitBytes: config.bodyLimitBytes,
     bodyBudgetBytes: config.bodyBudgetBytes,
+    maxConnections: config.connections.maxConnections,
     logger,
     metrics,
     lifecycle,

@@ -181,7 +181,7 @@ export function createWebhookMetrics(version: string): WebhookMetrics {
     reviews: new Counter(`${p}reviews_total`, "Admission reviews answered, by decision."),
     reviewBytesHeld: new Counter(
       `${p}review_bytes_held`,
-      "Bytes of reviews being received or answered now, counted against --body-budget.",
+      "Bytes of reviews being received or answered now, held or reserved, counted against --body-budget.",
       "gauge",
     ),
     reviewSeconds: new Histogram(

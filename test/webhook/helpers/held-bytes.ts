@@ -17,7 +17,7 @@ export async function bytesHeld(port: number, ca: Buffer): Promise<number> {
   }
 }
 
-/** Waits until the webhook holds `bytes` (it counts a body's chunks as they reach it), failing if it never does. */
+/** Waits until the webhook holds `bytes` (a body's declared length, or its chunks as they reach it: body-budget.ts), failing if it never does. */
 export async function heldBecomes(port: number, ca: Buffer, bytes: number): Promise<void> {
   let last = -1;
   for (let attempt = 0; attempt < 300 && last !== bytes; attempt++) {
