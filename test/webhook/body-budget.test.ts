@@ -10,6 +10,8 @@ import { reviewOf, testApp, type TestApp } from "../support/webhook/app.js";
 let current: TestApp | undefined;
 
 afterEach(async () => {
+  // A test that failed may have left its stalled clients connected: close() would wait for them.
+  current?.app.server.closeAllConnections();
   await current?.app.close();
   current = undefined;
 });
@@ -218,9 +220,10 @@ describe("a connection's share of the budget (--body-budget / --max-connections)
   it("a review declaring more than the share holds only what it has sent, so clients that stall after their heads cannot spend the budget before they take every connection", async () => {
     // A share of 32 KiB each: the two connections reserving it at once would just fill the budget.
     const { port, held } = await listening(0, 2);
-    const withinShare = await stallAfterHead(port, 30_000);
     const overShare = await stallAfterHead(port, 40_000);
     overShare.socket.write(" ".repeat(1_000));
+    await until(async () => (await held()) === 1_000);
+    const withinShare = await stallAfterHead(port, 30_000);
     await until(async () => (await held()) === 31_000);
 
     const served = await client(port);
@@ -240,6 +243,5 @@ describe("a connection's share of the budget (--body-budget / --max-connections)
     await until(async () => (await held()) >= 20 * 1024);
     pipelining.socket.destroy();
     await until(async () => (await held()) === 0);
-    expect(await held()).toBe(0);
   });
 });

@@ -164,9 +164,9 @@ describe("webhook over HTTPS", () => {
     const client = await openTls(port, pki.caPem);
     const half = Math.floor(body.length / 2);
     client.socket.write(head + body.slice(0, half));
-    // The webhook holds the half-sent review before SIGTERM comes: a review of a few KB reserves
-    // its declared length as its head arrives (body-budget.ts).
-    await heldBecomes(port, pki.caPem, body.length);
+    // The webhook has the half-sent review before SIGTERM comes: a review of a few KB reserves its
+    // declared length as its head arrives (body-budget.ts).
+    await heldBecomes(port, pki.caPem, Buffer.byteLength(body));
 
     const logCount = webhook.logs.length;
     webhook.child.kill("SIGTERM");

@@ -55,6 +55,8 @@ export function bodyBudget(
     let mine = 0;
     let open = true;
     const release = (): void => {
+      // The socket's close emits the reply's from within: both may call this, once each.
+      if (!open) return;
       open = false;
       held -= mine;
       mine = 0;

@@ -222,7 +222,7 @@ export const SETTINGS = {
     },
     maxConnections: {
       flag: "max-connections",
-      help: "connections open at once; one more is closed when accepted",
+      help: "connections open at once; one more is closed when accepted (also sets each connection's share of --body-budget)",
       fallback: "128",
       parse: integer(1, 65535),
     },
