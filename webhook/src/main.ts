@@ -122,7 +122,7 @@ async function main(argv: readonly string[]): Promise<number> {
   // every pod nor gives init containers to pods `auto` would mount podinit into; a watch that
   // cannot list in time is no reason to stay unready (pods then fail open, or get init containers).
   await Promise.race([
-    Promise.all([limitRanges.listed, modes.settled]),
+    Promise.all([limitRanges.ready, modes.ready]),
     sleep(WATCHES_WAIT_MS, undefined, { ref: false }),
   ]);
   lifecycle.ready = true;

@@ -1,7 +1,7 @@
 // Keeps every namespace's LimitRanges in memory from a list-and-watch, so a review reads a Map, never the API.
 
 import type { KubeConfig } from "@kubernetes/client-node";
-import { watchObjects, type WatchEvent } from "./watched-objects.js";
+import { watchObjects, type WatchedSource, type WatchEvent } from "./watched-objects.js";
 import {
   NO_LIMIT_RANGES,
   type LimitRangeItem,
@@ -10,18 +10,15 @@ import {
 } from "../mutation/limit-ranges.js";
 import { isJsonObject } from "../mutation/pod-types.js";
 
-export interface LimitRangeSource {
+export interface LimitRangeSource extends WatchedSource {
   /** The namespace's LimitRanges; "unknown" until the first list has arrived. */
   limitsOf(namespace: string): NamespaceLimits;
-  /** Settles once the first list has arrived; never rejects. */
-  readonly listed: Promise<void>;
-  stop(): Promise<void>;
 }
 
 /** Outside a cluster nothing can be watched: every namespace counts as having none. */
 export const UNWATCHED_LIMIT_RANGES: LimitRangeSource = Object.freeze({
   limitsOf: () => NO_LIMIT_RANGES,
-  listed: Promise.resolve(),
+  ready: Promise.resolve(),
   stop: () => Promise.resolve(),
 });
 
@@ -56,7 +53,7 @@ export function watchLimitRanges(
   );
 
   return {
-    listed: watched.listed,
+    ready: watched.ready,
     limitsOf(namespace) {
       if (!listed) return "unknown";
       let view = views.get(namespace);

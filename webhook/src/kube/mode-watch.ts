@@ -17,15 +17,13 @@ import {
   kubeClient,
   watchObjects,
   type WatchEvent,
-  type WatchedObjects,
+  type WatchedSource,
 } from "./watched-objects.js";
 
-export interface ModeSource {
+/** Ready once the first choice was made from the server's version and every list. */
+export interface ModeSource extends WatchedSource {
   /** The settings for a pod created in `namespace`. */
   settingsFor(namespace: string): MutationSettings;
-  /** Settles once the first choice was made from the server's version and every list; never rejects. */
-  readonly settled: Promise<void>;
-  stop(): Promise<void>;
 }
 
 export type ModeEvent =
@@ -37,7 +35,7 @@ export type ModeEvent =
 
 /** Outside a cluster nothing can be watched: every review gets the configured settings. */
 export function fixedModes(settings: MutationSettings): ModeSource {
-  return { settingsFor: () => settings, settled: Promise.resolve(), stop: () => Promise.resolve() };
+  return { settingsFor: () => settings, ready: Promise.resolve(), stop: () => Promise.resolve() };
 }
 
 export interface ModeWatchOptions {
@@ -113,7 +111,7 @@ export function watchModes(options: ModeWatchOptions): ModeSource {
   };
   readVersion();
 
-  const watches: WatchedObjects[] = [
+  const watches: WatchedSource[] = [
     watchObjects(
       {
         what: "namespaces",
@@ -183,7 +181,7 @@ export function watchModes(options: ModeWatchOptions): ModeSource {
       variants[namespaceModes.get(namespace) ?? choice?.mode ?? base.injectionMode],
     // The namespaces' modes too: a namespace that opted out of image volumes must not get one
     // from a replica that became ready before it knew.
-    settled: Promise.all([chosen, watches[0]?.listed]).then(() => undefined),
+    ready: Promise.all([chosen, watches[0]?.ready]).then(() => undefined),
     async stop() {
       stopped = true;
       clearTimeout(versionTimer);

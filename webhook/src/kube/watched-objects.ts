@@ -51,9 +51,13 @@ export interface WatchSpec {
   changed?(): void;
 }
 
-export interface WatchedObjects {
-  /** Settles once the first list has arrived and been put; never rejects. */
-  readonly listed: Promise<void>;
+/**
+ * What the webhook keeps from a list-and-watch: it answers from the start (from what it assumes
+ * until it knows), and the webhook turns ready once every source is.
+ */
+export interface WatchedSource {
+  /** Settles once the source answers from what the cluster said; never rejects. */
+  readonly ready: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -67,7 +71,7 @@ export function watchObjects(
   spec: WatchSpec,
   onEvent: (event: WatchEvent) => void,
   config?: KubeConfig,
-): WatchedObjects {
+): WatchedSource {
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
   let informer: { start(): Promise<void>; stop(): Promise<void> } | undefined;
@@ -126,7 +130,8 @@ export function watchObjects(
   );
 
   return {
-    listed,
+    // The first list's objects were all put.
+    ready: listed,
     async stop() {
       stopped = true;
       clearTimeout(retry);
