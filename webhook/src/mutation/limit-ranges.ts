@@ -202,13 +202,11 @@ function withDefaults(sized: Sized, ranges: readonly ParsedRange[]): Sized {
  * whole thousandths rounded up (admission.go's requestLimitEnforcedValues), and so does this.
  */
 function violation(item: ParsedItem, sized: Sized, kind: string): string | null {
-  for (const [name, least] of item.min) {
-    const broken = belowMin(name, least, sized, kind);
-    if (broken !== null) return broken;
-  }
-  for (const [name, most] of item.max) {
-    const broken = aboveMax(name, most, sized, kind);
-    if (broken !== null) return broken;
+  for (const side of [MINIMUM, MAXIMUM]) {
+    for (const [name, bound] of item[side.field]) {
+      const broken = outside(name, bound, sized, kind, side);
+      if (broken !== null) return broken;
+    }
   }
   for (const [name, ratio] of item.ratio) {
     const request = milli(sized.requests.get(name) ?? 0n);
@@ -221,25 +219,46 @@ function violation(item: ParsedItem, sized: Sized, kind: string): string | null 
   return null;
 }
 
-function belowMin(name: string, least: Nanos, sized: Sized, kind: string): string | null {
-  const request = sized.requests.get(name);
-  const limit = sized.limits.get(name);
-  const rule = `minimum ${name} usage per ${kind} is ${show(least, name)}`;
-  if (request === undefined) return `${rule}. No request is specified`;
-  if (milli(request) < milli(least)) return `${rule}, but request is ${show(request, name)}`;
-  if (limit !== undefined && milli(limit) < milli(least))
-    return `${rule}, but limit is ${show(limit, name)}`;
-  return null;
+/**
+ * A minimum or a maximum, as the API server's LimitRanger checks it: the value the bound is about
+ * first (a minimum's request, a maximum's limit) must be given and within it, then the other one.
+ */
+interface Side {
+  readonly field: "min" | "max";
+  readonly word: string;
+  readonly order: readonly ["request" | "limit", "request" | "limit"];
+  beyond(value: bigint, bound: bigint): boolean;
 }
 
-function aboveMax(name: string, most: Nanos, sized: Sized, kind: string): string | null {
-  const request = sized.requests.get(name);
-  const limit = sized.limits.get(name);
-  const rule = `maximum ${name} usage per ${kind} is ${show(most, name)}`;
-  if (limit === undefined) return `${rule}. No limit is specified`;
-  if (milli(limit) > milli(most)) return `${rule}, but limit is ${show(limit, name)}`;
-  if (request !== undefined && milli(request) > milli(most))
-    return `${rule}, but request is ${show(request, name)}`;
+const MINIMUM: Side = {
+  field: "min",
+  word: "minimum",
+  order: ["request", "limit"],
+  beyond: (value, bound) => value < bound,
+};
+const MAXIMUM: Side = {
+  field: "max",
+  word: "maximum",
+  order: ["limit", "request"],
+  beyond: (value, bound) => value > bound,
+};
+
+function outside(
+  name: string,
+  bound: Nanos,
+  sized: Sized,
+  kind: string,
+  side: Side,
+): string | null {
+  const given = { request: sized.requests.get(name), limit: sized.limits.get(name) };
+  const rule = `${side.word} ${name} usage per ${kind} is ${show(bound, name)}`;
+  const [first] = side.order;
+  if (given[first] === undefined) return `${rule}. No ${first} is specified`;
+  for (const which of side.order) {
+    const value = given[which];
+    if (value !== undefined && side.beyond(milli(value), milli(bound)))
+      return `${rule}, but ${which} is ${show(value, name)}`;
+  }
   return null;
 }
 
