@@ -1,6 +1,5 @@
 // A registry over TLS with a private CA: trusted only through --registry-ca, and blob redirects never downgrade to HTTP.
 
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,43 +10,25 @@ import { startCountingProxy, type CountingProxy } from "../support/registry/coun
 import { budget, reference, testClient, testTransport } from "./lookup-fixtures.js";
 import { startRegistry, type RunningRegistry } from "../support/registry/registry-process.js";
 import { startTestRegistries, type TestRegistries } from "../support/registry/test-registries.js";
+import { selfSigned, type SelfSigned } from "../support/webhook/pki.js";
 
 let dir: string;
+let certificate: SelfSigned;
 let registries: TestRegistries;
 let tlsRegistry: RunningRegistry;
 let blobStore: CountingProxy;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "podinit-registry-tls-"));
-  const made = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "2",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ],
-    { encoding: "utf8" },
-  );
-  if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
+  // The registry's certificate is its own CA: what --registry-ca is given below.
+  certificate = selfSigned(dir, "registry", "/CN=127.0.0.1", { altNames: "IP:127.0.0.1" });
   registries = await startTestRegistries();
   tlsRegistry = await startRegistry(
     registries.storage,
     { kind: "open" },
     {
-      certFile: join(dir, "cert.pem"),
-      keyFile: join(dir, "key.pem"),
+      certFile: certificate.certFile,
+      keyFile: certificate.keyFile,
     },
   );
   blobStore = await startCountingProxy(registries.open.host);
@@ -74,7 +55,7 @@ describe("TLS registries", () => {
 
   it("are trusted through --registry-ca", async () => {
     const settings = parseRegistrySettings({
-      "registry-ca": join(dir, "cert.pem"),
+      "registry-ca": certificate.certFile,
       "pull-secrets": "false",
     });
     if (!settings.ok) throw new Error(settings.errors.join("; "));
@@ -92,7 +73,7 @@ describe("TLS registries", () => {
   });
 
   it("never follow a blob redirect from HTTPS to plain HTTP", async () => {
-    const transport = testTransport({ ca: readFileSync(join(dir, "cert.pem"), "utf8") });
+    const transport = testTransport({ ca: readFileSync(certificate.certFile, "utf8") });
     // The registry answers over TLS; only the blob GET is redirected, by a wrapper around the transport.
     const redirecting: typeof transport = async request => {
       if (request.url.pathname.includes("/blobs/")) {

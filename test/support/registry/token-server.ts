@@ -1,12 +1,12 @@
 // A small bearer-token service for docker-registry's `auth: token`: signs RS256 JWTs with a throwaway test key.
 
-import { spawnSync } from "node:child_process";
 import { createSign, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { selfSigned } from "../webhook/pki.js";
 
 export interface TokenRequest {
   readonly scope: string | null;
@@ -61,28 +61,8 @@ export async function startTokenServer(
   const allowedActions = (user: string | null, repository: string): string[] =>
     user !== null || publicPrefixes.some(p => repository.startsWith(p)) ? ["pull"] : [];
   const dir = mkdtempSync(join(tmpdir(), "podinit-token-"));
-  const keyFile = join(dir, "key.pem");
-  const certFile = join(dir, "cert.pem");
-  const made = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      keyFile,
-      "-out",
-      certFile,
-      "-subj",
-      "/CN=podinit-test-token",
-      "-days",
-      "2",
-    ],
-    { encoding: "utf8" },
-  );
-  if (made.status !== 0) throw new Error(`openssl could not make the token key: ${made.stderr}`);
+  // RSA: the token is signed RS256.
+  const { keyFile, certFile } = selfSigned(dir, "token", "/CN=podinit-test-token", { rsa: true });
   const key = readFileSync(keyFile, "utf8");
   const der = readFileSync(certFile, "utf8").replace(/-----[^-]+-----|\s/g, "");
   const issuer = "podinit-test-issuer";

@@ -16,26 +16,49 @@ function openssl(dir: string, ...args: string[]): void {
   execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
 }
 
+const EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+
+export interface SelfSigned {
+  readonly keyFile: string;
+  readonly certFile: string;
+}
+
+/**
+ * A self-signed certificate and its key, written into `dir` as `<name>.key` and `<name>.crt`: a
+ * CA, or a server that is its own CA. RSA where the user needs it (a registry token's RS256).
+ */
+export function selfSigned(
+  dir: string,
+  name: string,
+  subject: string,
+  options: { readonly rsa?: boolean; readonly altNames?: string } = {},
+): SelfSigned {
+  const keyFile = join(dir, `${name}.key`);
+  const certFile = join(dir, `${name}.crt`);
+  openssl(
+    dir,
+    "req",
+    "-x509",
+    ...(options.rsa === true ? ["-newkey", "rsa:2048", "-nodes"] : EC_KEY),
+    "-keyout",
+    keyFile,
+    "-out",
+    certFile,
+    "-days",
+    "2",
+    "-subj",
+    subject,
+    ...(options.altNames === undefined ? [] : ["-addext", `subjectAltName=${options.altNames}`]),
+  );
+  return { keyFile, certFile };
+}
+
 /** `names` are the subjectAltName entries of the certificates it issues. */
 export function makeTestPki(
   names: readonly string[] = ["DNS:podinit-webhook.podinit.svc", "IP:127.0.0.1"],
 ): TestPki {
   const dir = mkdtempSync(join(tmpdir(), "podinit-pki-"));
-  const curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl(
-    dir,
-    "req",
-    "-x509",
-    ...curve,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.crt",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=podinit test CA",
-  );
+  selfSigned(dir, "ca", "/CN=podinit test CA");
   writeFileSync(join(dir, "san.ext"), `subjectAltName=${names.join(",")}\n`);
   return {
     dir,
@@ -47,7 +70,7 @@ export function makeTestPki(
       openssl(
         dir,
         "req",
-        ...curve,
+        ...EC_KEY,
         "-keyout",
         key,
         "-out",
