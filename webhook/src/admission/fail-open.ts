@@ -2,7 +2,7 @@
 
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { WebhookMetrics } from "../metrics.js";
-import { allowResponseJson, REVIEW_CONTENT_TYPE } from "./review.js";
+import { allowResponseJson, REVIEW_ANSWERED, REVIEW_CONTENT_TYPE } from "./review.js";
 import type { ReviewIdentity } from "./review-identity.js";
 
 const BUG_WARNING =
@@ -34,7 +34,7 @@ export function failOpen(
   metrics.errors.inc({ code });
   metrics.failOpen.inc();
   metrics.reviews.inc({ decision: "failed-open" });
-  metrics.requests.inc({ route: "/mutate", status: "200" });
+  metrics.requests.inc(REVIEW_ANSWERED);
   request.log.error({ ...review, err: thrown, code }, "review failed open");
   const warning = thrown instanceof PodUnreadable ? thrown.warning : BUG_WARNING;
   return reply

@@ -9,6 +9,13 @@ const WARNING_PREFIX = "podinit: ";
 /** What Fastify would have sent for an object; set by hand, since the answer is sent as text. */
 export const REVIEW_CONTENT_TYPE = "application/json; charset=utf-8";
 
+/**
+ * http_requests_total's labels for a review answered: allowed, patched or failed open, always 200.
+ * Counted where it is answered rather than in an onResponse hook, which would cost every request
+ * a hook run.
+ */
+export const REVIEW_ANSWERED = Object.freeze({ route: "/mutate", status: "200" });
+
 const OPENING = `{"apiVersion":"${REVIEW_API_VERSION}","kind":"${REVIEW_KIND}","response":{"uid":`;
 
 /**
