@@ -3,6 +3,7 @@
 import type { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
+import { byteBudget, type ByteHold } from "./byte-budget.js";
 
 /** What a body over the budget fails with; request-errors.ts turns it into ERR_BUSY. */
 export const BODY_BUDGET_SPENT = "PODINIT_BODY_BUDGET_SPENT";
@@ -39,43 +40,28 @@ export function bodyBudget(
   onHeld: (bytes: number) => void = () => undefined,
 ): BodyBudget {
   const share = connections === undefined ? 0 : Math.floor(limitBytes / connections);
-  let held = 0;
+  const budget = byteBudget(limitBytes, onHeld);
   const spent = (): Error =>
     Object.assign(
       new Error(
-        `reviews being received or answered hold ${held} bytes and this one would take them past the budget of ${limitBytes} bytes (--body-budget)`,
+        `reviews being received or answered hold ${budget.held()} bytes and this one would take them past the budget of ${limitBytes} bytes (--body-budget)`,
       ),
       { code: BODY_BUDGET_SPENT, statusCode: 503 },
     );
 
-  /** Bytes one request holds, all given back at the first of `ends` to close. */
-  const holding = (
-    ends: readonly EventEmitter[],
-  ): { add(bytes: number): void; open(): boolean } => {
-    let mine = 0;
-    let open = true;
+  /** A hold given back at the first of `ends` to close. */
+  const holdUntil = (ends: readonly EventEmitter[]): ByteHold => {
+    const hold = budget.hold();
     const release = (): void => {
-      // The socket's close emits the reply's from within: both may call this, once each.
-      if (!open) return;
-      open = false;
-      held -= mine;
-      mine = 0;
-      onHeld(held);
+      hold.release();
       for (const end of ends) end.off("close", release);
     };
     for (const end of ends) end.once("close", release);
-    return {
-      add(bytes) {
-        held += bytes;
-        mine += bytes;
-        onHeld(held);
-      },
-      open: () => open,
-    };
+    return hold;
   };
 
   const counted = (body: Readable, ends: readonly EventEmitter[]): Readable => {
-    const hold = holding(ends);
+    const hold = holdUntil(ends);
     let reading = false;
     let dropped = 0;
     const metered: Readable = new Readable({
@@ -99,11 +85,11 @@ export function bodyBudget(
             if (dropped > limitBytes) body.destroy();
             return;
           }
-          if (hold.open() && held + chunk.length > limitBytes) {
+          // Once the answer is out, what is still read is counted no more, and refused no more.
+          if (!hold.released && !hold.take(chunk.length)) {
             metered.destroy(spent());
             return;
           }
-          if (hold.open()) hold.add(chunk.length);
           if (!metered.push(chunk)) body.pause();
         });
         body.once("end", () => {
@@ -119,12 +105,12 @@ export function bodyBudget(
   };
 
   return {
-    held: () => held,
+    held: () => budget.held(),
     meter(body, headers, ends) {
       const declared = declaredLength(headers);
       if (declared === 0) return body;
-      if (declared !== undefined && declared <= share && held + declared <= limitBytes) {
-        holding(ends).add(declared);
+      if (declared !== undefined && declared <= share && budget.fits(declared)) {
+        holdUntil(ends).take(declared);
         return body;
       }
       return counted(body, ends);

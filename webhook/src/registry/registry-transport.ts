@@ -4,6 +4,7 @@ import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from "
 import http from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
+import { byteBudget } from "../byte-budget.js";
 import { isForbiddenAddress } from "./address-policy.js";
 import { LOOKUP_TIMEOUT_HINT, lookupFailure, type LookupFailure } from "./lookup-failure.js";
 
@@ -161,8 +162,7 @@ function overBudget(url: URL, budget: number): string {
 /** Keep-alive agents shared by every lookup; a new TLS handshake per request would dominate cold lookups. */
 export function createRegistryTransport(options: TransportOptions): RegistryTransport {
   const lookup = guardedLookup(options.resolve ?? systemResolver);
-  const budget = options.bodyBudgetBytes;
-  let held = 0;
+  const budget = byteBudget(options.bodyBudgetBytes);
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const httpsAgent = new https.Agent({
     keepAlive: true,
@@ -190,12 +190,11 @@ export function createRegistryTransport(options: TransportOptions): RegistryTran
         lookup,
         signal,
       });
-      // The bytes of this answer counted in `held`, given back once it is settled: its caller
-      // parses the body before any other answer's bytes can arrive.
-      let mine = 0;
+      // This answer's bytes, given back once it is settled: its caller parses the body before
+      // any other answer's bytes can arrive.
+      const hold = budget.hold();
       const settle = (outcome: TransportResponse | LookupFailure): void => {
-        held -= mine;
-        mine = 0;
+        hold.release();
         resolve(outcome);
       };
       req.on("error", error => settle(failureFor(error, url, signal)));
@@ -207,8 +206,8 @@ export function createRegistryTransport(options: TransportOptions): RegistryTran
           const refused =
             size > request.maxBytes
               ? `${url.host} sent more than ${request.maxBytes} bytes for ${url.pathname}`
-              : held + chunk.length > budget
-                ? overBudget(url, budget)
+              : !hold.take(chunk.length)
+                ? overBudget(url, budget.limitBytes)
                 : null;
           if (refused !== null) {
             response.destroy();
@@ -220,8 +219,6 @@ export function createRegistryTransport(options: TransportOptions): RegistryTran
             );
             return;
           }
-          held += chunk.length;
-          mine += chunk.length;
           chunks.push(chunk);
         });
         response.on("error", error => settle(failureFor(error, url, signal)));
