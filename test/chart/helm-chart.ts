@@ -80,21 +80,37 @@ function templateArgs(kubeVersion = KUBE_VERSION): string[] {
   return ["template", RELEASE, "--namespace", NAMESPACE, "--kube-version", kubeVersion];
 }
 
-/** `helm template` output as objects; a render failure throws helm's message. */
-export async function renderChart(
+export type Rendered =
+  | { readonly ok: true; readonly objects: KubeObject[] }
+  | { readonly ok: false; readonly stderr: string };
+
+/** `helm template` output as objects, or helm's message when it refuses the values. */
+export async function renderOrRefusal(
   values: Values = {},
   chartDir = CHART_DIR,
   kubeVersion = KUBE_VERSION,
-): Promise<KubeObject[]> {
+): Promise<Rendered> {
   const outcome = await runHelm(templateArgs(kubeVersion), values, chartDir);
-  if (!outcome.ok) throw new Error(`helm template failed: ${outcome.stderr}`);
-  return parseAllDocuments(outcome.stdout)
+  if (!outcome.ok) return { ok: false, stderr: outcome.stderr };
+  const objects = parseAllDocuments(outcome.stdout)
     .map(doc => {
       if (doc.errors.length > 0)
         throw new Error(`helm rendered invalid YAML: ${doc.errors[0]?.message}`);
       return doc.toJS() as unknown;
     })
     .filter((doc): doc is KubeObject => doc !== null && typeof doc === "object");
+  return { ok: true, objects };
+}
+
+/** `helm template` output as objects; a render failure throws helm's message. */
+export async function renderChart(
+  values: Values = {},
+  chartDir = CHART_DIR,
+  kubeVersion = KUBE_VERSION,
+): Promise<KubeObject[]> {
+  const rendered = await renderOrRefusal(values, chartDir, kubeVersion);
+  if (!rendered.ok) throw new Error(`helm template failed: ${rendered.stderr}`);
+  return rendered.objects;
 }
 
 /** helm's error output for values that must not render. */

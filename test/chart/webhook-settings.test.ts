@@ -9,6 +9,7 @@ import {
   RELEASE,
   renderChart,
   renderFailure,
+  renderOrRefusal,
   type KubeObject,
   type Values,
 } from "./helm-chart.js";
@@ -34,16 +35,21 @@ const KNOWN_VARIABLES = new Set([
 
 type Container = { env: { name: string; value: string }[]; args?: unknown; command?: unknown };
 
-async function webhookEnv(values: Values = {}): Promise<Record<string, string>> {
+/** The webhook container's variables in a rendered chart. */
+function webhookEnvOf(objects: readonly KubeObject[]): Record<string, string> {
   const deployment = findObject<
     KubeObject & { spec: { template: { spec: { containers: Container[] } } } }
-  >(await renderChart(values), "Deployment");
+  >(objects, "Deployment");
   const container = deployment.spec.template.spec.containers[0];
   if (container === undefined) throw new Error("no webhook container");
   // Settings travel only as variables: a flag the webhook does not know would stop it.
   expect(container.args).toBeUndefined();
   expect(container.command).toBeUndefined();
   return Object.fromEntries(container.env.map(e => [e.name, e.value]));
+}
+
+async function webhookEnv(values: Values = {}): Promise<Record<string, string>> {
+  return webhookEnvOf(await renderChart(values));
 }
 
 function loadFromEnv(env: Record<string, string>): Config {
@@ -258,5 +264,63 @@ describe("values → webhook settings", () => {
       await webhookEnv({ initImage: { repository: "example/podinit", digest } }),
     );
     expect(config.mutation.initImage).toBe(`example/podinit@${digest}`);
+  });
+});
+
+/** Durations, sizes and counts at, inside and past the bounds the webhook's settings have. */
+const DURATIONS = ["0s", "1ms", "30s", "31s", "10m", "11m", "25h"];
+const SIZES = ["0", "1023", "1Ki", "4Mi", "8Mi", "64Mi", "65Mi", "1025Mi"];
+// Large whole numbers too: YAML reads them as floats, which text templates write as 1e+06.
+const COUNTS = [
+  0, 1, 65535, 65536, 1_000_000, 1_000_001, 1_000_680_000, 2_147_483_647, 2_147_483_648,
+];
+
+/** Each value the chart hands the webhook with a bound of its own, by its path in values. */
+const BOUNDED: readonly (readonly [string, readonly unknown[]])[] = [
+  ["server.tlsReloadInterval", DURATIONS],
+  ["server.shutdownDelay", DURATIONS],
+  ["server.drainTimeout", DURATIONS],
+  ["server.headersTimeout", DURATIONS],
+  ["server.requestTimeout", DURATIONS],
+  ["server.keepAliveTimeout", DURATIONS],
+  ["injection.graceMargin", DURATIONS],
+  ["registry.lookupTimeout", DURATIONS],
+  ["registry.tagTtl", DURATIONS],
+  ["server.bodyLimit", SIZES],
+  ["server.bodyBudget", SIZES],
+  ["registry.cacheBytes", SIZES],
+  ["registry.bodyBudget", SIZES],
+  ["server.port", COUNTS],
+  ["server.maxConnections", COUNTS],
+  ["registry.cacheSize", COUNTS],
+  ["installer.runAsUser", COUNTS],
+  ["injection.volumeSizeLimit", ["0", "1", "8Mi", "1.5Gi", "100M", "10G"]],
+];
+
+function valuesAt(path: string, value: unknown): Values {
+  return path.split(".").reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Values;
+}
+
+describe("values at and past the webhook's bounds", () => {
+  // A chart that renders must give a webhook that starts: what it would refuse at start, and
+  // leave in CrashLoopBackOff, helm must refuse at install, naming the value.
+  it.each(BOUNDED)("%s: every value helm renders, the webhook starts with", async (path, tried) => {
+    const key = path.split(".").at(-1) ?? path;
+    const outcomes = await Promise.all(
+      tried.map(async value => {
+        const rendered = await renderOrRefusal(valuesAt(path, value));
+        if (!rendered.ok) {
+          // Refused for this value, by the schema or the chart's bounds, not for a broken chart.
+          return rendered.stderr.includes(key) ? "refused" : `${String(value)}: ${rendered.stderr}`;
+        }
+        const result = loadConfig([], webhookEnvOf(rendered.objects), "chart-test");
+        return result.ok
+          ? "started"
+          : `${path}=${String(value)}: ${result.errors.map(e => e.message).join("; ")}`;
+      }),
+    );
+    expect(outcomes.filter(o => o !== "refused" && o !== "started")).toEqual([]);
+    // Values within the bounds render: the check is not refusing everything.
+    expect(outcomes).toContain("started");
   });
 });

@@ -137,7 +137,7 @@ PODINIT_* variable. Lists left empty are not passed, so the webhook's built-in l
 {{- $probeSelector = append $probeSelector (printf "%s=%s" $key $value) }}
 {{- end }}
 {{- $s := dict
-  "port" ($v.server.port | toString)
+  "port" ($v.server.port | int64 | toString)
   "tls-cert" "/tls/tls.crt"
   "tls-key" "/tls/tls.key"
   "tls-reload-interval" $v.server.tlsReloadInterval
@@ -150,7 +150,7 @@ PODINIT_* variable. Lists left empty are not passed, so the webhook's built-in l
   "volume-size-limit" $v.injection.volumeSizeLimit
   "exclude-namespaces" (include "podinit.excludedNamespaces" . | fromJsonArray | join ",")
   "grace-margin" $v.injection.graceMargin
-  "installer-user" ($v.installer.runAsUser | toString)
+  "installer-user" ($v.installer.runAsUser | int64 | toString)
   "installer-requests" (printf "cpu=%v,memory=%v" $v.installer.resources.requests.cpu $v.installer.resources.requests.memory)
   "installer-limits" (printf "cpu=%v,memory=%v" $v.installer.resources.limits.cpu $v.installer.resources.limits.memory)
   "body-limit" $v.server.bodyLimit
@@ -161,12 +161,12 @@ PODINIT_* variable. Lists left empty are not passed, so the webhook's built-in l
   "headers-timeout" $v.server.headersTimeout
   "request-timeout" $v.server.requestTimeout
   "keep-alive-timeout" $v.server.keepAliveTimeout
-  "max-connections" ($v.server.maxConnections | toString)
+  "max-connections" ($v.server.maxConnections | int64 | toString)
   "pull-secrets" ($v.registry.pullSecrets | toString)
   "platform" $v.registry.platform
   "lookup-timeout" $v.registry.lookupTimeout
   "registry-tag-ttl" $v.registry.tagTtl
-  "registry-cache-size" ($v.registry.cacheSize | toString)
+  "registry-cache-size" ($v.registry.cacheSize | int64 | toString)
   "registry-cache-bytes" $v.registry.cacheBytes
   "registry-body-budget" $v.registry.bodyBudget
 }}
@@ -198,6 +198,57 @@ milliseconds.
 {{- $ms = addf $ms (mulf (regexFind "^[0-9.]+" . | float64) (get $unitMs (regexFind "(ms|h|m|s)$" .))) }}
 {{- end }}
 {{- $ms | int64 }}
+{{- end }}
+{{- end }}
+
+{{/* A size as the webhook reads it (512, 64Ki, 3Mi; the schema admits no other form), in bytes. */}}
+{{- define "podinit.bytes" -}}
+{{- $text := toString . }}
+{{- $n := regexFind "^[0-9]+" $text | atoi }}
+{{- if hasSuffix "Mi" $text }}{{ mul $n 1048576 }}{{ else if hasSuffix "Ki" $text }}{{ mul $n 1024 }}{{ else }}{{ $n }}{{ end }}
+{{- end }}
+
+{{/*
+A value past a bound of the webhook's would install, then leave the webhook refusing to start
+(exit 2, CrashLoopBackOff): helm refuses it instead, naming the value and its bounds. The bounds
+are the webhook's own (webhook/src/config-table.ts, webhook/src/registry/registry-settings.ts,
+packages/options/src/duration.ts); test/chart/webhook-settings.test.ts renders each setting at
+and past them and starts the webhook's loader on what helm renders. The schema checks forms and
+whole numbers; what it cannot compare (durations, sizes, one value against another) is here.
+*/}}
+{{- define "podinit.checkBounds" -}}
+{{- $v := .Values }}
+{{- $day := 86400000 }}
+{{- range list
+  (list "server.tlsReloadInterval" $v.server.tlsReloadInterval 0 $day "0s" "24h")
+  (list "server.shutdownDelay" $v.server.shutdownDelay 0 $day "0s" "24h")
+  (list "server.drainTimeout" $v.server.drainTimeout 1 600000 "1ms" "10m")
+  (list "server.headersTimeout" $v.server.headersTimeout 1 600000 "1ms" "10m")
+  (list "server.requestTimeout" $v.server.requestTimeout 1 600000 "1ms" "10m")
+  (list "server.keepAliveTimeout" $v.server.keepAliveTimeout 1 600000 "1ms" "10m")
+  (list "injection.graceMargin" $v.injection.graceMargin 0 $day "0s" "24h")
+  (list "registry.lookupTimeout" $v.registry.lookupTimeout 1 30000 "1ms" "30s")
+  (list "registry.tagTtl" $v.registry.tagTtl 0 $day "0s" "24h") }}
+{{- $ms := include "podinit.durationMs" (index . 1) | atoi }}
+{{- if or (lt $ms (index . 2)) (gt $ms (index . 3)) }}
+{{- fail (printf "%s (%v) must be a duration from %s to %s: the webhook refuses to start with it" (index . 0) (index . 1) (index . 4) (index . 5)) }}
+{{- end }}
+{{- end }}
+{{- range list
+  (list "server.bodyLimit" $v.server.bodyLimit 1024 67108864 "1Ki" "64Mi")
+  (list "server.bodyBudget" $v.server.bodyBudget 1024 1073741824 "1Ki" "1024Mi")
+  (list "registry.cacheBytes" $v.registry.cacheBytes 65536 1073741824 "64Ki" "1024Mi")
+  (list "registry.bodyBudget" $v.registry.bodyBudget 8388608 1073741824 "8Mi" "1024Mi") }}
+{{- $bytes := include "podinit.bytes" (index . 1) | atoi }}
+{{- if or (lt $bytes (index . 2)) (gt $bytes (index . 3)) }}
+{{- fail (printf "%s (%v) must be a size from %s to %s: the webhook refuses to start with it" (index . 0) (index . 1) (index . 4) (index . 5)) }}
+{{- end }}
+{{- end }}
+{{- if gt (include "podinit.bytes" $v.server.bodyLimit | atoi) (include "podinit.bytes" $v.server.bodyBudget | atoi) }}
+{{- fail (printf "server.bodyLimit (%v) must not be above server.bodyBudget (%v): a review as large as the limit could never be received" $v.server.bodyLimit $v.server.bodyBudget) }}
+{{- end }}
+{{- if gt (include "podinit.durationMs" $v.server.headersTimeout | atoi) (include "podinit.durationMs" $v.server.requestTimeout | atoi) }}
+{{- fail (printf "server.headersTimeout (%v) must not be above server.requestTimeout (%v): the headers are part of the request" $v.server.headersTimeout $v.server.requestTimeout) }}
 {{- end }}
 {{- end }}
 
