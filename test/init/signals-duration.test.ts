@@ -11,9 +11,13 @@ describe("parseDuration", () => {
     ["30", 30_000],
     ["0.5s", 500],
     ["0", 0],
+    // Decimals are read exactly: in floating point, 1.001 × 1000 is 1000.9999999999999.
+    ["1.001s", 1001],
+    ["0.017s", 17],
+    ["1.5m", 90_000],
   ])("%s is %i ms", (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  it.each(["", "-5s", "5x", "s", "1.0005s", "25 s", "48h"])("rejects %j", text =>
+  it.each(["", "-5s", "5x", "s", "1.0005s", "1.5ms", "25 s", "48h"])("rejects %j", text =>
     expect(parseDuration(text)).toBeNull(),
   );
 

@@ -185,7 +185,8 @@ PODINIT_* variable. Lists left empty are not passed, so the webhook's built-in l
 
 {{/*
 A duration as the webhook reads it (30s, 1500ms, 1m30s; a bare number is seconds), in whole
-milliseconds.
+milliseconds; -1 for a fraction of one, which the webhook refuses (podinit.checkBounds says so).
+Sprig's decimals are exact, as the webhook's reading is.
 */}}
 {{- define "podinit.durationMs" -}}
 {{- $text := toString . }}
@@ -197,7 +198,7 @@ milliseconds.
 {{- range regexFindAll "[0-9]+(\\.[0-9]+)?(ms|h|m|s)" $text -1 }}
 {{- $ms = addf $ms (mulf (regexFind "^[0-9.]+" . | float64) (get $unitMs (regexFind "(ms|h|m|s)$" .))) }}
 {{- end }}
-{{- $ms | int64 }}
+{{- if ne (floor $ms) $ms }}-1{{ else }}{{ $ms | int64 }}{{ end }}
 {{- end }}
 {{- end }}
 
@@ -212,9 +213,11 @@ milliseconds.
 A value past a bound of the webhook's would install, then leave the webhook refusing to start
 (exit 2, CrashLoopBackOff): helm refuses it instead, naming the value and its bounds. The bounds
 are the webhook's own (webhook/src/config-table.ts, webhook/src/registry/registry-settings.ts,
-packages/options/src/duration.ts); test/chart/webhook-settings.test.ts renders each setting at
-and past them and starts the webhook's loader on what helm renders. The schema checks forms and
-whole numbers; what it cannot compare (durations, sizes, one value against another) is here.
+packages/options/src/duration.ts); test/chart/webhook-settings.test.ts renders each of these
+settings at, inside and past them, and requires helm to render exactly what the webhook's loader
+accepts. The schema checks forms (at most ten digits a number, so no product here overflows) and
+whole numbers; durations, sizes and the two bounds one setting sets another are checked here.
+Not checked here: the installer's requests against its limits, which the webhook also refuses.
 */}}
 {{- define "podinit.checkBounds" -}}
 {{- $v := .Values }}
@@ -231,7 +234,7 @@ whole numbers; what it cannot compare (durations, sizes, one value against anoth
   (list "registry.tagTtl" $v.registry.tagTtl 0 $day "0s" "24h") }}
 {{- $ms := include "podinit.durationMs" (index . 1) | atoi }}
 {{- if or (lt $ms (index . 2)) (gt $ms (index . 3)) }}
-{{- fail (printf "%s (%v) must be a duration from %s to %s: the webhook refuses to start with it" (index . 0) (index . 1) (index . 4) (index . 5)) }}
+{{- fail (printf "%s (%v) must be a duration from %s to %s in whole milliseconds: the webhook refuses to start with it" (index . 0) (index . 1) (index . 4) (index . 5)) }}
 {{- end }}
 {{- end }}
 {{- range list

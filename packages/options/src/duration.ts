@@ -14,12 +14,16 @@ export function parseDuration(text: string): number | null {
   if (/^[0-9]+$/.test(trimmed)) return checkRange(Number(trimmed) * 1000);
   if (!/^(?:[0-9]+(?:\.[0-9]+)?(?:ms|s|m|h))+$/.test(trimmed)) return null;
   let total = 0;
-  for (const part of trimmed.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)) {
-    const unit = UNIT_MS[part[2] ?? ""];
+  for (const part of trimmed.matchAll(/([0-9]+)(?:\.([0-9]+))?(ms|s|m|h)/g)) {
+    const unit = UNIT_MS[part[3] ?? ""];
     if (unit === undefined) return null;
-    total += Number(part[1]) * unit;
+    // In whole numbers: 1.001 * 1000 in floating point is 1000.9999999999999, not 1001 ms.
+    const fraction = part[2] ?? "";
+    const scaled = Number(`${part[1] ?? ""}${fraction}`) * unit;
+    const divisor = 10 ** fraction.length;
+    if (!Number.isSafeInteger(scaled) || scaled % divisor !== 0) return null;
+    total += scaled / divisor;
   }
-  if (!Number.isInteger(total)) return null;
   return checkRange(total);
 }
 
