@@ -313,7 +313,29 @@ interface Bounded {
   readonly variable: string;
   readonly tried: readonly unknown[];
   readonly stricter?: readonly unknown[];
+  /** The variable's text for a value, where the value is one part of it. */
+  readonly text?: (value: unknown) => string;
 }
+
+/** The installer's size with one of its four quantities set, as PODINIT_INSTALLER_* write it. */
+function installerSize(cpu: string, memory: string): (value: unknown) => string {
+  return value =>
+    `cpu=${cpu.replace("?", String(value))},memory=${memory.replace("?", String(value))}`;
+}
+const CPU = ["0", "1n", "5m", "9m", "10m", "0.1", "100m", "100000u", "1e-1", "101m", "0.11", "1"];
+const MEMORY = [
+  "0",
+  "15Mi",
+  "16Mi",
+  "16777215",
+  "32Mi",
+  "33554432",
+  "33554433",
+  "0.03125Gi",
+  "32769Ki",
+  "3e7",
+  "1Gi",
+];
 
 const BOUNDED: readonly Bounded[] = [
   { path: "server.tlsReloadInterval", variable: "PODINIT_TLS_RELOAD_INTERVAL", tried: DURATIONS },
@@ -334,6 +356,30 @@ const BOUNDED: readonly Bounded[] = [
   { path: "server.maxConnections", variable: "PODINIT_MAX_CONNECTIONS", tried: COUNTS },
   { path: "registry.cacheSize", variable: "PODINIT_REGISTRY_CACHE_SIZE", tried: COUNTS },
   { path: "installer.runAsUser", variable: "PODINIT_INSTALLER_USER", tried: COUNTS },
+  {
+    path: "installer.resources.requests.cpu",
+    variable: "PODINIT_INSTALLER_REQUESTS",
+    tried: CPU,
+    text: installerSize("?", "16Mi"),
+  },
+  {
+    path: "installer.resources.requests.memory",
+    variable: "PODINIT_INSTALLER_REQUESTS",
+    tried: MEMORY,
+    text: installerSize("10m", "?"),
+  },
+  {
+    path: "installer.resources.limits.cpu",
+    variable: "PODINIT_INSTALLER_LIMITS",
+    tried: CPU,
+    text: installerSize("?", "32Mi"),
+  },
+  {
+    path: "installer.resources.limits.memory",
+    variable: "PODINIT_INSTALLER_LIMITS",
+    tried: MEMORY,
+    text: installerSize("100m", "?"),
+  },
   {
     path: "injection.volumeSizeLimit",
     variable: "PODINIT_VOLUME_SIZE_LIMIT",
@@ -356,12 +402,12 @@ describe("values at and past the webhook's bounds", () => {
   // webhook takes.
   it.each(BOUNDED)(
     "$path: helm renders exactly the values $variable the webhook starts with",
-    async ({ path, variable, tried, stricter = [] }) => {
+    async ({ path, variable, tried, stricter = [], text = String }) => {
       const defaults = await webhookEnv();
       const key = path.split(".").at(-1) ?? path;
       const disagreements = await Promise.all(
         tried.map(async value => {
-          const started = loadConfig([], { ...defaults, [variable]: String(value) }, "chart-test");
+          const started = loadConfig([], { ...defaults, [variable]: text(value) }, "chart-test");
           const rendered = await renderOrRefusal(valuesAt(path, value));
           if (rendered.ok) {
             const fromChart = loadConfig([], webhookEnvOf(rendered.objects), "chart-test");

@@ -210,14 +210,33 @@ Sprig's decimals are exact, as the webhook's reading is.
 {{- end }}
 
 {{/*
+A Kubernetes quantity (100m, 0.5, 32Mi, 1e3, the schema's grammar) as a number of its base unit,
+for comparing two of them. Sprig's decimal arithmetic is exact, so 100m and 0.1 compare equal.
+*/}}
+{{- define "podinit.quantity" -}}
+{{- $text := toString . }}
+{{- $number := regexFind "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)" $text }}
+{{- $suffix := trimPrefix $number $text }}
+{{- $factors := dict "" 1.0 "n" 0.000000001 "u" 0.000001 "m" 0.001 "k" 1000.0 "M" 1000000.0 "G" 1000000000.0 "T" 1000000000000.0 "P" 1000000000000000.0 "E" 1000000000000000000.0 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0 }}
+{{- $value := mulf ($number | float64) (get $factors $suffix | default 1.0) }}
+{{- if regexMatch "^[eE]" $suffix }}
+{{- $exponent := trimPrefix "+" (substr 1 -1 $suffix) | atoi }}
+{{- range until (int (max $exponent (sub 0 $exponent))) }}
+{{- $value = ternary (mulf $value 10) (divf $value 10) (gt $exponent 0) }}
+{{- end }}
+{{- end }}
+{{- $value }}
+{{- end }}
+
+{{/*
 A value past a bound of the webhook's would install, then leave the webhook refusing to start
 (exit 2, CrashLoopBackOff): helm refuses it instead, naming the value and its bounds. The bounds
 are the webhook's own (webhook/src/config-table.ts, webhook/src/registry/registry-settings.ts,
 packages/options/src/duration.ts); test/chart/webhook-settings.test.ts renders each of these
 settings at, inside and past them, and requires helm to render exactly what the webhook's loader
 accepts. The schema checks forms (at most ten digits a number, so no product here overflows) and
-whole numbers; durations, sizes and the two bounds one setting sets another are checked here.
-Not checked here: the installer's requests against its limits, which the webhook also refuses.
+whole numbers; durations, sizes, the installer's requests (above zero, within their limits) and
+the two bounds one setting sets another are checked here.
 */}}
 {{- define "podinit.checkBounds" -}}
 {{- $v := .Values }}
@@ -249,6 +268,16 @@ Not checked here: the installer's requests against its limits, which the webhook
 {{- end }}
 {{- if gt (include "podinit.bytes" $v.server.bodyLimit | atoi) (include "podinit.bytes" $v.server.bodyBudget | atoi) }}
 {{- fail (printf "server.bodyLimit (%v) must not be above server.bodyBudget (%v): a review as large as the limit could never be received" $v.server.bodyLimit $v.server.bodyBudget) }}
+{{- end }}
+{{- range list "cpu" "memory" }}
+{{- $request := get $v.installer.resources.requests . }}
+{{- $limit := get $v.installer.resources.limits . }}
+{{- if le (include "podinit.quantity" $request | float64) 0.0 }}
+{{- fail (printf "installer.resources.requests.%s (%v) must be above zero: the webhook refuses to start with it" . $request) }}
+{{- end }}
+{{- if gt (include "podinit.quantity" $request | float64) (include "podinit.quantity" $limit | float64) }}
+{{- fail (printf "installer.resources.requests.%s (%v) must not be above installer.resources.limits.%s (%v): the webhook refuses to start with it" . $request . $limit) }}
+{{- end }}
 {{- end }}
 {{- if gt (include "podinit.durationMs" $v.server.headersTimeout | atoi) (include "podinit.durationMs" $v.server.requestTimeout | atoi) }}
 {{- fail (printf "server.headersTimeout (%v) must not be above server.requestTimeout (%v): the headers are part of the request" $v.server.headersTimeout $v.server.requestTimeout) }}
