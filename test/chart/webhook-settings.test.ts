@@ -322,6 +322,7 @@ function installerSize(cpu: string, memory: string): (value: unknown) => string 
   return value =>
     `cpu=${cpu.replace("?", String(value))},memory=${memory.replace("?", String(value))}`;
 }
+const PATHS = ["/podinit", "/opt/pi", "/opt/../podinit", "/a..b", "/opt/.pi"];
 const CPU = ["0", "1n", "5m", "9m", "10m", "0.1", "100m", "100000u", "1e-1", "101m", "0.11", "1"];
 const MEMORY = [
   "0",
@@ -380,6 +381,8 @@ const BOUNDED: readonly Bounded[] = [
     tried: MEMORY,
     text: installerSize("100m", "?"),
   },
+  { path: "injection.binaryPath", variable: "PODINIT_BINARY_PATH", tried: PATHS },
+  { path: "injection.mountPath", variable: "PODINIT_MOUNT_PATH", tried: PATHS },
   {
     path: "injection.volumeSizeLimit",
     variable: "PODINIT_VOLUME_SIZE_LIMIT",

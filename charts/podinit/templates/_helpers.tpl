@@ -235,8 +235,9 @@ are the webhook's own (webhook/src/config-table.ts, webhook/src/registry/registr
 packages/options/src/duration.ts); test/chart/webhook-settings.test.ts renders each of these
 settings at, inside and past them, and requires helm to render exactly what the webhook's loader
 accepts. The schema checks forms (at most ten digits a number, so no product here overflows) and
-whole numbers; durations, sizes, the installer's requests (above zero, within their limits) and
-the two bounds one setting sets another are checked here.
+whole numbers; durations, sizes, paths with "..", the installer's requests (above zero, within
+their limits) and the two bounds one setting sets another are checked here. Not yet: registry
+hosts the schema's pattern admits but no URL can hold (a port above 65535, 1.2.3.999).
 */}}
 {{- define "podinit.checkBounds" -}}
 {{- $v := .Values }}
@@ -268,6 +269,11 @@ the two bounds one setting sets another are checked here.
 {{- end }}
 {{- if gt (include "podinit.bytes" $v.server.bodyLimit | atoi) (include "podinit.bytes" $v.server.bodyBudget | atoi) }}
 {{- fail (printf "server.bodyLimit (%v) must not be above server.bodyBudget (%v): a review as large as the limit could never be received" $v.server.bodyLimit $v.server.bodyBudget) }}
+{{- end }}
+{{- range list (list "injection.binaryPath" $v.injection.binaryPath) (list "injection.mountPath" $v.injection.mountPath) }}
+{{- if contains ".." (index . 1) }}
+{{- fail (printf "%s (%s) must not contain \"..\": the webhook refuses to start with it" (index . 0) (index . 1)) }}
+{{- end }}
 {{- end }}
 {{- range list "cpu" "memory" }}
 {{- $request := get $v.installer.resources.requests . }}
