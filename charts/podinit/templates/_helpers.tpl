@@ -229,6 +229,20 @@ for comparing two of them. Sprig's decimal arithmetic is exact, so 100m and 0.1 
 {{- end }}
 
 {{/*
+Why a registry host[:port] the schema's pattern admits is one the webhook refuses, or nothing: the
+port must be at most 65535, and a host whose last label is a number (or 0x…) is an IPv4 address,
+which the webhook takes only as a URL writes it (four decimal labels from 0 to 255, no leading 0).
+*/}}
+{{- define "podinit.hostProblem" -}}
+{{- $port := regexFind ":[0-9]+$" . | trimPrefix ":" }}
+{{- $host := trimSuffix (printf ":%s" $port) . }}
+{{- $octet := "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])" }}
+{{- if and $port (gt (atoi $port) 65535) }}its port is above 65535
+{{- else if and (regexMatch "(^|\\.)([0-9]+|0[xX][0-9a-zA-Z]*)$" $host) (not (regexMatch (printf "^(%s\\.){3}%s$" $octet $octet) $host)) }}it ends in a number, but is not an IPv4 address like 10.0.0.1
+{{- end }}
+{{- end }}
+
+{{/*
 A value past a bound of the webhook's would install, then leave the webhook refusing to start
 (exit 2, CrashLoopBackOff): helm refuses it instead, naming the value and its bounds. The bounds
 are the webhook's own (webhook/src/config-table.ts, webhook/src/registry/registry-settings.ts,
@@ -236,8 +250,8 @@ packages/options/src/duration.ts); test/chart/webhook-settings.test.ts renders e
 settings at, inside and past them, and requires helm to render exactly what the webhook's loader
 accepts. The schema checks forms (at most ten digits a number, so no product here overflows) and
 whole numbers; durations, sizes, paths with "..", the installer's requests (above zero, within
-their limits) and the two bounds one setting sets another are checked here. Not yet: registry
-hosts the schema's pattern admits but no URL can hold (a port above 65535, 1.2.3.999).
+their limits), registry hosts no URL can hold, and the two bounds one setting sets another are
+checked here.
 */}}
 {{- define "podinit.checkBounds" -}}
 {{- $v := .Values }}
@@ -269,6 +283,13 @@ hosts the schema's pattern admits but no URL can hold (a port above 65535, 1.2.3
 {{- end }}
 {{- if gt (include "podinit.bytes" $v.server.bodyLimit | atoi) (include "podinit.bytes" $v.server.bodyBudget | atoi) }}
 {{- fail (printf "server.bodyLimit (%v) must not be above server.bodyBudget (%v): a review as large as the limit could never be received" $v.server.bodyLimit $v.server.bodyBudget) }}
+{{- end }}
+{{- $hosts := concat ($v.registry.insecure | default list) (keys ($v.registry.mirrors | default dict)) }}
+{{- range $registry, $mirrors := $v.registry.mirrors | default dict }}{{ $hosts = concat $hosts $mirrors }}{{ end }}
+{{- range $host := $hosts }}
+{{- with include "podinit.hostProblem" $host }}
+{{- fail (printf "registry host %s (registry.insecure or registry.mirrors): %s; the webhook refuses to start with it" $host .) }}
+{{- end }}
 {{- end }}
 {{- range list (list "injection.binaryPath" $v.injection.binaryPath) (list "injection.mountPath" $v.injection.mountPath) }}
 {{- if contains ".." (index . 1) }}
