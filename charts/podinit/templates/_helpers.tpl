@@ -221,7 +221,8 @@ for comparing two of them. Sprig's decimal arithmetic is exact, so 100m and 0.1 
 {{- $value := mulf ($number | float64) (get $factors $suffix | default 1.0) }}
 {{- if regexMatch "^[eE]" $suffix }}
 {{- $exponent := trimPrefix "+" (substr 1 -1 $suffix) | atoi }}
-{{- range until (int (max $exponent (sub 0 $exponent))) }}
+{{- /* Past 10^±40 every quantity compares alike, and the loop stays short. */}}
+{{- range until (int (min 40 (max $exponent (sub 0 $exponent)))) }}
 {{- $value = ternary (mulf $value 10) (divf $value 10) (gt $exponent 0) }}
 {{- end }}
 {{- end }}
