@@ -60,8 +60,7 @@ export function bodyBudget(
     return hold;
   };
 
-  const counted = (body: Readable, ends: readonly EventEmitter[]): Readable => {
-    const hold = holdUntil(ends);
+  const counted = (body: Readable, hold: ByteHold): Readable => {
     let reading = false;
     let dropped = 0;
     const metered: Readable = new Readable({
@@ -109,11 +108,9 @@ export function bodyBudget(
     meter(body, headers, ends) {
       const declared = declaredLength(headers);
       if (declared === 0) return body;
-      if (declared !== undefined && declared <= share && budget.fits(declared)) {
-        holdUntil(ends).take(declared);
-        return body;
-      }
-      return counted(body, ends);
+      const hold = holdUntil(ends);
+      if (declared !== undefined && declared <= share && hold.take(declared)) return body;
+      return counted(body, hold);
     },
   };
 }

@@ -13,7 +13,6 @@ export interface ByteBudget {
   readonly limitBytes: number;
   /** Bytes held now, over every hold. */
   held(): number;
-  fits(bytes: number): boolean;
   hold(): ByteHold;
 }
 
@@ -23,17 +22,15 @@ export function byteBudget(
   onHeld: (bytes: number) => void = () => undefined,
 ): ByteBudget {
   let held = 0;
-  const fits = (bytes: number): boolean => held + bytes <= limitBytes;
   return {
     limitBytes,
     held: () => held,
-    fits,
     hold() {
       let mine = 0;
       let released = false;
       return {
         take(bytes) {
-          if (released || !fits(bytes)) return false;
+          if (released || held + bytes > limitBytes) return false;
           held += bytes;
           mine += bytes;
           onHeld(held);
