@@ -202,7 +202,7 @@ function withDefaults(sized: Sized, ranges: readonly ParsedRange[]): Sized {
  * whole thousandths rounded up (admission.go's requestLimitEnforcedValues), and so does this.
  */
 function violation(item: ParsedItem, sized: Sized, kind: string): string | null {
-  for (const side of [MINIMUM, MAXIMUM]) {
+  for (const side of SIDES) {
     for (const [name, bound] of item[side.field]) {
       const broken = outside(name, bound, sized, kind, side);
       if (broken !== null) return broken;
@@ -242,6 +242,8 @@ const MAXIMUM: Side = {
   order: ["limit", "request"],
   beyond: (value, bound) => value > bound,
 };
+/** Built once: violation() runs for every item of every LimitRange of each review's namespace. */
+const SIDES = [MINIMUM, MAXIMUM] as const;
 
 function outside(
   name: string,
