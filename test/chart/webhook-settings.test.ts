@@ -317,11 +317,6 @@ interface Bounded {
   readonly text?: (value: unknown) => string;
 }
 
-/** The installer's size with one of its four quantities set, as PODINIT_INSTALLER_* write it. */
-function installerSize(cpu: string, memory: string): (value: unknown) => string {
-  return value =>
-    `cpu=${cpu.replace("?", String(value))},memory=${memory.replace("?", String(value))}`;
-}
 const HOSTS = [
   "registry.internal:5000",
   "mirror.internal",
@@ -369,6 +364,25 @@ const MEMORY = [
   "1Gi",
 ];
 
+/** The chart's default installer size: each of its four quantities is tried with the rest as they are. */
+const INSTALLER_SIZE = {
+  requests: { cpu: "10m", memory: "16Mi" },
+  limits: { cpu: "100m", memory: "32Mi" },
+} as const;
+
+const INSTALLER_QUANTITIES: readonly Bounded[] = (["requests", "limits"] as const).flatMap(kind =>
+  (["cpu", "memory"] as const).map(resource => ({
+    path: `installer.resources.${kind}.${resource}`,
+    variable: `PODINIT_INSTALLER_${kind.toUpperCase()}`,
+    tried: resource === "cpu" ? CPU : MEMORY,
+    // As PODINIT_INSTALLER_* write a size: cpu=…,memory=….
+    text: (value: unknown) => {
+      const size = { ...INSTALLER_SIZE[kind], [resource]: String(value) };
+      return `cpu=${size.cpu},memory=${size.memory}`;
+    },
+  })),
+);
+
 const BOUNDED: readonly Bounded[] = [
   { path: "server.tlsReloadInterval", variable: "PODINIT_TLS_RELOAD_INTERVAL", tried: DURATIONS },
   { path: "server.shutdownDelay", variable: "PODINIT_SHUTDOWN_DELAY", tried: DURATIONS },
@@ -388,30 +402,7 @@ const BOUNDED: readonly Bounded[] = [
   { path: "server.maxConnections", variable: "PODINIT_MAX_CONNECTIONS", tried: COUNTS },
   { path: "registry.cacheSize", variable: "PODINIT_REGISTRY_CACHE_SIZE", tried: COUNTS },
   { path: "installer.runAsUser", variable: "PODINIT_INSTALLER_USER", tried: COUNTS },
-  {
-    path: "installer.resources.requests.cpu",
-    variable: "PODINIT_INSTALLER_REQUESTS",
-    tried: CPU,
-    text: installerSize("?", "16Mi"),
-  },
-  {
-    path: "installer.resources.requests.memory",
-    variable: "PODINIT_INSTALLER_REQUESTS",
-    tried: MEMORY,
-    text: installerSize("10m", "?"),
-  },
-  {
-    path: "installer.resources.limits.cpu",
-    variable: "PODINIT_INSTALLER_LIMITS",
-    tried: CPU,
-    text: installerSize("?", "32Mi"),
-  },
-  {
-    path: "installer.resources.limits.memory",
-    variable: "PODINIT_INSTALLER_LIMITS",
-    tried: MEMORY,
-    text: installerSize("100m", "?"),
-  },
+  ...INSTALLER_QUANTITIES,
   {
     path: "registry.insecure",
     variable: "PODINIT_REGISTRY_INSECURE",
