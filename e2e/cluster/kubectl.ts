@@ -2,8 +2,11 @@
 
 import { join } from "node:path";
 
-import { HarnessError } from "../../test/support/e2e/harness-error.js";
-import type { ProcessOptions, ProcessResult } from "../../test/support/e2e/process-run.js";
+import {
+  succeeded,
+  type ProcessOptions,
+  type ProcessResult,
+} from "../../test/support/e2e/process-run.js";
 import type { Cluster } from "./cluster.js";
 import { kubeconfigPath } from "./node-config.js";
 import { runInNode } from "./node-namespace.js";
@@ -34,12 +37,5 @@ export async function kubectlOk(
   args: readonly string[],
   options: ProcessOptions = {},
 ): Promise<string> {
-  const result = await kubectl(cluster, args, options);
-  if (result.exitCode !== 0) {
-    throw new HarnessError(
-      "ERR_COMMAND_FAILED",
-      `kubectl ${args.join(" ")} exited ${result.exitCode}: ${result.stderr.trim()}`,
-    );
-  }
-  return result.stdout;
+  return succeeded(`kubectl ${args.join(" ")}`, await kubectl(cluster, args, options)).stdout;
 }

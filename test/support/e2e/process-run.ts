@@ -90,19 +90,21 @@ export function runProcess(
   });
 }
 
+/** `result` when `command` exited 0; else an ERR_COMMAND_FAILED carrying the program's own words. */
+export function succeeded(command: string, result: ProcessResult): ProcessResult {
+  if (result.exitCode === 0) return result;
+  const reason = result.stderr.trim() || result.stdout.trim() || `signal ${result.signal}`;
+  throw new HarnessError(
+    "ERR_COMMAND_FAILED",
+    `${command} exited ${result.exitCode ?? "by signal"}: ${reason}`,
+  );
+}
+
 /** Like runProcess, but a failure becomes an ERR_COMMAND_FAILED carrying the program's own stderr. */
 export async function runProcessOrThrow(
   program: string,
   args: readonly string[],
   options: ProcessOptions = {},
 ): Promise<ProcessResult> {
-  const result = await runProcess(program, args, options);
-  if (result.exitCode !== 0) {
-    const reason = result.stderr.trim() || result.stdout.trim() || `signal ${result.signal}`;
-    throw new HarnessError(
-      "ERR_COMMAND_FAILED",
-      `${program} ${args.join(" ")} exited ${result.exitCode ?? "by signal"}: ${reason}`,
-    );
-  }
-  return result;
+  return succeeded(`${program} ${args.join(" ")}`, await runProcess(program, args, options));
 }
