@@ -38,6 +38,23 @@ describe("createLogger", () => {
     });
   });
 
+  it("redacts a secret an error carries, however deep, and keeps its message", () => {
+    const error = Object.assign(new Error("registry said no"), {
+      request: { headers: { Authorization: "Basic deep-secret" } },
+      response: { body: { access_token: "deeper-secret" }, status: 401 },
+    });
+    const [line] = linesOf(log => log.error({ err: error }, "lookup failed"));
+    expect(line).not.toContain("deep-secret");
+    expect(line).not.toContain("deeper-secret");
+    expect(JSON.parse(line ?? "{}")).toMatchObject({
+      err: {
+        message: "registry said no",
+        request: { headers: { Authorization: "[redacted]" } },
+        response: { status: 401 },
+      },
+    });
+  });
+
   it("logs an error under err with its message and stack", () => {
     const [line] = linesOf(log => log.error({ err: new Error("boom") }, "failed"));
     const parsed = JSON.parse(line ?? "{}") as { err?: { message?: string; stack?: string } };

@@ -29,6 +29,35 @@ const REDACTED = [
   ...HOLDERS.flatMap(holder => SECRET_KEYS.map(key => `${holder}.${key}`)),
 ];
 
+const CENSOR = "[redacted]";
+const SECRET = new Set(SECRET_KEYS);
+
+/**
+ * An error as pino writes it, with a secret key's value censored at any depth: an error may carry
+ * whatever a library attached to it (a request's headers, a response), which named paths cannot
+ * foresee. Error lines are rare, so walking them costs the reviews nothing.
+ */
+function errorWithoutSecrets(error: Error): unknown {
+  const censor = (value: unknown, depth: number): unknown => {
+    if (typeof value !== "object" || value === null || depth > 8) return value;
+    if (Array.isArray(value)) return value.map(item => censor(item, depth + 1));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [
+        key,
+        SECRET.has(key.toLowerCase()) ? CENSOR : censor(inner, depth + 1),
+      ]),
+    );
+  };
+  return censor(pino.stdSerializers.err(error), 0);
+}
+
 export function createLogger(level: Level | "silent", destination: DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACTED, censor: "[redacted]" } }, destination);
+  return pino(
+    {
+      level,
+      redact: { paths: REDACTED, censor: CENSOR },
+      serializers: { err: errorWithoutSecrets },
+    },
+    destination,
+  );
 }
